@@ -91,7 +91,7 @@ class AssignmentConfig(_Frozen):
     solver: Literal["auto", "highs"] = "auto"
     time_limit: float = 60.0
     seed: int = 0
-    mip_gap: float = 1e-4
+    mip_gap: float = 1e-3
 
     @field_validator("balance")
     @classmethod

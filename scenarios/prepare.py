@@ -1,0 +1,82 @@
+"""From a scenario to a solver `Problem`: read, validate, segment, score, size.
+
+Everything a user can get wrong is collected here and raised as one
+`InputError` listing every problem (file, row, column, why).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from scenarios.scenario import Scenario
+from solver.capacity import monthly_capacity
+from solver.errors import InputError, InputProblem
+from solver.problem import Problem, build_problem
+from solver.readers import read_accounts, read_reps
+from solver.segmentation import derive_potential, derive_regions, derive_segments
+from solver.validation import cross_check, family_ids
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Validated tables with derived columns, and the Problem built from them."""
+
+    accounts: pd.DataFrame  # sorted by account_id, with segment, region, potential, workload, family_id
+    reps: pd.DataFrame  # sorted by rep_id, with capacity_factor
+    monthly_capacity: np.ndarray  # reps x 12, aligned with ``reps``
+    problem: Problem
+
+
+def prepare(scenario: Scenario) -> Prepared:
+    """Read and validate the scenario's tables and build the assignment problem."""
+    problems: list[InputProblem] = []
+    accounts = reps = None
+    try:
+        accounts = read_accounts(scenario.accounts)
+    except InputError as e:
+        problems += e.problems
+    try:
+        reps = read_reps(scenario.reps)
+    except InputError as e:
+        problems += e.problems
+    if accounts is None or reps is None:
+        raise InputError(problems)
+    problems += cross_check(accounts, reps)
+    acc_file, rep_file = str(scenario.accounts), str(scenario.reps)
+    params = scenario.params
+
+    segment, p = derive_segments(accounts, params.segments, acc_file)
+    problems += p
+    region, p = derive_regions(accounts["country"], params.region_of_country(), acc_file)
+    problems += p
+    potential, p = derive_potential(accounts, params.scoring, acc_file)
+    problems += p
+    known_regions = set(params.regions)
+    bad_region = ~reps["region"].astype("string").isin(known_regions)
+    for i in np.flatnonzero(bad_region.to_numpy())[:20]:
+        problems.append(InputProblem(rep_file, int(i) + 2, "region",
+                                     f"region {reps['region'].iloc[i]!r} is not a [regions] entry "
+                                     f"({', '.join(sorted(known_regions))})"))
+    if params.segments.bands:
+        bad_seg = ~reps["segment"].astype("string").isin(set(params.segments.bands))
+        for i in np.flatnonzero(bad_seg.to_numpy())[:20]:
+            problems.append(InputProblem(rep_file, int(i) + 2, "segment",
+                                         f"segment {reps['segment'].iloc[i]!r} is not a [segments] entry "
+                                         f"({', '.join(sorted(params.segments.bands))})"))
+    if problems:
+        raise InputError(problems)
+
+    acc = accounts.assign(segment=segment, region=region, potential=potential)
+    given_workload = pd.to_numeric(acc["workload"], errors="coerce") if "workload" in acc else None
+    default_workload = acc["segment"].map(scenario.workload).astype(float).fillna(1.0)
+    acc["workload"] = given_workload.fillna(default_workload) if given_workload is not None else default_workload
+    acc["family_id"] = family_ids(acc)
+    acc = acc.sort_values("account_id", kind="stable").reset_index(drop=True)
+    rp = reps.sort_values("rep_id", kind="stable").reset_index(drop=True)
+    monthly = monthly_capacity(rp["start_date"], rp["end_date"], params.plan.start, params.plan.ramp)
+    rp["capacity_factor"] = monthly.sum(axis=1) / 12.0
+    problem = build_problem(acc, rp)
+    return Prepared(acc, rp, monthly, problem)

@@ -1,0 +1,97 @@
+"""One block's model data: candidate (unit, rep) pairs and their coefficients.
+
+Formulation (per block b, units U_b, active reps R_b, candidate pairs E_b):
+
+    min  sum_{(u,r) in E_b} c_ur x_ur
+    s.t. sum_r x_ur = 1                                   (each unit once)
+         (1-t_m) T_rm <= sum_u v_um x_ur <= (1+t_m) T_rm    (balance, per metric m)
+         sum_u n_u x_ur <= max_accounts_r, sum_u w_u x_ur <= max_workload_r
+         sum_(u,r) moved_ur x_ur <= B_b                    (disruption budget share)
+         x_ur = 1 for pinned units; x binary
+
+with T_rm = V_bm * cf_r / sum_{r' in R_b} cf_r' and
+c_ur = w_dis * moved_ur / P + w_km * sum_{i in u} p_i km(i, r) / (P * D_ref).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from solver.assignment.terms import account_rep_km, active_reps
+from solver.problem import NO_OWNER, Problem
+
+
+@dataclass(frozen=True)
+class BlockData:
+    """Arrays of one block; pair k links local unit pair_unit[k] to local rep pair_rep[k]."""
+
+    index: int
+    units: np.ndarray  # global unit ids
+    reps: np.ndarray  # global rep ids (active only)
+    pair_unit: np.ndarray
+    pair_rep: np.ndarray
+    moved: np.ndarray  # potential that changes owner if the pair is chosen
+    potential_km: np.ndarray  # sum of potential x km of the unit's accounts to the rep
+    unit_values: dict[str, np.ndarray]  # metric -> value per local unit
+    pinned_rep: np.ndarray  # local rep index per local unit, -1 if none
+
+
+def build_block(problem: Problem, b: int) -> BlockData:
+    """Candidate pairs and coefficients of block ``b`` (vectorised)."""
+    units = np.flatnonzero(problem.unit_block == b)
+    reps = np.flatnonzero(active_reps(problem) & (problem.rep_block == b))
+    local_unit = np.full(problem.n_units, -1)
+    local_unit[units] = np.arange(len(units))
+    accs = np.flatnonzero(local_unit[problem.unit] >= 0)
+    acc_unit = local_unit[problem.unit[accs]]
+    nu, nr = len(units), len(reps)
+
+    p = problem.potential[accs]
+    unit_values = {
+        "potential": np.bincount(acc_unit, weights=p, minlength=nu),
+        "workload": np.bincount(acc_unit, weights=problem.workload[accs], minlength=nu),
+        "arr": np.bincount(acc_unit, weights=problem.arr[accs], minlength=nu),
+        "accounts": np.bincount(acc_unit, minlength=nu).astype(float),
+    }
+    local_rep = np.full(problem.n_reps, -1)
+    local_rep[reps] = np.arange(nr)
+    pin = problem.pin[accs]
+    pinned_rep = np.full(nu, -1)
+    has_pin = pin >= 0
+    pinned_rep[acc_unit[has_pin]] = np.where(local_rep[pin[has_pin]] >= 0, local_rep[pin[has_pin]], -2)
+
+    # all pairs; pinned units keep only their pinned rep
+    pu = np.repeat(np.arange(nu), nr)
+    pr = np.tile(np.arange(nr), nu)
+    keep = (pinned_rep[pu] < 0) | (pinned_rep[pu] == pr)
+    pu, pr = pu[keep], pr[keep]
+
+    # moved potential: owned potential of the unit minus what its owner r already holds
+    owned = problem.owner[accs] != NO_OWNER
+    owned_total = np.bincount(acc_unit, weights=np.where(owned, p, 0.0), minlength=nu)
+    owner_local = np.where(problem.owner[accs] >= 0, local_rep[np.maximum(problem.owner[accs], 0)], -1)
+    held = pd.Series(p[owner_local >= 0]).groupby(
+        [acc_unit[owner_local >= 0], owner_local[owner_local >= 0]]
+    ).sum()
+    held_pairs = pd.Series(0.0, index=pd.MultiIndex.from_arrays([pu, pr]))
+    if len(held):
+        held_pairs = held.reindex(held_pairs.index, fill_value=0.0)
+    moved = owned_total[pu] - held_pairs.to_numpy()
+
+    km = account_rep_km(problem, accs, reps) if nr else np.zeros((len(accs), 0))
+    unit_km = np.zeros((nu, nr))
+    np.add.at(unit_km, acc_unit, p[:, None] * km)
+    return BlockData(
+        index=b,
+        units=units,
+        reps=reps,
+        pair_unit=pu,
+        pair_rep=pr,
+        moved=np.maximum(moved, 0.0),
+        potential_km=unit_km[pu, pr],
+        unit_values=unit_values,
+        pinned_rep=pinned_rep,
+    )

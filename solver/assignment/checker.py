@@ -1,0 +1,163 @@
+"""The solver-independent checker: the specification of a valid plan.
+
+Every plan is re-checked here, from account-level arrays and without any
+backend code, before it leaves the solver: backends have been known to label
+broken solutions "optimal".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from solver.assignment.terms import (
+    account_rep_km,
+    active_reps,
+    distance_reference_km,
+    total_potential,
+)
+from solver.config import AssignmentConfig
+from solver.problem import NO_OWNER, Problem
+
+#: Relative slack allowed on balance and budget checks (floating-point noise).
+CHECK_TOLERANCE = 1e-7
+
+
+@dataclass(frozen=True)
+class Violation:
+    rule: str
+    subject: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"[{self.rule}] {self.subject}: {self.detail}"
+
+
+def metric_values(problem: Problem, metric: str) -> np.ndarray:
+    """Account-level values of a balance metric."""
+    if metric == "potential":
+        return problem.potential
+    if metric == "workload":
+        return problem.workload
+    if metric == "arr":
+        return problem.arr
+    if metric == "accounts":
+        return np.ones(problem.n_accounts)
+    raise ValueError(f"unknown metric {metric}")
+
+
+def rep_totals(problem: Problem, rep_of_account: np.ndarray, values: np.ndarray) -> np.ndarray:
+    ok = rep_of_account >= 0
+    return np.bincount(rep_of_account[ok], weights=values[ok], minlength=problem.n_reps)
+
+
+def rep_targets(problem: Problem, values: np.ndarray) -> np.ndarray:
+    """Each active rep's capacity-factor share of its block's total (0 for inactive reps)."""
+    act = active_reps(problem)
+    acc_block = problem.account_block()
+    nb = len(problem.blocks)
+    block_total = np.bincount(acc_block, weights=values, minlength=nb)
+    cf = np.where(act, problem.capacity_factor, 0.0)
+    blk = np.where(problem.rep_block >= 0, problem.rep_block, 0)
+    block_cf = np.bincount(blk, weights=cf, minlength=nb)
+    denom = block_cf[blk]
+    return np.where(act & (denom > 0), block_total[blk] * cf / np.where(denom > 0, denom, 1), 0.0)
+
+
+def moved_mask(problem: Problem, rep_of_account: np.ndarray) -> np.ndarray:
+    """Accounts whose rep differs from a set previous owner (contract meaning)."""
+    has_owner = problem.owner != NO_OWNER
+    return has_owner & (problem.owner != rep_of_account)
+
+
+def violations(
+    problem: Problem, rep_of_account: np.ndarray, rules: AssignmentConfig
+) -> list[Violation]:
+    """Every rule the plan breaks; empty for a valid plan."""
+    out: list[Violation] = []
+    ids = problem.account_ids
+    r = np.asarray(rep_of_account, dtype=np.int64)
+    if r.shape != (problem.n_accounts,):
+        return [Violation("shape", "plan", f"{r.shape} entries for {problem.n_accounts} accounts")]
+    bad = (r < 0) | (r >= problem.n_reps)
+    for i in np.flatnonzero(bad)[:20]:
+        out.append(Violation("assigned", str(ids[i]), "no valid rep"))
+    if bad.any():
+        return out
+    act = active_reps(problem)
+    inactive = ~act[r]
+    for i in np.flatnonzero(inactive)[:20]:
+        out.append(Violation("active", str(ids[i]), f"rep {problem.rep_ids[r[i]]} has no capacity"))
+    wrong_block = problem.rep_block[r] != problem.account_block()
+    for i in np.flatnonzero(wrong_block)[:20]:
+        out.append(Violation("eligibility", str(ids[i]), f"rep {problem.rep_ids[r[i]]} covers another block"))
+    # families: every member with the same rep as the unit's first member
+    first = np.full(problem.n_units, -1)
+    first[problem.unit[::-1]] = r[::-1]
+    split = r != first[problem.unit]
+    for i in np.flatnonzero(split)[:20]:
+        out.append(Violation("family", str(ids[i]), "family split across reps"))
+    pinned = problem.pin >= 0
+    broken = pinned & (r != problem.pin)
+    for i in np.flatnonzero(broken)[:20]:
+        out.append(Violation("pin", str(ids[i]), f"pinned to {problem.rep_ids[problem.pin[i]]}"))
+    for metric, tol in sorted(rules.balance.items()):
+        values = metric_values(problem, metric)
+        got = rep_totals(problem, r, values)
+        target = rep_targets(problem, values)
+        slack = tol * target + CHECK_TOLERANCE * max(1.0, float(target.max(initial=0.0)))
+        off = act & (np.abs(got - target) > slack)
+        for j in np.flatnonzero(off):
+            out.append(Violation(f"balance:{metric}", str(problem.rep_ids[j]),
+                                 f"{got[j]:.2f} vs target {target[j]:.2f} (tolerance {tol:.1%})"))
+    for name, limit, values in (
+        ("max_accounts", problem.max_accounts, np.ones(problem.n_accounts)),
+        ("max_workload", problem.max_workload, problem.workload),
+    ):
+        got = rep_totals(problem, r, values)
+        over = ~np.isnan(limit) & (got > limit + CHECK_TOLERANCE)
+        for j in np.flatnonzero(over):
+            out.append(Violation(name, str(problem.rep_ids[j]), f"{got[j]:g} > {limit[j]:g}"))
+    if rules.max_moved_share is not None:
+        moved = float(problem.potential[moved_mask(problem, r)].sum())
+        budget = rules.max_moved_share * float(problem.potential.sum())
+        if moved > budget * (1 + CHECK_TOLERANCE) + CHECK_TOLERANCE:
+            out.append(Violation("max_moved_share", "plan", f"moved {moved:.2f} > budget {budget:.2f}"))
+    return out
+
+
+def objective_terms(problem: Problem, rep_of_account: np.ndarray) -> dict[str, float]:
+    """Raw and normalised objective terms of a complete plan."""
+    r = np.asarray(rep_of_account, dtype=np.int64)
+    p = problem.potential
+    moved = moved_mask(problem, r)
+    has_coord = ~np.isnan(problem.lat) & ~np.isnan(problem.lon)
+    km = np.zeros(problem.n_accounts)
+    # distance per account to its own rep; rep-without-home handled as in the model
+    for j in np.unique(r):
+        accs = np.flatnonzero(r == j)
+        block_reps = np.flatnonzero(active_reps(problem) & (problem.rep_block == problem.rep_block[j]))
+        col = int(np.searchsorted(block_reps, j))
+        if col < len(block_reps) and block_reps[col] == j:
+            km[accs] = account_rep_km(problem, accs, block_reps)[:, col]
+        else:
+            km[accs] = account_rep_km(problem, accs, np.array([j]))[:, 0]
+    km = np.where(has_coord, km, 0.0)
+    total_p = total_potential(problem)
+    d_ref = distance_reference_km(problem)
+    weighted_km = float(np.dot(p, km))
+    return {
+        "moved_potential": float(p[moved].sum()),
+        "moved_accounts": int(moved.sum()),
+        "potential_km": weighted_km,
+        "mean_km": weighted_km / total_p,
+        "distance_reference_km": d_ref,
+        "disruption": float(p[moved].sum()) / total_p,
+        "distance": weighted_km / (total_p * d_ref),
+    }
+
+
+def weighted_objective(terms: dict[str, float], rules: AssignmentConfig) -> float:
+    """The scalar objective the model minimises, from the checker's terms."""
+    return sum(w * terms[name] for name, w in rules.weights.items())

@@ -1,0 +1,223 @@
+"""`solve(problem, rules) -> Result`: decompose by block, solve, re-check.
+
+Blocks are independent except for the plan-wide disruption budget
+(``max_moved_share``). With a budget, a first pass finds each block's least
+possible moved potential; the budget's slack is then shared between blocks in
+proportion to their potential, and the second pass optimises the full
+objective inside each block's share (its reported bound is relative to that
+split, and says so).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from solver.assignment.block import BlockData, build_block
+from solver.assignment.checker import objective_terms, violations, weighted_objective
+from solver.assignment.highs_backend import BackendOutcome, highs_version, solve_mip
+from solver.assignment.prechecks import block_findings, budget_finding
+from solver.assignment.result import BlockResult, Result, Status, relative_gap
+from solver.assignment.rules import block_rows, pair_costs
+from solver.assignment.terms import distance_reference_km, total_potential
+from solver.config import AssignmentConfig
+from solver.problem import Problem
+
+log = logging.getLogger(__name__)
+
+#: Share of the time limit spent finding each block's least disruption when a
+#: plan-wide budget is set.
+FIRST_PASS_SHARE = 0.3
+#: Cheapest reps per unit added to the LP support in the restricted MIP.
+CANDIDATES_PER_UNIT = 3
+
+
+def _choice(block: BlockData, x: np.ndarray) -> np.ndarray:
+    """Global rep index per local unit from the pair values."""
+    chosen = x > 0.5
+    rep_of_unit = np.full(len(block.units), -1)
+    rep_of_unit[block.pair_unit[chosen]] = block.reps[block.pair_rep[chosen]]
+    return rep_of_unit
+
+
+def _pins(block: BlockData) -> np.ndarray:
+    pinned = block.pinned_rep[block.pair_unit] >= 0
+    return np.flatnonzero(pinned)
+
+
+def _restrict(block: BlockData, keep: np.ndarray) -> BlockData:
+    return dataclasses.replace(
+        block,
+        pair_unit=block.pair_unit[keep],
+        pair_rep=block.pair_rep[keep],
+        moved=block.moved[keep],
+        potential_km=block.potential_km[keep],
+    )
+
+
+def _cheapest(block: BlockData, cost: np.ndarray, k: int) -> np.ndarray:
+    """Mask of each unit's k cheapest candidate pairs."""
+    order = np.lexsort((np.arange(len(cost)), cost, block.pair_unit))
+    first = np.searchsorted(block.pair_unit[order], np.arange(len(block.units)))
+    rank = np.empty(len(cost), dtype=np.int64)
+    rank[order] = np.arange(len(cost)) - first[block.pair_unit[order]]
+    return rank < k
+
+
+def _run_block(
+    problem: Problem,
+    block: BlockData,
+    rules: AssignmentConfig,
+    cost: np.ndarray,
+    budget: float | None,
+    time_limit: float,
+) -> tuple[BackendOutcome, BlockData]:
+    """LP bound, then a MIP over the LP's support plus each unit's cheapest reps.
+
+    The LP of this model is nearly integral (see SOLVER-NOTES), so the
+    restricted MIP is small and reaches the LP bound closely; if it finds
+    nothing, the full MIP gets the remaining time. The bound reported is the
+    full LP's, valid for the whole block.
+    """
+    t0 = time.perf_counter()
+    fixed = _pins(block)
+    rows = block_rows(problem, block, rules, budget)
+    lp = solve_mip(len(block.pair_unit), cost, rows, fixed_one=fixed, time_limit=time_limit,
+                   seed=rules.seed, mip_gap=rules.mip_gap, relax=True)
+    if lp.x is None:
+        return lp, block
+    keep = (lp.x > 1e-6) | _cheapest(block, cost, CANDIDATES_PER_UNIT)
+    keep[fixed] = True
+    small = _restrict(block, keep)
+    left = time_limit - (time.perf_counter() - t0)
+    out = solve_mip(len(small.pair_unit), cost[keep], block_rows(problem, small, rules, budget),
+                    fixed_one=_pins(small), time_limit=left, seed=rules.seed,
+                    mip_gap=rules.mip_gap)
+    chosen = small
+    if out.x is None:
+        left = time_limit - (time.perf_counter() - t0)
+        out = solve_mip(len(block.pair_unit), cost, rows, fixed_one=fixed, time_limit=left,
+                        seed=rules.seed, mip_gap=rules.mip_gap)
+        chosen = block
+    bound = max(lp.objective, out.bound) if chosen is block else lp.objective
+    status = out.status
+    if out.x is not None:
+        status = Status.OPTIMAL if relative_gap(out.objective, bound) <= rules.mip_gap else Status.FEASIBLE
+    return dataclasses.replace(out, bound=bound, status=status,
+                               seconds=time.perf_counter() - t0), chosen
+
+
+def _time_shares(blocks: list[BlockData], total: float) -> list[float]:
+    size = np.array([max(len(b.pair_unit), 1) for b in blocks], dtype=float)
+    return list(total * size / size.sum())
+
+
+def solve(
+    problem: Problem,
+    rules: AssignmentConfig,
+    progress: Callable[[str], None] | None = None,
+) -> Result:
+    """Assign every account to one eligible rep under ``rules`` (see `solver.assignment.block`)."""
+    t0 = time.perf_counter()
+    solver_name = highs_version()
+    nothing = np.full(problem.n_accounts, -1)
+    blocks = [build_block(problem, b) for b in range(len(problem.blocks))]
+    findings = [f for block in blocks for f in block_findings(problem, block, rules)]
+    budget_problem = budget_finding(problem, blocks, rules)
+    if budget_problem:
+        findings.append(budget_problem)
+    if findings:
+        return Result(Status.INFEASIBLE, float("inf"), float("inf"), time.perf_counter() - t0,
+                      rules.seed, solver_name, nothing, explanation="\n".join(findings))
+
+    total_p = total_potential(problem)
+    d_ref = distance_reference_km(problem)
+    limit = rules.time_limit - (time.perf_counter() - t0)
+    budgets: list[float | None] = [None] * len(blocks)
+    notes: list[str] = []
+    if rules.max_moved_share is not None:
+        first_limit = _time_shares(blocks, limit * FIRST_PASS_SHARE)
+        least, least_bound = [], []
+        for block, tl in zip(blocks, first_limit, strict=True):
+            if progress:
+                progress(f"least disruption in {problem.block_name(block.index)}")
+            out, _ = _run_block(problem, block, rules, block.moved, None, tl)
+            if out.x is None:
+                return _unsolved(problem, block, out, rules, solver_name, t0, nothing)
+            least.append(out.objective)
+            least_bound.append(out.bound)
+        budget = rules.max_moved_share * float(problem.potential.sum())
+        if sum(least_bound) > budget * (1 + 1e-9):
+            text = (f"plan: keeping every block balanced needs at least {sum(least_bound):,.0f} of "
+                    f"potential to change owner ({sum(least_bound) / total_p:.1%}), above the budget "
+                    f"max_moved_share = {rules.max_moved_share:.1%} ({budget:,.0f}). Rules: "
+                    "max_moved_share vs balance. Least moves by block: "
+                    + "; ".join(f"{problem.block_name(b.index)} {m:,.0f}" for b, m in zip(blocks, least_bound, strict=True)))
+            return Result(Status.INFEASIBLE, float("inf"), float("inf"), time.perf_counter() - t0,
+                          rules.seed, solver_name, nothing, explanation=text)
+        if sum(least) > budget * (1 + 1e-9):
+            text = (f"plan: the best moves found ({sum(least):,.0f}) exceed the budget ({budget:,.0f}) "
+                    "within the time limit; no plan found (raise time_limit or max_moved_share)")
+            return Result(Status.NO_SOLUTION, float("inf"), float("-inf"), time.perf_counter() - t0,
+                          rules.seed, solver_name, nothing, explanation=text)
+        block_p = np.array([b.unit_values["potential"].sum() for b in blocks])
+        slack = budget - sum(least)
+        budgets = [m + slack * p / max(block_p.sum(), 1e-12) for m, p in zip(least, block_p, strict=True)]
+        notes.append("bound is relative to the split of the disruption budget between blocks")
+        limit = rules.time_limit - (time.perf_counter() - t0)
+
+    rep_of_unit = np.full(problem.n_units, -1)
+    block_results = []
+    objective = bound = 0.0
+    worst = Status.OPTIMAL
+    for block, tl in zip(blocks, _time_shares(blocks, max(limit, 0.5)), strict=True):
+        if progress:
+            progress(f"assigning {problem.block_name(block.index)}")
+        cost = pair_costs(block, rules, total_p, d_ref)
+        out, solved = _run_block(problem, block, rules, cost, budgets[block.index], tl)
+        if out.x is None:
+            return _unsolved(problem, block, out, rules, solver_name, t0, nothing)
+        rep_of_unit[block.units] = _choice(solved, out.x)
+        objective += out.objective
+        bound += out.bound
+        seg, reg = problem.blocks[block.index]
+        block_results.append(BlockResult(
+            problem.block_name(block.index), seg, reg,
+            int(block.unit_values["accounts"].sum()), len(block.units), len(block.reps),
+            out.status, out.objective, out.bound, out.seconds, budgets[block.index]))
+        if out.status == Status.FEASIBLE:
+            worst = Status.FEASIBLE
+
+    rep_of_account = rep_of_unit[problem.unit]
+    broken = violations(problem, rep_of_account, rules)
+    terms = objective_terms(problem, rep_of_account)
+    checked = weighted_objective(terms, rules)
+    if broken or abs(checked - objective) > 1e-6 * max(1.0, abs(objective)):
+        detail = "; ".join(str(v) for v in broken[:10]) or f"objective {objective} vs checker {checked}"
+        log.error("backend returned an invalid plan: %s", detail)
+        return Result(Status.ERROR, objective, bound, time.perf_counter() - t0, rules.seed,
+                      solver_name, rep_of_account, tuple(block_results), terms,
+                      explanation=f"the solver's plan failed the independent check: {detail}")
+    return Result(worst, checked, min(bound, checked), time.perf_counter() - t0, rules.seed,
+                  solver_name, rep_of_account, tuple(block_results), terms, notes=tuple(notes))
+
+
+def _unsolved(problem: Problem, block: BlockData, out: BackendOutcome, rules: AssignmentConfig,
+              solver_name: str, t0: float, nothing: np.ndarray) -> Result:
+    name = problem.block_name(block.index)
+    if out.status == Status.INFEASIBLE:
+        active = ", ".join(f"balance of {m} within {t:.1%}" for m, t in sorted(rules.balance.items()))
+        text = (f"{name}: no plan satisfies all rules together ({active}; pins; capacity"
+                f"{'; disruption budget' if rules.max_moved_share is not None else ''}) — "
+                f"{len(block.units)} units over {len(block.reps)} reps. The solver proved it "
+                "(HiGHS); no single rule is infeasible on its own figures.")
+        return Result(Status.INFEASIBLE, float("inf"), float("inf"), time.perf_counter() - t0,
+                      rules.seed, solver_name, nothing, explanation=text)
+    text = f"{name}: no plan found within the time limit ({out.raw_status})"
+    return Result(Status.NO_SOLUTION if out.status != Status.ERROR else Status.ERROR,
+                  float("inf"), float("-inf"), time.perf_counter() - t0, rules.seed, solver_name,
+                  nothing, explanation=text)

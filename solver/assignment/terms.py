@@ -1,0 +1,74 @@
+"""The objective's terms and their normalisation (shared by the model and the checker).
+
+Terms are normalised so that weights are comparable across plans of any size:
+
+- disruption = potential that changes owner / total potential (a share);
+- distance = potential-weighted km from account to rep home, divided by
+  (total potential x the potential-weighted mean km from each account to the
+  nearest home of an eligible rep). 1.0 means "as far as needed on average".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from solver.problem import Problem
+
+EARTH_RADIUS_KM = 6371.0088
+
+
+def haversine_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
+    """Great-circle distance in km (broadcasting); nan where a coordinate is missing."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dphi = p2 - p1
+    dl = np.radians(lon2) - np.radians(lon1)
+    a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def account_rep_km(problem: Problem, accounts: np.ndarray, reps: np.ndarray) -> np.ndarray:
+    """km matrix (accounts x reps); accounts without coordinates get 0.
+
+    A rep without a home gets, for each account, the mean km to the homed reps
+    given, so that a missing home is neither a bonus nor a penalty.
+    """
+    km = haversine_km(
+        problem.lat[accounts][:, None],
+        problem.lon[accounts][:, None],
+        problem.rep_lat[reps][None, :],
+        problem.rep_lon[reps][None, :],
+    )
+    homeless = np.isnan(problem.rep_lat[reps]) | np.isnan(problem.rep_lon[reps])
+    if homeless.any():
+        fill = np.nanmean(km[:, ~homeless], axis=1) if (~homeless).any() else np.zeros(len(accounts))
+        km[:, homeless] = fill[:, None]
+    return np.nan_to_num(km, nan=0.0)
+
+
+def active_reps(problem: Problem) -> np.ndarray:
+    """Reps that can hold accounts: a block with accounts and some capacity this year."""
+    return (problem.capacity_factor > 0) & (problem.rep_block >= 0)
+
+
+def distance_reference_km(problem: Problem) -> float:
+    """Potential-weighted mean km from each account to its nearest eligible rep home."""
+    act = active_reps(problem)
+    acc_block = problem.account_block()
+    total_w = 0.0
+    total = 0.0
+    for b in range(len(problem.blocks)):
+        accs = np.flatnonzero(acc_block == b)
+        reps = np.flatnonzero(act & (problem.rep_block == b))
+        if len(accs) == 0 or len(reps) == 0:
+            continue
+        nearest = account_rep_km(problem, accs, reps).min(axis=1)
+        w = problem.potential[accs]
+        total += float(np.dot(w, nearest))
+        total_w += float(w.sum())
+    ref = total / total_w if total_w > 0 else 0.0
+    return ref if ref > 1e-9 else 1.0
+
+
+def total_potential(problem: Problem) -> float:
+    total = float(problem.potential.sum())
+    return total if total > 0 else 1.0

@@ -1,0 +1,24 @@
+"""Shared test helpers: where the repository's and the project's shared data live."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+TESTS_DATA = REPO / "tests" / "data"
+SHARED_DATA = (REPO / ".." / "shared" / "data").resolve()
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """../shared/data, or a clean skip naming the missing folder (fresh clones lack it)."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"missing {SHARED_DATA} (the project's shared data folder)")
+    return SHARED_DATA
+
+
+@pytest.fixture
+def tiny_dir() -> Path:
+    return TESTS_DATA / "tiny"
