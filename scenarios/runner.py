@@ -14,8 +14,6 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from maps import territory_map_png
-from reports import render_run_report, salesforce_files, workbook_bytes
 from reports.run_data import RunData
 from scenarios.prepare import Prepared, prepare
 from scenarios.scenario import Scenario
@@ -103,6 +101,10 @@ def run_scenario(
     files["quotas.csv"] = csv_bytes(quota_periods)
     run = RunData(scenario.name, assignment, reps, quota_periods, m, scenario.to_toml())
     if render:
+        # renderers load matplotlib and basemaps: import only when drawing
+        from maps import territory_map_png
+        from reports import render_run_report, salesforce_files, workbook_bytes
+
         say("drawing the map and writing reports")
         png = territory_map_png(assignment, reps, title=f"{scenario.name}: territories")
         files["map.png"] = png

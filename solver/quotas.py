@@ -21,7 +21,7 @@ import pandas as pd
 
 from solver.capacity import PLAN_MONTHS, month_bounds
 from solver.config import QuotaConfig
-from solver.errors import ConservationError
+from solver.errors import ConservationError, InputError, InputProblem
 from solver.money import allocate_cents, scale_cents, to_cents
 
 MONTHS_PER_PERIOD = {"month": 1, "quarter": 3}
@@ -60,6 +60,11 @@ def cascade(
     # a region whose reps have no capacity cannot carry quota: its weight is 0
     carrying = pd.Series(reps_cf > 0, index=rep_region.index).groupby(rep_region).any()
     weights = regions.where(carrying.reindex(regions.index, fill_value=False), 0.0)
+    if region_total and not (weights.to_numpy(dtype=float) > 0).any():
+        raise InputError(InputProblem(
+            "reps", None, "start_date",
+            "no region has a rep with capacity and potential in the plan year: "
+            "the quota target cannot be carried by anyone"))
     region_q = allocate_cents(region_total, weights.to_numpy(dtype=float))
     rep_hedge = 1 + config.hedge.get("rep", 0.0)
 

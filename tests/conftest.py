@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-TESTS_DATA = REPO / "tests" / "data"
-SHARED_DATA = (REPO / ".." / "shared" / "data").resolve()
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from tests_paths import SHARED_DATA, TINY  # noqa: E402
 
 
 @pytest.fixture
@@ -21,4 +22,4 @@ def shared_data() -> Path:
 
 @pytest.fixture
 def tiny_dir() -> Path:
-    return TESTS_DATA / "tiny"
+    return TINY

@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 FIRST_PASS_SHARE = 0.3
 #: Cheapest reps per unit added to the LP support in the restricted MIP.
 CANDIDATES_PER_UNIT = 3
+#: Blocks with at most this many candidate pairs are solved as one exact MIP.
+EXACT_MIP_PAIRS = 20_000
 
 
 def _choice(block: BlockData, x: np.ndarray) -> np.ndarray:
@@ -86,6 +88,10 @@ def _run_block(
     t0 = time.perf_counter()
     fixed = _pins(block)
     rows = block_rows(problem, block, rules, budget)
+    if len(block.pair_unit) <= EXACT_MIP_PAIRS:
+        out = solve_mip(len(block.pair_unit), cost, rows, fixed_one=fixed, time_limit=time_limit,
+                        seed=rules.seed, mip_gap=rules.mip_gap)
+        return out, block
     lp = solve_mip(len(block.pair_unit), cost, rows, fixed_one=fixed, time_limit=time_limit,
                    seed=rules.seed, mip_gap=rules.mip_gap, relax=True)
     if lp.x is None:
@@ -152,8 +158,9 @@ def solve(
             least_bound.append(out.bound)
         budget = rules.max_moved_share * float(problem.potential.sum())
         if sum(least_bound) > budget * (1 + 1e-9):
-            text = (f"plan: keeping every block balanced needs at least {sum(least_bound):,.0f} of "
-                    f"potential to change owner ({sum(least_bound) / total_p:.1%}), above the budget "
+            text = (f"plan: keeping every block balanced moves at least {sum(least_bound):,.0f} of "
+                    f"potential ({sum(least_bound) / total_p:.1%}; the least found is "
+                    f"{sum(least):,.0f} = {sum(least) / total_p:.1%}), above the budget "
                     f"max_moved_share = {rules.max_moved_share:.1%} ({budget:,.0f}). Rules: "
                     "max_moved_share vs balance. Least moves by block: "
                     + "; ".join(f"{problem.block_name(b.index)} {m:,.0f}" for b, m in zip(blocks, least_bound, strict=True)))

@@ -1,0 +1,51 @@
+"""Build small assignment problems in code for rule tests."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from solver.problem import Problem, build_problem
+
+
+def make_problem(
+    potentials: list[float],
+    owners: list[str | None],
+    reps: list[str],
+    cf: list[float] | None = None,
+    *,
+    segments: list[str] | None = None,
+    rep_segments: list[str] | None = None,
+    pins: list[str | None] | None = None,
+    parents: list[str | None] | None = None,
+    max_accounts: list[float] | None = None,
+    seed: int = 0,
+) -> Problem:
+    n = len(potentials)
+    rng = np.random.default_rng(seed)
+    ids = [f"A{i:03d}" for i in range(n)]
+    fam = [p if p else a for a, p in zip(ids, parents or [None] * n, strict=True)]
+    acc = pd.DataFrame({
+        "account_id": ids,
+        "segment": segments or ["SMB"] * n,
+        "region": ["NA"] * n,
+        "potential": potentials,
+        "workload": 1.0,
+        "arr": 0.0,
+        "lat": rng.uniform(35, 45, n),
+        "lon": rng.uniform(-100, -80, n),
+        "current_owner": owners,
+        "locked_owner": pins or [None] * n,
+        "family_id": fam,
+    })
+    rp = pd.DataFrame({
+        "rep_id": reps,
+        "segment": rep_segments or ["SMB"] * len(reps),
+        "region": "NA",
+        "capacity_factor": cf or [1.0] * len(reps),
+        "lat": rng.uniform(35, 45, len(reps)),
+        "lon": rng.uniform(-100, -80, len(reps)),
+        "max_accounts": max_accounts or [np.nan] * len(reps),
+        "max_workload": np.nan,
+    })
+    return build_problem(acc, rp)
