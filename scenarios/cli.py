@@ -32,7 +32,7 @@ out = Console()
 def _input_failure(e: InputError) -> typer.Exit:
     console.print(f"[bold red]{len(e.problems)} input problem(s):[/]")
     for p in e.problems:
-        console.print(f"  - {p}", markup=False, highlight=False)
+        console.print(f"  - {p}", markup=False, highlight=False, soft_wrap=True)
     return typer.Exit(EXIT_INPUT)
 
 
@@ -43,7 +43,10 @@ def _status(msg: str) -> None:
 @app.command()
 def run(
     scenario: Annotated[Path, typer.Argument(help="Scenario TOML file")],
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="Run folder to write (default runs/<name>)")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="Run folder to write (default runs/<name>)"),
+    ] = None,
     no_render: Annotated[bool, typer.Option("--no-render", help="Skip map, report and workbook")] = False,
 ) -> None:
     """Run one scenario and write its run folder."""
@@ -103,7 +106,9 @@ def demo(
 @app.command()
 def bench(
     suite: Annotated[str, typer.Argument(help="Benchmark suite: gap")],
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder for solutions and results.csv")] = Path("bench-out"),
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for solutions and results.csv")] = Path(
+        "bench-out"
+    ),
     time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds per instance")] = 20.0,
     data: Annotated[Path | None, typer.Option("--data", help="Benchmark data folder")] = None,
     instances: Annotated[list[str] | None, typer.Option("--instance", help="Only these instances")] = None,
@@ -111,7 +116,11 @@ def bench(
     """Benchmark tables (suites: gap)."""
     from scenarios.bench_command import run_bench
 
-    raise typer.Exit(run_bench(suite, out_dir, time_limit, data, instances, console=out))
+    try:
+        code = run_bench(suite, out_dir, time_limit, data, instances, console=out)
+    except InputError as e:
+        raise _input_failure(e) from None
+    raise typer.Exit(code)
 
 
 @app.command("show-versions")
@@ -121,8 +130,18 @@ def show_versions() -> None:
 
     table = Table("package", "version")
     table.add_row("python", sys.version.split()[0])
-    for pkg in ("terraquota", "highspy", "ortools", "pulp", "numpy", "pandas", "geopandas",
-                "shapely", "matplotlib", "pydantic"):
+    for pkg in (
+        "terraquota",
+        "highspy",
+        "ortools",
+        "pulp",
+        "numpy",
+        "pandas",
+        "geopandas",
+        "shapely",
+        "matplotlib",
+        "pydantic",
+    ):
         try:
             table.add_row(pkg, version(pkg))
         except PackageNotFoundError:

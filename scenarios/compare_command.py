@@ -22,7 +22,14 @@ def load_runs(folders: list[Path]) -> list[RunData]:
         if not (f / "metrics.json").is_file():
             problems.append(InputProblem(str(f), None, None, "not a run folder (no metrics.json)"))
         elif not (f / "assignment.csv").is_file():
-            problems.append(InputProblem(str(f), None, None, "run has no plan (infeasible or unsolved): nothing to compare"))
+            problems.append(
+                InputProblem(
+                    str(f),
+                    None,
+                    None,
+                    "run has no plan (infeasible or unsolved): nothing to compare",
+                )
+            )
     if len(folders) < 2:
         problems.append(InputProblem("compare", None, None, "give at least two run folders"))
     if problems:
@@ -36,9 +43,13 @@ def comparison_files(runs: list[RunData]) -> dict[str, bytes]:
     files: dict[str, bytes] = dict(comparison_csvs(comparison))
     first_png = None
     for other in runs[1:]:
-        png = comparison_map_png(base.assignment, other.assignment, other.reps,
-                                 title=f"{base.name} -> {other.name}: moved accounts",
-                                 labels=(base.name, other.name))
+        png = comparison_map_png(
+            base.assignment,
+            other.assignment,
+            other.reps,
+            title=f"{base.name} -> {other.name}: moved accounts",
+            labels=(base.name, other.name),
+        )
         files[f"map_{other.name}.png"] = png
         first_png = first_png or png
     if first_png is not None:
@@ -51,7 +62,7 @@ def compare_folders(folders: list[Path], output: Path, *, console: Console) -> N
     runs = load_runs(folders)
     write_folder_atomically(output, comparison_files(runs))
     console.print(kpi_table(runs))
-    console.print(f"comparison folder: {output}", markup=False, highlight=False)
+    console.print(f"comparison folder: {output}", markup=False, highlight=False, soft_wrap=True)
 
 
 def kpi_table(runs: list[RunData]) -> Table:
@@ -60,10 +71,15 @@ def kpi_table(runs: list[RunData]) -> Table:
         m = r.metrics
         mv = m.get("moved", {})
         bal = m.get("balance", {}).get("potential", {})
-        table.add_row(r.name, str(m.get("status")), f"{mv.get('accounts', 0):,}",
-                      f"{mv.get('potential_share', 0):.1%}", f"{bal.get('max_abs_deviation', 0):.2%}",
-                      "-" if m.get("gap") is None else f"{m['gap']:.2%}",
-                      str(m.get("quota", {}).get("total", "-")))
+        table.add_row(
+            r.name,
+            str(m.get("status")),
+            f"{mv.get('accounts', 0):,}",
+            f"{mv.get('potential_share', 0):.1%}",
+            f"{bal.get('max_abs_deviation', 0):.2%}",
+            "-" if m.get("gap") is None else f"{m['gap']:.2%}",
+            str(m.get("quota", {}).get("total", "-")),
+        )
     return table
 
 

@@ -9,13 +9,13 @@ from pathlib import Path
 
 from rich.console import Console
 
+from reports.run_data import RunData
 from scenarios.compare_command import comparison_files, kpi_table
 from scenarios.demo_data import write_demo_inputs
 from scenarios.run_command import summary_line
 from scenarios.runfolder import write_folder_atomically
 from scenarios.runner import EXIT_OK, run_scenario
 from scenarios.scenario import load_scenario
-from reports.run_data import RunData
 
 
 def _run_to_folder(scenario_path: str, runs_dir: str) -> tuple[str, int, str, float]:
@@ -28,8 +28,15 @@ def _run_to_folder(scenario_path: str, runs_dir: str) -> tuple[str, int, str, fl
     return str(target), outcome.exit_code, summary_line(outcome), time.perf_counter() - t0
 
 
-def run_demo(output: Path, *, n_accounts: int, n_reps: int, workers: int, console: Console,
-             log: Callable[[str], None]) -> int:
+def run_demo(
+    output: Path,
+    *,
+    n_accounts: int,
+    n_reps: int,
+    workers: int,
+    console: Console,
+    log: Callable[[str], None],
+) -> int:
     t0 = time.perf_counter()
     log(f"building demo data ({n_accounts:,} accounts, {n_reps} reps) in {output / 'inputs'}")
     inputs = write_demo_inputs(output / "inputs", n_accounts=n_accounts, n_reps=n_reps, seed=0)
@@ -48,7 +55,11 @@ def run_demo(output: Path, *, n_accounts: int, n_reps: int, workers: int, consol
         runs = [RunData.from_folder(f) for f in solved]
         write_folder_atomically(output / "comparison", comparison_files(runs))
         console.print(kpi_table(runs))
-    console.print(f"demo written to {output} in {time.perf_counter() - t0:.0f} s: "
-                  f"runs in {runs_dir}, comparison in {output / 'comparison'}",
-                  markup=False, highlight=False)
+    console.print(
+        f"demo written to {output} in {time.perf_counter() - t0:.0f} s: "
+        f"runs in {runs_dir}, comparison in {output / 'comparison'}",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
     return worst

@@ -15,9 +15,9 @@ from scenarios.scenario import Scenario
 from solver.capacity import monthly_capacity
 from solver.errors import InputError, InputProblem
 from solver.problem import Problem, build_problem
-from solver.readers import read_accounts, read_reps
+from solver.readers import read_inputs
 from solver.segmentation import derive_potential, derive_regions, derive_segments
-from solver.validation import cross_check, family_ids
+from solver.validation import family_ids
 
 
 @dataclass(frozen=True)
@@ -30,21 +30,15 @@ class Prepared:
     problem: Problem
 
 
+def _header(df: pd.DataFrame, column: str) -> str:
+    """The user's own header for a canonical column (errors quote what the user wrote)."""
+    return str(df.attrs.get("columns", {}).get(column, column))
+
+
 def prepare(scenario: Scenario) -> Prepared:
     """Read and validate the scenario's tables and build the assignment problem."""
+    accounts, reps = read_inputs(scenario.accounts, scenario.reps)
     problems: list[InputProblem] = []
-    accounts = reps = None
-    try:
-        accounts = read_accounts(scenario.accounts)
-    except InputError as e:
-        problems += e.problems
-    try:
-        reps = read_reps(scenario.reps)
-    except InputError as e:
-        problems += e.problems
-    if accounts is None or reps is None:
-        raise InputError(problems)
-    problems += cross_check(accounts, reps)
     acc_file, rep_file = str(scenario.accounts), str(scenario.reps)
     params = scenario.params
 
@@ -57,22 +51,36 @@ def prepare(scenario: Scenario) -> Prepared:
     known_regions = set(params.regions)
     bad_region = ~reps["region"].astype("string").isin(known_regions)
     for i in np.flatnonzero(bad_region.to_numpy())[:20]:
-        problems.append(InputProblem(rep_file, int(i) + 2, "region",
-                                     f"region {reps['region'].iloc[i]!r} is not a [regions] entry "
-                                     f"({', '.join(sorted(known_regions))})"))
+        problems.append(
+            InputProblem(
+                rep_file,
+                int(reps.index[i]),
+                _header(reps, "region"),
+                f"region {reps['region'].iloc[i]!r} is not a [regions] entry "
+                f"({', '.join(sorted(known_regions))})",
+            )
+        )
     if params.segments.bands:
         bad_seg = ~reps["segment"].astype("string").isin(set(params.segments.bands))
         for i in np.flatnonzero(bad_seg.to_numpy())[:20]:
-            problems.append(InputProblem(rep_file, int(i) + 2, "segment",
-                                         f"segment {reps['segment'].iloc[i]!r} is not a [segments] entry "
-                                         f"({', '.join(sorted(params.segments.bands))})"))
+            problems.append(
+                InputProblem(
+                    rep_file,
+                    int(reps.index[i]),
+                    _header(reps, "segment"),
+                    f"segment {reps['segment'].iloc[i]!r} is not a [segments] entry "
+                    f"({', '.join(sorted(params.segments.bands))})",
+                )
+            )
     if problems:
         raise InputError(problems)
 
     acc = accounts.assign(segment=segment, region=region, potential=potential)
     given_workload = pd.to_numeric(acc["workload"], errors="coerce") if "workload" in acc else None
     default_workload = acc["segment"].map(scenario.workload).astype(float).fillna(1.0)
-    acc["workload"] = given_workload.fillna(default_workload) if given_workload is not None else default_workload
+    acc["workload"] = (
+        given_workload.fillna(default_workload) if given_workload is not None else default_workload
+    )
     acc["family_id"] = family_ids(acc)
     acc = acc.sort_values("account_id", kind="stable").reset_index(drop=True)
     rp = reps.sort_values("rep_id", kind="stable").reset_index(drop=True)

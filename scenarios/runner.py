@@ -49,13 +49,25 @@ def csv_bytes(df: pd.DataFrame, float_format: str | None = None) -> bytes:
 def _format_tables(assignment: pd.DataFrame, reps: pd.DataFrame) -> tuple[bytes, bytes]:
     a = assignment.copy()
     a["moved"] = a["moved"].map({True: "true", False: "false"})
-    for col, fmt in (("lat", "{:.5f}"), ("lon", "{:.5f}"), ("potential", "{:.2f}"),
-                     ("workload", "{:.4g}"), ("arr", "{:.2f}")):
+    for col, fmt in (
+        ("lat", "{:.5f}"),
+        ("lon", "{:.5f}"),
+        ("potential", "{:.2f}"),
+        ("workload", "{:.4g}"),
+        ("arr", "{:.2f}"),
+    ):
         a[col] = a[col].map(lambda v, f=fmt: "" if pd.isna(v) else f.format(v))
     r = reps.copy()
-    for col, fmt in (("lat", "{:.5f}"), ("lon", "{:.5f}"), ("potential", "{:.2f}"),
-                     ("workload", "{:.4g}"), ("arr", "{:.2f}"), ("capacity_factor", "{:.6f}"),
-                     ("target_potential", "{:.2f}"), ("balance_ratio", "{:.6f}")):
+    for col, fmt in (
+        ("lat", "{:.5f}"),
+        ("lon", "{:.5f}"),
+        ("potential", "{:.2f}"),
+        ("workload", "{:.4g}"),
+        ("arr", "{:.2f}"),
+        ("capacity_factor", "{:.6f}"),
+        ("target_potential", "{:.2f}"),
+        ("balance_ratio", "{:.6f}"),
+    ):
         r[col] = r[col].map(lambda v, f=fmt: "" if pd.isna(v) else f.format(v))
     return csv_bytes(a), csv_bytes(r)
 
@@ -70,8 +82,14 @@ def _quotas(scenario: Scenario, prep: Prepared, result: Result) -> QuotaPlan:
     rep_region = pd.Series(pb.rep_region, index=pb.rep_ids)
     r = result.rep_of_account
     rep_potential = pd.Series(pb.potential).groupby(pb.rep_ids[r]).sum()
-    return cascade(region_potential, rep_region, rep_potential, prep.monthly_capacity,
-                   scenario.params.quota, scenario.params.plan.start)
+    return cascade(
+        region_potential,
+        rep_region,
+        rep_potential,
+        prep.monthly_capacity,
+        scenario.params.quota,
+        scenario.params.plan.start,
+    )
 
 
 def run_scenario(

@@ -34,8 +34,13 @@ KNOWN_KEYS: dict[str, Any] = {
     "workload": None,
     "scoring": {"weights": None, "potential_scale": None},
     "assignment": {
-        "balance": None, "max_moved_share": None, "weights": None, "solver": None,
-        "time_limit": None, "seed": None, "mip_gap": None,
+        "balance": None,
+        "max_moved_share": None,
+        "weights": None,
+        "solver": None,
+        "time_limit": None,
+        "seed": None,
+        "mip_gap": None,
     },
     "quota": {"target": None, "hedge": None, "periods": None},
     "sweep": None,
@@ -66,14 +71,28 @@ def _unknown_keys(doc: dict[str, Any], file: str) -> list[InputProblem]:
     for key, value in doc.items():
         if key not in KNOWN_KEYS:
             hint = difflib.get_close_matches(key, KNOWN_KEYS, n=1)
-            problems.append(InputProblem(file, None, key, "unknown key" + (f"; did you mean '{hint[0]}'?" if hint else "")))
+            problems.append(
+                InputProblem(
+                    file,
+                    None,
+                    key,
+                    "unknown key" + (f"; did you mean '{hint[0]}'?" if hint else ""),
+                )
+            )
             continue
         sub = KNOWN_KEYS[key]
         if isinstance(sub, dict) and isinstance(value, dict):
             for k in value:
                 if k not in sub:
                     hint = difflib.get_close_matches(k, sub, n=1)
-                    problems.append(InputProblem(file, None, f"{key}.{k}", "unknown key" + (f"; did you mean '{key}.{hint[0]}'?" if hint else "")))
+                    problems.append(
+                        InputProblem(
+                            file,
+                            None,
+                            f"{key}.{k}",
+                            "unknown key" + (f"; did you mean '{key}.{hint[0]}'?" if hint else ""),
+                        )
+                    )
     return problems
 
 
@@ -94,7 +113,9 @@ def _read_doc(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
         raise InputError(InputProblem(str(chain[0]), None, "extends", f"extends forms a cycle: {cycle}"))
     if not path.is_file():
         where = str(chain[-1]) if chain else str(path)
-        raise InputError(InputProblem(where, None, "extends" if chain else None, f"scenario file {path} does not exist"))
+        raise InputError(
+            InputProblem(where, None, "extends" if chain else None, f"scenario file {path} does not exist")
+        )
     try:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as e:
@@ -138,15 +159,15 @@ def load_scenario(path: Path | str, overrides: dict[str, Any] | None = None) -> 
     problems: list[InputProblem] = []
     name = doc.get("name")
     if not isinstance(name, str) or not name.strip():
-        problems.append(InputProblem(file, None, "name", "every scenario needs a name (it names the run folder)"))
+        problems.append(
+            InputProblem(file, None, "name", "every scenario needs a name (it names the run folder)")
+        )
     elif any(c in name for c in '/\\:*?"<>|') or name.startswith("."):
         problems.append(InputProblem(file, None, "name", f"{name!r} cannot be a folder name"))
     data = doc.get("data", {})
     for key in ("accounts", "reps"):
         if key not in data:
             problems.append(InputProblem(file, None, f"data.{key}", "missing: name the input table"))
-        elif not Path(data[key]).is_file():
-            problems.append(InputProblem(file, None, f"data.{key}", f"file {data[key]} does not exist"))
     for key in ("plan", "quota"):
         if key not in doc:
             problems.append(InputProblem(file, None, key, f"missing [{key}] section"))
@@ -154,7 +175,11 @@ def load_scenario(path: Path | str, overrides: dict[str, Any] | None = None) -> 
     if not any(p.column in ("plan", "quota") for p in problems):
         raw = {
             "plan": doc.get("plan"),
-            "segments": {"bands": {k: tuple(v) if isinstance(v, list) else v for k, v in doc.get("segments", {}).items()}},
+            "segments": {
+                "bands": {
+                    k: tuple(v) if isinstance(v, list) else v for k, v in doc.get("segments", {}).items()
+                }
+            },
             "regions": doc.get("regions", {}),
             "scoring": doc.get("scoring", {}),
             "assignment": doc.get("assignment", {}),

@@ -28,8 +28,11 @@ def _reasons(prep: Prepared, rep_of_account: np.ndarray) -> np.ndarray:
     owner = pb.owner
     moved = moved_mask(pb, rep_of_account)
     active = active_reps(pb)
-    owner_ok = (owner >= 0) & active[np.maximum(owner, 0)] & (
-        pb.rep_block[np.maximum(owner, 0)] == pb.account_block())
+    owner_ok = (
+        (owner >= 0)
+        & active[np.maximum(owner, 0)]
+        & (pb.rep_block[np.maximum(owner, 0)] == pb.account_block())
+    )
     reason = np.select(
         [
             pb.pin >= 0,
@@ -57,46 +60,50 @@ def assignment_table(prep: Prepared, result: Result) -> pd.DataFrame:
     pb, acc = prep.problem, prep.accounts
     r = result.rep_of_account
     moved = moved_mask(pb, r)
-    return pd.DataFrame({
-        "account_id": pb.account_ids,
-        "rep_id": pb.rep_ids[r],
-        "segment": acc["segment"].to_numpy(),
-        "region": acc["region"].to_numpy(),
-        "previous_owner": pd.array(np.where(pb.owner_id == "", None, pb.owner_id), dtype="string"),
-        "moved": moved,
-        "reason": _reasons(prep, r),
-        "name": acc["name"].to_numpy() if "name" in acc else None,
-        "country": acc["country"].to_numpy(),
-        "state": acc["state"].to_numpy() if "state" in acc else None,
-        "lat": pb.lat,
-        "lon": pb.lon,
-        "potential": pb.potential,
-        "workload": pb.workload,
-        "arr": pb.arr,
-        "family_id": acc["family_id"].to_numpy(),
-    })
+    return pd.DataFrame(
+        {
+            "account_id": pb.account_ids,
+            "rep_id": pb.rep_ids[r],
+            "segment": acc["segment"].to_numpy(),
+            "region": acc["region"].to_numpy(),
+            "previous_owner": pd.array(np.where(pb.owner_id == "", None, pb.owner_id), dtype="string"),
+            "moved": moved,
+            "reason": _reasons(prep, r),
+            "name": acc["name"].to_numpy() if "name" in acc else None,
+            "country": acc["country"].to_numpy(),
+            "state": acc["state"].to_numpy() if "state" in acc else None,
+            "lat": pb.lat,
+            "lon": pb.lon,
+            "potential": pb.potential,
+            "workload": pb.workload,
+            "arr": pb.arr,
+            "family_id": acc["family_id"].to_numpy(),
+        }
+    )
 
 
 def reps_table(prep: Prepared, result: Result, quotas: QuotaPlan) -> pd.DataFrame:
     pb, rp = prep.problem, prep.reps
     r = result.rep_of_account
-    out = pd.DataFrame({
-        "rep_id": pb.rep_ids,
-        "name": rp["name"].to_numpy() if "name" in rp else None,
-        "segment": pb.rep_segment,
-        "region": pb.rep_region,
-        "manager_id": rp["manager_id"].to_numpy() if "manager_id" in rp else None,
-        "start_date": rp["start_date"].astype("string").to_numpy(),
-        "end_date": rp["end_date"].astype("string").to_numpy(),
-        "lat": pb.rep_lat,
-        "lon": pb.rep_lon,
-        "accounts": rep_totals(pb, r, np.ones(pb.n_accounts)).astype(int),
-        "potential": rep_totals(pb, r, pb.potential),
-        "workload": rep_totals(pb, r, pb.workload),
-        "arr": rep_totals(pb, r, pb.arr),
-        "capacity_factor": pb.capacity_factor,
-        "target_potential": rep_targets(pb, pb.potential),
-    })
+    out = pd.DataFrame(
+        {
+            "rep_id": pb.rep_ids,
+            "name": rp["name"].to_numpy() if "name" in rp else None,
+            "segment": pb.rep_segment,
+            "region": pb.rep_region,
+            "manager_id": rp["manager_id"].to_numpy() if "manager_id" in rp else None,
+            "start_date": rp["start_date"].astype("string").to_numpy(),
+            "end_date": rp["end_date"].astype("string").to_numpy(),
+            "lat": pb.rep_lat,
+            "lon": pb.rep_lon,
+            "accounts": rep_totals(pb, r, np.ones(pb.n_accounts)).astype(int),
+            "potential": rep_totals(pb, r, pb.potential),
+            "workload": rep_totals(pb, r, pb.workload),
+            "arr": rep_totals(pb, r, pb.arr),
+            "capacity_factor": pb.capacity_factor,
+            "target_potential": rep_targets(pb, pb.potential),
+        }
+    )
     tgt = out["target_potential"].to_numpy()
     out["balance_ratio"] = np.where(tgt > 0, out["potential"] / np.where(tgt > 0, tgt, 1), np.nan)
     q = quotas.reps.set_index("rep_id")["quota_cents"]
@@ -111,11 +118,13 @@ def reps_table(prep: Prepared, result: Result, quotas: QuotaPlan) -> pd.DataFram
 
 def quotas_table(quotas: QuotaPlan) -> pd.DataFrame:
     q = quotas.periods.sort_values(["rep_id", "period"], kind="stable")
-    return pd.DataFrame({
-        "rep_id": q["rep_id"].to_numpy(),
-        "period": [d.isoformat() for d in q["period"]],
-        "quota": [cents_to_str(int(c)) for c in q["quota_cents"]],
-    })
+    return pd.DataFrame(
+        {
+            "rep_id": q["rep_id"].to_numpy(),
+            "period": [d.isoformat() for d in q["period"]],
+            "quota": [cents_to_str(int(c)) for c in q["quota_cents"]],
+        }
+    )
 
 
 def _share(x: float, total: float) -> float:
@@ -142,9 +151,7 @@ def balance_metrics(prep: Prepared, rep_of_account: np.ndarray) -> dict[str, dic
     return out
 
 
-def metrics(
-    scenario: Scenario, prep: Prepared, result: Result, quotas: QuotaPlan | None
-) -> dict[str, Any]:
+def metrics(scenario: Scenario, prep: Prepared, result: Result, quotas: QuotaPlan | None) -> dict[str, Any]:
     """metrics.json content (CONTRACT.md), for solved and unsolved runs alike."""
     pb = prep.problem
     m: dict[str, Any] = {
@@ -187,10 +194,20 @@ def metrics(
         m["weights"] = dict(scenario.params.assignment.weights)
         m["tolerances"] = dict(scenario.params.assignment.balance)
         m["blocks"] = [
-            {"block": b.block, "segment": b.segment, "region": b.region, "accounts": b.accounts,
-             "units": b.units, "reps": b.reps, "status": str(b.status), "objective": _num(b.objective),
-             "bound": _num(b.bound), "gap": _num(b.gap), "seconds": round(b.seconds, 3),
-             "moved_budget": _num(b.moved_budget) if b.moved_budget is not None else None}
+            {
+                "block": b.block,
+                "segment": b.segment,
+                "region": b.region,
+                "accounts": b.accounts,
+                "units": b.units,
+                "reps": b.reps,
+                "status": str(b.status),
+                "objective": _num(b.objective),
+                "bound": _num(b.bound),
+                "gap": _num(b.gap),
+                "seconds": round(b.seconds, 3),
+                "moved_budget": _num(b.moved_budget) if b.moved_budget is not None else None,
+            }
             for b in result.blocks
         ]
     if quotas is not None:
@@ -204,8 +221,10 @@ def metrics(
             "periods_total": cents_to_str(int(sum(quotas.periods["quota_cents"]))),
             "periods": scenario.params.quota.periods,
             "regions": {
-                str(row.region): {"quota": cents_to_str(int(row.quota_cents)),
-                                  "rep_total": cents_to_str(int(row.rep_total_cents))}
+                str(row.region): {
+                    "quota": cents_to_str(int(row.quota_cents)),
+                    "rep_total": cents_to_str(int(row.rep_total_cents)),
+                }
                 for row in quotas.regions.itertuples()
             },
             "conserved": True,

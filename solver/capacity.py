@@ -63,7 +63,7 @@ def monthly_capacity(
         bounds[:-1].astype("datetime64[M]").astype(np.int64)[None, :]
         - first.astype("datetime64[M]").astype(np.int64)[:, None]
     )
-    ramp_arr = np.asarray(list(ramp) + [1.0], dtype=float)
+    ramp_arr = np.asarray([*list(ramp), 1.0], dtype=float)
     k = np.clip(month_index, 0, len(ramp_arr) - 1)
     ramp_m = np.where(has_start[:, None] & (month_index < len(ramp_arr) - 1), ramp_arr[k], 1.0)
     return active * ramp_m

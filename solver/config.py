@@ -8,6 +8,7 @@ the solver never sees TOML or file paths. Every model is frozen: a what-if is a
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 from typing import Literal
 
@@ -40,14 +41,12 @@ class SegmentsConfig(_Frozen):
 
     @field_validator("bands")
     @classmethod
-    def _bands_do_not_overlap(
-        cls, v: dict[str, tuple[float, float]]
-    ) -> dict[str, tuple[float, float]]:
+    def _bands_do_not_overlap(cls, v: dict[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:
         spans = sorted((lo, hi, name) for name, (lo, hi) in v.items())
         for lo, hi, name in spans:
             if not lo < hi:
                 raise ValueError(f"segment {name}: lower bound {lo} must be below upper {hi}")
-        for (_, hi1, n1), (lo2, _, n2) in zip(spans, spans[1:], strict=False):
+        for (_, hi1, n1), (lo2, _, n2) in itertools.pairwise(spans):
             if lo2 < hi1:
                 raise ValueError(f"segments {n1} and {n2} overlap")
         return v
@@ -91,7 +90,7 @@ class AssignmentConfig(_Frozen):
     solver: Literal["auto", "highs"] = "auto"
     time_limit: float = 60.0
     seed: int = 0
-    mip_gap: float = 1e-3
+    mip_gap: float = 5e-3
 
     @field_validator("balance")
     @classmethod
@@ -99,7 +98,7 @@ class AssignmentConfig(_Frozen):
         for k, t in v.items():
             if k not in BALANCE_METRICS:
                 raise ValueError(f"unknown balance metric {k!r}; known: {', '.join(BALANCE_METRICS)}")
-            if not 0 <= t:
+            if not t >= 0:
                 raise ValueError(f"tolerance of {k} must be >= 0")
         return v
 
@@ -167,9 +166,7 @@ class PlanParams(_Frozen):
         for region, codes in self.regions.items():
             for c in codes:
                 if c.upper() in seen:
-                    raise ValueError(
-                        f"country {c} is listed in regions {seen[c.upper()]} and {region}"
-                    )
+                    raise ValueError(f"country {c} is listed in regions {seen[c.upper()]} and {region}")
                 seen[c.upper()] = region
         return self
 

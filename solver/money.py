@@ -13,9 +13,10 @@ import numpy as np
 
 from solver.errors import ConservationError
 
-#: Weights are scaled to integers with this many units per 1.0 before the exact
-#: split, so the allocation is independent of float summation order.
-WEIGHT_SCALE = 10**6
+#: Weights are scaled to integers (the largest weight becomes this number)
+#: before the exact split, so the allocation does not depend on float
+#: summation order and keeps ~15 significant digits of every weight.
+WEIGHT_SCALE = 2**52
 
 
 def to_cents(amount: float | str | Decimal) -> int:
@@ -49,7 +50,8 @@ def allocate_cents(total: int, weights: Sequence[float] | np.ndarray) -> list[in
         return []
     if np.any(~np.isfinite(w)) or np.any(w < 0):
         raise ValueError("allocation weights must be finite and >= 0")
-    iw = [int(x) for x in np.rint(w * WEIGHT_SCALE)]
+    top = float(w.max())
+    iw = [int(x) for x in np.rint(w / top * WEIGHT_SCALE)] if top > 0 else [0] * len(w)
     if sum(iw) == 0:
         iw = [1] * len(iw)
     big_w = sum(iw)

@@ -103,13 +103,18 @@ def build_problem(accounts: pd.DataFrame, reps: pd.DataFrame) -> Problem:
     if unknown_pin.any():
         i = int(np.flatnonzero(unknown_pin)[0])
         raise InputError(
-            InputProblem("accounts", None, "locked_owner", f"account {acc['account_id'][i]} is pinned to "
-                         f"{pin_raw[i]!r}, which is not a rep of this plan")
+            InputProblem(
+                "accounts",
+                None,
+                "locked_owner",
+                f"account {acc['account_id'][i]} is pinned to "
+                f"{pin_raw[i]!r}, which is not a rep of this plan",
+            )
         )
     pin = np.where(np.isnan(pin), -1, pin).astype(np.int64)
 
     # units: one per family root, in order of first (sorted) member
-    unit_codes, unit_roots = pd.factorize(acc["family_id"].astype(str), sort=True)
+    unit_codes, _unit_roots = pd.factorize(acc["family_id"].astype(str), sort=True)
     potential = acc["potential"].to_numpy(dtype=float)
     acc_seg = acc["segment"].astype(str).to_numpy()
     acc_reg = acc["region"].astype(str).to_numpy()

@@ -61,10 +61,15 @@ def cascade(
     carrying = pd.Series(reps_cf > 0, index=rep_region.index).groupby(rep_region).any()
     weights = regions.where(carrying.reindex(regions.index, fill_value=False), 0.0)
     if region_total and not (weights.to_numpy(dtype=float) > 0).any():
-        raise InputError(InputProblem(
-            "reps", None, "start_date",
-            "no region has a rep with capacity and potential in the plan year: "
-            "the quota target cannot be carried by anyone"))
+        raise InputError(
+            InputProblem(
+                "reps",
+                None,
+                "start_date",
+                "no region has a rep with capacity and potential in the plan year: "
+                "the quota target cannot be carried by anyone",
+            )
+        )
     region_q = allocate_cents(region_total, weights.to_numpy(dtype=float))
     rep_hedge = 1 + config.hedge.get("rep", 0.0)
 
@@ -96,8 +101,13 @@ def cascade(
             raise ConservationError(f"rep {rep} has quota but no capacity")
         period_rows.extend((rep, s, c) for s, c in zip(starts, split, strict=True))
     periods_df = pd.DataFrame(period_rows, columns=["rep_id", "period", "quota_cents"])
-    reps_df = pd.DataFrame({"rep_id": rep_region.index, "region": rep_region.to_numpy(),
-                            "quota_cents": [int(x) for x in rep_q.to_numpy()]})
+    reps_df = pd.DataFrame(
+        {
+            "rep_id": rep_region.index,
+            "region": rep_region.to_numpy(),
+            "quota_cents": [int(x) for x in rep_q.to_numpy()],
+        }
+    )
     regions_df = pd.DataFrame(region_rows, columns=["region", "potential", "quota_cents", "rep_total_cents"])
     _check(regions_df, reps_df, periods_df, region_total)
     return QuotaPlan(target, region_total, regions_df, reps_df, periods_df)

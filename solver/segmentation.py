@@ -19,17 +19,23 @@ from solver.errors import InputProblem
 MAX_ROWS_REPORTED = 20
 
 
+def _row_numbers(index: pd.Index, positions: np.ndarray) -> np.ndarray:
+    """Spreadsheet row numbers: the readers' index when it is one, else position + 2."""
+    if index.name == "row" and pd.api.types.is_integer_dtype(index):
+        return index.to_numpy()[positions]
+    return positions + 2
+
+
 def _rows_problem(
     file: str, rows: np.ndarray, column: str, why: str, values: pd.Series | None = None
 ) -> list[InputProblem]:
+    """``rows`` are spreadsheet row numbers (see `_row_numbers`)."""
     out: list[InputProblem] = []
     for i, r in enumerate(rows[:MAX_ROWS_REPORTED]):
         detail = f" (value {values.iloc[i]!r})" if values is not None else ""
-        out.append(InputProblem(file, int(r) + 2, column, why + detail))
+        out.append(InputProblem(file, int(r), column, why + detail))
     if len(rows) > MAX_ROWS_REPORTED:
-        out.append(
-            InputProblem(file, None, column, f"{len(rows) - MAX_ROWS_REPORTED} more rows: {why}")
-        )
+        out.append(InputProblem(file, None, column, f"{len(rows) - MAX_ROWS_REPORTED} more rows: {why}"))
     return out
 
 
@@ -47,7 +53,10 @@ def derive_segments(
         if not segments.bands:
             rows = np.flatnonzero(need)
             return out, _rows_problem(
-                file, rows, "segment", "no segment given and the scenario defines no [segments] bands"
+                file,
+                _row_numbers(accounts.index, rows),
+                "segment",
+                "no segment given and the scenario defines no [segments] bands",
             )
         emp = pd.to_numeric(accounts["employees"], errors="coerce").to_numpy(dtype=float)
         for name, (lo, hi) in segments.bands.items():
@@ -57,13 +66,13 @@ def derive_segments(
         outside = need & ~np.isnan(emp) & out.isna().to_numpy()
         problems += _rows_problem(
             file,
-            np.flatnonzero(missing_emp),
+            _row_numbers(accounts.index, np.flatnonzero(missing_emp)),
             "employees",
             "no segment given and no employee count to derive it from",
         )
         problems += _rows_problem(
             file,
-            np.flatnonzero(outside),
+            _row_numbers(accounts.index, np.flatnonzero(outside)),
             "employees",
             "employee count falls in no [segments] band",
             accounts.loc[outside, "employees"],
@@ -73,7 +82,7 @@ def derive_segments(
         bad = given.notna() & ~given.isin(known)
         problems += _rows_problem(
             file,
-            np.flatnonzero(bad.to_numpy()),
+            _row_numbers(accounts.index, np.flatnonzero(bad.to_numpy())),
             "segment",
             f"segment is not one of the scenario's segments ({', '.join(sorted(known))})",
             given[bad],
@@ -93,7 +102,7 @@ def derive_regions(
         listed = ", ".join(sorted(set(codes[unmapped].dropna())))
         problems += _rows_problem(
             file,
-            np.flatnonzero(unmapped),
+            _row_numbers(countries.index, np.flatnonzero(unmapped)),
             "country",
             f"country is in no [regions] entry (unmapped countries: {listed})",
             codes[unmapped],

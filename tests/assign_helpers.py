@@ -25,27 +25,31 @@ def make_problem(
     rng = np.random.default_rng(seed)
     ids = [f"A{i:03d}" for i in range(n)]
     fam = [p if p else a for a, p in zip(ids, parents or [None] * n, strict=True)]
-    acc = pd.DataFrame({
-        "account_id": ids,
-        "segment": segments or ["SMB"] * n,
-        "region": ["NA"] * n,
-        "potential": potentials,
-        "workload": 1.0,
-        "arr": 0.0,
-        "lat": rng.uniform(35, 45, n),
-        "lon": rng.uniform(-100, -80, n),
-        "current_owner": owners,
-        "locked_owner": pins or [None] * n,
-        "family_id": fam,
-    })
-    rp = pd.DataFrame({
-        "rep_id": reps,
-        "segment": rep_segments or ["SMB"] * len(reps),
-        "region": "NA",
-        "capacity_factor": cf or [1.0] * len(reps),
-        "lat": rng.uniform(35, 45, len(reps)),
-        "lon": rng.uniform(-100, -80, len(reps)),
-        "max_accounts": max_accounts or [np.nan] * len(reps),
-        "max_workload": np.nan,
-    })
+    acc = pd.DataFrame(
+        {
+            "account_id": ids,
+            "segment": segments or ["SMB"] * n,
+            "region": ["NA"] * n,
+            "potential": potentials,
+            "workload": 1.0,
+            "arr": 0.0,
+            "lat": rng.uniform(35, 45, n),
+            "lon": rng.uniform(-100, -80, n),
+            "current_owner": owners,
+            "locked_owner": pins or [None] * n,
+            "family_id": fam,
+        }
+    )
+    rp = pd.DataFrame(
+        {
+            "rep_id": reps,
+            "segment": rep_segments or ["SMB"] * len(reps),
+            "region": "NA",
+            "capacity_factor": cf or [1.0] * len(reps),
+            "lat": rng.uniform(35, 45, len(reps)),
+            "lon": rng.uniform(-100, -80, len(reps)),
+            "max_accounts": max_accounts or [np.nan] * len(reps),
+            "max_workload": np.nan,
+        }
+    )
     return build_problem(acc, rp)

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from tests_paths import SHARED_DATA, TINY  # noqa: E402
+from tests.tests_paths import SHARED_DATA, TINY
 
 
 @pytest.fixture

@@ -37,6 +37,15 @@ class BlockData:
     potential_km: np.ndarray  # sum of potential x km of the unit's accounts to the rep
     unit_values: dict[str, np.ndarray]  # metric -> value per local unit
     pinned_rep: np.ndarray  # local rep index per local unit, -1 if none
+    #: for sub-problems: load already placed on each local rep by units fixed
+    #: outside the pairs (metric -> per rep), and potential those units moved
+    fixed_load: dict[str, np.ndarray] | None = None
+    fixed_moved: float = 0.0
+
+    def load_of(self, metric: str) -> np.ndarray:
+        if self.fixed_load is None:
+            return np.zeros(len(self.reps))
+        return self.fixed_load[metric]
 
 
 def build_block(problem: Problem, b: int) -> BlockData:
@@ -73,9 +82,11 @@ def build_block(problem: Problem, b: int) -> BlockData:
     owned = problem.owner[accs] != NO_OWNER
     owned_total = np.bincount(acc_unit, weights=np.where(owned, p, 0.0), minlength=nu)
     owner_local = np.where(problem.owner[accs] >= 0, local_rep[np.maximum(problem.owner[accs], 0)], -1)
-    held = pd.Series(p[owner_local >= 0]).groupby(
-        [acc_unit[owner_local >= 0], owner_local[owner_local >= 0]]
-    ).sum()
+    held = (
+        pd.Series(p[owner_local >= 0])
+        .groupby([acc_unit[owner_local >= 0], owner_local[owner_local >= 0]])
+        .sum()
+    )
     held_pairs = pd.Series(0.0, index=pd.MultiIndex.from_arrays([pu, pr]))
     if len(held):
         held_pairs = held.reindex(held_pairs.index, fill_value=0.0)
@@ -90,7 +101,8 @@ def build_block(problem: Problem, b: int) -> BlockData:
         reps=reps,
         pair_unit=pu,
         pair_rep=pr,
-        moved=np.maximum(moved, 0.0),
+        # clean float noise: an owner keeping its own unit moves exactly nothing
+        moved=np.where(moved > 1e-6 * max(float(p.max(initial=0.0)), 1.0), moved, 0.0),
         potential_km=unit_km[pu, pr],
         unit_values=unit_values,
         pinned_rep=pinned_rep,

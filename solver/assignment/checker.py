@@ -71,9 +71,7 @@ def moved_mask(problem: Problem, rep_of_account: np.ndarray) -> np.ndarray:
     return has_owner & (problem.owner != rep_of_account)
 
 
-def violations(
-    problem: Problem, rep_of_account: np.ndarray, rules: AssignmentConfig
-) -> list[Violation]:
+def violations(problem: Problem, rep_of_account: np.ndarray, rules: AssignmentConfig) -> list[Violation]:
     """Every rule the plan breaks; empty for a valid plan."""
     out: list[Violation] = []
     ids = problem.account_ids
@@ -109,8 +107,13 @@ def violations(
         slack = tol * target + CHECK_TOLERANCE * max(1.0, float(target.max(initial=0.0)))
         off = act & (np.abs(got - target) > slack)
         for j in np.flatnonzero(off):
-            out.append(Violation(f"balance:{metric}", str(problem.rep_ids[j]),
-                                 f"{got[j]:.2f} vs target {target[j]:.2f} (tolerance {tol:.1%})"))
+            out.append(
+                Violation(
+                    f"balance:{metric}",
+                    str(problem.rep_ids[j]),
+                    f"{got[j]:.2f} vs target {target[j]:.2f} (tolerance {tol:.1%})",
+                )
+            )
     for name, limit, values in (
         ("max_accounts", problem.max_accounts, np.ones(problem.n_accounts)),
         ("max_workload", problem.max_workload, problem.workload),

@@ -40,6 +40,134 @@ class BackendOutcome:
     bound: float
     seconds: float
     raw_status: str
+    row_dual: np.ndarray | None = None
+
+
+def csc(rows: list[Rows], n_cols: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Column-wise sparse matrix (starts, row indices, values) of the stacked rows."""
+    offsets = np.cumsum([0] + [r.n for r in rows])
+    r_idx = np.concatenate([r.row + off for r, off in zip(rows, offsets, strict=False)])
+    c_idx = np.concatenate([r.col for r in rows])
+    vals = np.concatenate([r.val for r in rows]).astype(float)
+    nz = vals != 0
+    r_idx, c_idx, vals = r_idx[nz], c_idx[nz], vals[nz]
+    order = np.lexsort((r_idx, c_idx))
+    return np.searchsorted(c_idx[order], np.arange(n_cols + 1)), r_idx[order], vals[order]
+
+
+def gather_columns(
+    starts: np.ndarray, index: np.ndarray, value: np.ndarray, cols: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The CSC sub-matrix of the given columns (vectorised)."""
+    lengths = starts[cols + 1] - starts[cols]
+    new_starts = np.concatenate([[0], np.cumsum(lengths)])
+    pos = np.repeat(starts[cols] - new_starts[:-1], lengths) + np.arange(int(new_starts[-1]))
+    return new_starts, index[pos], value[pos]
+
+
+class IncrementalLp:
+    """An LP over a growing subset of columns of a fixed row set (column generation).
+
+    New columns are appended to the same HiGHS instance, so each re-solve
+    starts from the previous basis instead of from scratch.
+    """
+
+    def __init__(self, rows: list[Rows], cost: np.ndarray, lower: np.ndarray, *, seed: int) -> None:
+        self.cost = np.asarray(cost, dtype=float)
+        self.lower = np.asarray(lower, dtype=float)
+        self.starts, self.index, self.value = csc(rows, len(cost))
+        inf = highspy.kHighsInf
+        self.h = highspy.Highs()
+        self.h.setOptionValue("output_flag", False)
+        self.h.setOptionValue("threads", 1)
+        self.h.setOptionValue("random_seed", int(seed))
+        row_lo = np.nan_to_num(np.concatenate([r.lower for r in rows]), neginf=-inf, posinf=inf)
+        row_hi = np.nan_to_num(np.concatenate([r.upper for r in rows]), neginf=-inf, posinf=inf)
+        self.h.addRows(
+            len(row_lo),
+            row_lo,
+            row_hi,
+            0,
+            np.zeros(0, np.int32),
+            np.zeros(0, np.int32),
+            np.zeros(0),
+        )
+        self.columns = np.zeros(0, dtype=np.int64)
+        self.n_rows = len(row_lo)
+        self.n_artificial = 0
+
+    def add_artificials(self, rows: np.ndarray, penalty: np.ndarray) -> None:
+        """Two penalised slack columns (+1, -1) per given row: the LP is then always
+        feasible, so column generation can start from any column subset."""
+        rows = np.asarray(rows, dtype=np.int32)
+        k = len(rows)
+        if k == 0:
+            return
+        ix = np.concatenate([rows, rows])
+        va = np.concatenate([np.ones(k), -np.ones(k)])
+        self.h.addCols(
+            2 * k,
+            np.concatenate([penalty, penalty]).astype(float),
+            np.zeros(2 * k),
+            np.full(2 * k, highspy.kHighsInf),
+            2 * k,
+            np.arange(2 * k, dtype=np.int32),
+            ix,
+            va,
+        )
+        self.artificial_start = len(self.columns)
+        self.n_artificial = 2 * k
+
+    def drop_artificials(self) -> None:
+        """Fix the slack columns at 0 (their penalty is no proof of infeasibility)."""
+        if self.n_artificial:
+            idx = np.arange(self.artificial_start, self.artificial_start + self.n_artificial, dtype=np.int32)
+            self.h.changeColsBounds(len(idx), idx, np.zeros(len(idx)), np.zeros(len(idx)))
+
+    def artificial_total(self) -> float:
+        if not self.n_artificial:
+            return 0.0
+        vals = np.asarray(self.h.getSolution().col_value, dtype=float)
+        return float(vals[self.artificial_start : self.artificial_start + self.n_artificial].sum())
+
+    def add(self, cols: np.ndarray) -> None:
+        cols = np.asarray(cols, dtype=np.int64)
+        if len(cols) == 0:
+            return
+        st, ix, va = gather_columns(self.starts, self.index, self.value, cols)
+        self.h.addCols(
+            len(cols),
+            self.cost[cols],
+            self.lower[cols],
+            np.ones(len(cols)),
+            len(ix),
+            st[:-1].astype(np.int32),
+            ix.astype(np.int32),
+            va,
+        )
+        self.columns = np.concatenate([self.columns, cols])
+        self._position = None
+
+    def solve(self, time_limit: float) -> tuple[Status, np.ndarray | None, float, np.ndarray | None]:
+        """(status, x over all columns, objective, row duals)."""
+        self.h.setOptionValue("time_limit", float(max(time_limit, 0.1)))
+        self.h.run()
+        ms = self.h.getModelStatus()
+        if ms != highspy.HighsModelStatus.kOptimal:
+            return HIGHS_STATUS.get(ms, Status.ERROR), None, float("inf"), None
+        sol = self.h.getSolution()
+        values = np.asarray(sol.col_value, dtype=float)
+        if self.n_artificial:
+            a0 = self.artificial_start
+            values = np.concatenate([values[:a0], values[a0 + self.n_artificial :]])
+        x = np.zeros(len(self.cost))
+        x[self.columns] = values
+        return (
+            Status.OPTIMAL,
+            x,
+            float(self.h.getInfo().objective_function_value),
+            np.asarray(sol.row_dual, dtype=float),
+        )
 
 
 def solve_mip(
@@ -56,15 +184,8 @@ def solve_mip(
 ) -> BackendOutcome:
     """Minimise ``cost @ x`` over binary x subject to ``rows``."""
     t0 = time.perf_counter()
+    starts, r_idx, vals = csc(rows, n_cols)
     offsets = np.cumsum([0] + [r.n for r in rows])
-    r_idx = np.concatenate([r.row + off for r, off in zip(rows, offsets, strict=False)])
-    c_idx = np.concatenate([r.col for r in rows])
-    vals = np.concatenate([r.val for r in rows]).astype(float)
-    nz = vals != 0
-    r_idx, c_idx, vals = r_idx[nz], c_idx[nz], vals[nz]
-    order = np.lexsort((r_idx, c_idx))
-    r_idx, c_idx, vals = r_idx[order], c_idx[order], vals[order]
-    starts = np.searchsorted(c_idx, np.arange(n_cols + 1))
 
     inf = highspy.kHighsInf
     lp = highspy.HighsLp()
@@ -108,10 +229,13 @@ def solve_mip(
         objective = float(info.objective_function_value)
         if status == Status.NO_SOLUTION:
             status = Status.FEASIBLE
+    row_dual = None
     if relax:
         bound = objective
+        if x is not None:
+            row_dual = np.asarray(h.getSolution().row_dual, dtype=float)
     else:
         bound = float(info.mip_dual_bound) if np.isfinite(info.mip_dual_bound) else -np.inf
         if status == Status.OPTIMAL and x is not None and ms == highspy.HighsModelStatus.kModelEmpty:
             bound = objective
-    return BackendOutcome(status, x, objective, bound, time.perf_counter() - t0, str(ms))
+    return BackendOutcome(status, x, objective, bound, time.perf_counter() - t0, str(ms), row_dual)

@@ -62,13 +62,13 @@ def block_findings(problem: Problem, block: BlockData, rules: AssignmentConfig) 
             load = np.bincount(block.pinned_rep[pinned], weights=values[pinned], minlength=len(block.reps))
             over = np.flatnonzero(load > upper * (1 + 1e-9))
             for r in over[:10]:
-                n_pins = int(((block.pinned_rep == r)).sum())
+                n_pins = int((block.pinned_rep == r).sum())
                 out.append(
                     f"{name}: {n_pins} pinned accounts give rep {problem.rep_ids[block.reps[r]]} "
                     f"{metric} {_fmt(load[r])} = {load[r] / target[r]:.0%} of target {_fmt(target[r])} "
                     f"at tolerance {tol:.1%}. Rules: pins vs balance of {metric}."
-                    if target[r] > 0 else
-                    f"{name}: pinned accounts give rep {problem.rep_ids[block.reps[r]]} {metric} "
+                    if target[r] > 0
+                    else f"{name}: pinned accounts give rep {problem.rep_ids[block.reps[r]]} {metric} "
                     f"{_fmt(load[r])} but its target is 0. Rules: pins vs balance of {metric}."
                 )
     for cap, metric in (("max_accounts", "accounts"), ("max_workload", "workload")):

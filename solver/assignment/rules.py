@@ -34,11 +34,23 @@ class Rows:
 
 
 def assign_once(block: BlockData) -> Rows:
-    """Every unit (account or family) goes to exactly one rep."""
-    nu = len(block.units)
+    """Every unit (account or family) with candidate pairs goes to exactly one rep.
+
+    Units without pairs are fixed elsewhere (sub-problems) or caught by the
+    pre-checks (no eligible rep at all).
+    """
+    units, row = np.unique(block.pair_unit, return_inverse=True)
     k = np.arange(len(block.pair_unit))
-    return Rows("assign", block.pair_unit, k, np.ones(len(k)), np.ones(nu), np.ones(nu),
-                tuple(f"unit {u}" for u in block.units))
+    n = len(units)
+    return Rows(
+        "assign",
+        row,
+        k,
+        np.ones(len(k)),
+        np.ones(n),
+        np.ones(n),
+        tuple(f"unit {u}" for u in block.units[units]),
+    )
 
 
 def balance_targets(problem: Problem, block: BlockData, metric: str) -> np.ndarray:
@@ -53,8 +65,16 @@ def balance(problem: Problem, block: BlockData, metric: str, tolerance: float) -
     target = balance_targets(problem, block, metric)
     k = np.arange(len(block.pair_unit))
     val = block.unit_values[metric][block.pair_unit]
-    return Rows(f"balance:{metric}", block.pair_rep, k, val, (1 - tolerance) * target,
-                (1 + tolerance) * target, tuple(str(problem.rep_ids[r]) for r in block.reps))
+    placed = block.load_of(metric)
+    return Rows(
+        f"balance:{metric}",
+        block.pair_rep,
+        k,
+        val,
+        (1 - tolerance) * target - placed,
+        (1 + tolerance) * target - placed,
+        tuple(str(problem.rep_ids[r]) for r in block.reps),
+    )
 
 
 def capacity(problem: Problem, block: BlockData, name: str) -> Rows | None:
@@ -67,16 +87,29 @@ def capacity(problem: Problem, block: BlockData, name: str) -> Rows | None:
     row_of_rep = np.cumsum(has) - 1
     use = has[block.pair_rep]
     k = np.flatnonzero(use)
-    return Rows(name, row_of_rep[block.pair_rep[k]], k, block.unit_values[metric][block.pair_unit[k]],
-                np.full(int(has.sum()), -np.inf), limit[has],
-                tuple(str(problem.rep_ids[r]) for r in block.reps[has]))
+    return Rows(
+        name,
+        row_of_rep[block.pair_rep[k]],
+        k,
+        block.unit_values[metric][block.pair_unit[k]],
+        np.full(int(has.sum()), -np.inf),
+        limit[has] - block.load_of(metric)[has],
+        tuple(str(problem.rep_ids[r]) for r in block.reps[has]),
+    )
 
 
 def disruption_budget(block: BlockData, budget: float) -> Rows:
     """Potential changing owner in this block at most ``budget``."""
     k = np.arange(len(block.pair_unit))
-    return Rows("max_moved_share", np.zeros(len(k), dtype=np.int64), k, block.moved,
-                np.array([-np.inf]), np.array([budget]), ("block",))
+    return Rows(
+        "max_moved_share",
+        np.zeros(len(k), dtype=np.int64),
+        k,
+        block.moved,
+        np.array([-np.inf]),
+        np.array([budget - block.fixed_moved]),
+        ("block",),
+    )
 
 
 def block_rows(
@@ -95,8 +128,13 @@ def block_rows(
     return rows
 
 
-def pair_costs(block: BlockData, rules: AssignmentConfig, total_p: float, d_ref_km: float,
-               only: str | None = None) -> np.ndarray:
+def pair_costs(
+    block: BlockData,
+    rules: AssignmentConfig,
+    total_p: float,
+    d_ref_km: float,
+    only: str | None = None,
+) -> np.ndarray:
     """Objective coefficient per candidate pair (normalised weighted terms)."""
     w = dict(rules.weights)
     if only is not None:

@@ -20,7 +20,10 @@ import numpy as np
 from solver.assignment.block import BlockData, build_block
 from solver.assignment.checker import objective_terms, violations, weighted_objective
 from solver.assignment.highs_backend import BackendOutcome, highs_version, solve_mip
+from solver.assignment.lp_round import pairs_of, round_lp
 from solver.assignment.prechecks import block_findings, budget_finding
+from solver.assignment.pricing import priced_lp
+from solver.assignment.repair import Bands, dense_costs, dense_moved, improve, repair
 from solver.assignment.result import BlockResult, Result, Status, relative_gap
 from solver.assignment.rules import block_rows, pair_costs
 from solver.assignment.terms import distance_reference_km, total_potential
@@ -31,11 +34,11 @@ log = logging.getLogger(__name__)
 
 #: Share of the time limit spent finding each block's least disruption when a
 #: plan-wide budget is set.
-FIRST_PASS_SHARE = 0.3
+FIRST_PASS_SHARE = 0.5
 #: Cheapest reps per unit added to the LP support in the restricted MIP.
 CANDIDATES_PER_UNIT = 3
 #: Blocks with at most this many candidate pairs are solved as one exact MIP.
-EXACT_MIP_PAIRS = 20_000
+EXACT_MIP_PAIRS = 2_000
 
 
 def _choice(block: BlockData, x: np.ndarray) -> np.ndarray:
@@ -89,32 +92,70 @@ def _run_block(
     fixed = _pins(block)
     rows = block_rows(problem, block, rules, budget)
     if len(block.pair_unit) <= EXACT_MIP_PAIRS:
-        out = solve_mip(len(block.pair_unit), cost, rows, fixed_one=fixed, time_limit=time_limit,
-                        seed=rules.seed, mip_gap=rules.mip_gap)
+        out = solve_mip(
+            len(block.pair_unit),
+            cost,
+            rows,
+            fixed_one=fixed,
+            time_limit=time_limit,
+            seed=rules.seed,
+            mip_gap=rules.mip_gap,
+        )
         return out, block
-    lp = solve_mip(len(block.pair_unit), cost, rows, fixed_one=fixed, time_limit=time_limit,
-                   seed=rules.seed, mip_gap=rules.mip_gap, relax=True)
+    lp = priced_lp(problem, block, rules, cost, budget, t0 + time_limit)
     if lp.x is None:
         return lp, block
-    keep = (lp.x > 1e-6) | _cheapest(block, cost, CANDIDATES_PER_UNIT)
-    keep[fixed] = True
-    small = _restrict(block, keep)
-    left = time_limit - (time.perf_counter() - t0)
-    out = solve_mip(len(small.pair_unit), cost[keep], block_rows(problem, small, rules, budget),
-                    fixed_one=_pins(small), time_limit=left, seed=rules.seed,
-                    mip_gap=rules.mip_gap)
-    chosen = small
-    if out.x is None:
-        left = time_limit - (time.perf_counter() - t0)
-        out = solve_mip(len(block.pair_unit), cost, rows, fixed_one=fixed, time_limit=left,
-                        seed=rules.seed, mip_gap=rules.mip_gap)
+    deadline = t0 + time_limit
+    rep_of_unit = lp_repair_improve(problem, block, rules, cost, budget, lp.x, deadline)
+    if rep_of_unit is None:
+        rep_of_unit = round_lp(problem, block, rules, cost, budget, lp.x, deadline - time.perf_counter())
+    if rep_of_unit is not None:
+        x = np.zeros(len(block.pair_unit))
+        x[pairs_of(block, np.arange(len(block.units)), rep_of_unit)] = 1.0
+        out = dataclasses.replace(lp, x=x, objective=float(cost @ x), status=Status.FEASIBLE)
         chosen = block
-    bound = max(lp.objective, out.bound) if chosen is block else lp.objective
+    else:
+        left = time_limit - (time.perf_counter() - t0)
+        out = solve_mip(
+            len(block.pair_unit),
+            cost,
+            rows,
+            fixed_one=fixed,
+            time_limit=left,
+            seed=rules.seed,
+            mip_gap=rules.mip_gap,
+        )
+        chosen = block
+    bound = max(lp.bound, out.bound) if rep_of_unit is None else lp.bound
     status = out.status
     if out.x is not None:
         status = Status.OPTIMAL if relative_gap(out.objective, bound) <= rules.mip_gap else Status.FEASIBLE
-    return dataclasses.replace(out, bound=bound, status=status,
-                               seconds=time.perf_counter() - t0), chosen
+    return dataclasses.replace(out, bound=bound, status=status, seconds=time.perf_counter() - t0), chosen
+
+
+def lp_repair_improve(
+    problem: Problem,
+    block: BlockData,
+    rules: AssignmentConfig,
+    cost: np.ndarray,
+    budget: float | None,
+    x_lp: np.ndarray,
+    deadline: float,
+) -> np.ndarray | None:
+    """Round the LP to each unit's largest share, repair the bands, then improve."""
+    nu = len(block.units)
+    order = np.lexsort((-x_lp, block.pair_unit))
+    first = order[np.r_[True, np.diff(block.pair_unit[order]) != 0]]
+    rep_of_unit = np.zeros(nu, dtype=np.int64)
+    rep_of_unit[block.pair_unit[first]] = block.pair_rep[first]
+    bands = Bands.of(problem, block, rules)
+    c = dense_costs(block, cost)
+    moved = dense_moved(block)
+    movable = block.pinned_rep < 0
+    fixed = repair(bands, c, moved, budget, rep_of_unit, movable, deadline)
+    if fixed is None:
+        return None
+    return improve(bands, c, moved, budget, fixed, movable, deadline)
 
 
 def _time_shares(blocks: list[BlockData], total: float) -> list[float]:
@@ -137,8 +178,16 @@ def solve(
     if budget_problem:
         findings.append(budget_problem)
     if findings:
-        return Result(Status.INFEASIBLE, float("inf"), float("inf"), time.perf_counter() - t0,
-                      rules.seed, solver_name, nothing, explanation="\n".join(findings))
+        return Result(
+            Status.INFEASIBLE,
+            float("inf"),
+            float("inf"),
+            time.perf_counter() - t0,
+            rules.seed,
+            solver_name,
+            nothing,
+            explanation="\n".join(findings),
+        )
 
     total_p = total_potential(problem)
     d_ref = distance_reference_km(problem)
@@ -158,19 +207,42 @@ def solve(
             least_bound.append(out.bound)
         budget = rules.max_moved_share * float(problem.potential.sum())
         if sum(least_bound) > budget * (1 + 1e-9):
-            text = (f"plan: keeping every block balanced moves at least {sum(least_bound):,.0f} of "
-                    f"potential ({sum(least_bound) / total_p:.1%}; the least found is "
-                    f"{sum(least):,.0f} = {sum(least) / total_p:.1%}), above the budget "
-                    f"max_moved_share = {rules.max_moved_share:.1%} ({budget:,.0f}). Rules: "
-                    "max_moved_share vs balance. Least moves by block: "
-                    + "; ".join(f"{problem.block_name(b.index)} {m:,.0f}" for b, m in zip(blocks, least_bound, strict=True)))
-            return Result(Status.INFEASIBLE, float("inf"), float("inf"), time.perf_counter() - t0,
-                          rules.seed, solver_name, nothing, explanation=text)
+            text = (
+                f"plan: keeping every block balanced moves at least {sum(least_bound):,.0f} of "
+                f"potential ({sum(least_bound) / total_p:.1%}; the least found is "
+                f"{sum(least):,.0f} = {sum(least) / total_p:.1%}), above the budget "
+                f"max_moved_share = {rules.max_moved_share:.1%} ({budget:,.0f}). Rules: "
+                "max_moved_share vs balance. Least moves by block: "
+                + "; ".join(
+                    f"{problem.block_name(b.index)} {m:,.0f}"
+                    for b, m in zip(blocks, least_bound, strict=True)
+                )
+            )
+            return Result(
+                Status.INFEASIBLE,
+                float("inf"),
+                float("inf"),
+                time.perf_counter() - t0,
+                rules.seed,
+                solver_name,
+                nothing,
+                explanation=text,
+            )
         if sum(least) > budget * (1 + 1e-9):
-            text = (f"plan: the best moves found ({sum(least):,.0f}) exceed the budget ({budget:,.0f}) "
-                    "within the time limit; no plan found (raise time_limit or max_moved_share)")
-            return Result(Status.NO_SOLUTION, float("inf"), float("-inf"), time.perf_counter() - t0,
-                          rules.seed, solver_name, nothing, explanation=text)
+            text = (
+                f"plan: the best moves found ({sum(least):,.0f}) exceed the budget ({budget:,.0f}) "
+                "within the time limit; no plan found (raise time_limit or max_moved_share)"
+            )
+            return Result(
+                Status.NO_SOLUTION,
+                float("inf"),
+                float("-inf"),
+                time.perf_counter() - t0,
+                rules.seed,
+                solver_name,
+                nothing,
+                explanation=text,
+            )
         block_p = np.array([b.unit_values["potential"].sum() for b in blocks])
         slack = budget - sum(least)
         budgets = [m + slack * p / max(block_p.sum(), 1e-12) for m, p in zip(least, block_p, strict=True)]
@@ -192,10 +264,21 @@ def solve(
         objective += out.objective
         bound += out.bound
         seg, reg = problem.blocks[block.index]
-        block_results.append(BlockResult(
-            problem.block_name(block.index), seg, reg,
-            int(block.unit_values["accounts"].sum()), len(block.units), len(block.reps),
-            out.status, out.objective, out.bound, out.seconds, budgets[block.index]))
+        block_results.append(
+            BlockResult(
+                problem.block_name(block.index),
+                seg,
+                reg,
+                int(block.unit_values["accounts"].sum()),
+                len(block.units),
+                len(block.reps),
+                out.status,
+                out.objective,
+                out.bound,
+                out.seconds,
+                budgets[block.index],
+            )
+        )
         if out.status == Status.FEASIBLE:
             worst = Status.FEASIBLE
 
@@ -206,25 +289,68 @@ def solve(
     if broken or abs(checked - objective) > 1e-6 * max(1.0, abs(objective)):
         detail = "; ".join(str(v) for v in broken[:10]) or f"objective {objective} vs checker {checked}"
         log.error("backend returned an invalid plan: %s", detail)
-        return Result(Status.ERROR, objective, bound, time.perf_counter() - t0, rules.seed,
-                      solver_name, rep_of_account, tuple(block_results), terms,
-                      explanation=f"the solver's plan failed the independent check: {detail}")
-    return Result(worst, checked, min(bound, checked), time.perf_counter() - t0, rules.seed,
-                  solver_name, rep_of_account, tuple(block_results), terms, notes=tuple(notes))
+        return Result(
+            Status.ERROR,
+            objective,
+            bound,
+            time.perf_counter() - t0,
+            rules.seed,
+            solver_name,
+            rep_of_account,
+            tuple(block_results),
+            terms,
+            explanation=f"the solver's plan failed the independent check: {detail}",
+        )
+    return Result(
+        worst,
+        checked,
+        min(bound, checked),
+        time.perf_counter() - t0,
+        rules.seed,
+        solver_name,
+        rep_of_account,
+        tuple(block_results),
+        terms,
+        notes=tuple(notes),
+    )
 
 
-def _unsolved(problem: Problem, block: BlockData, out: BackendOutcome, rules: AssignmentConfig,
-              solver_name: str, t0: float, nothing: np.ndarray) -> Result:
+def _unsolved(
+    problem: Problem,
+    block: BlockData,
+    out: BackendOutcome,
+    rules: AssignmentConfig,
+    solver_name: str,
+    t0: float,
+    nothing: np.ndarray,
+) -> Result:
     name = problem.block_name(block.index)
     if out.status == Status.INFEASIBLE:
         active = ", ".join(f"balance of {m} within {t:.1%}" for m, t in sorted(rules.balance.items()))
-        text = (f"{name}: no plan satisfies all rules together ({active}; pins; capacity"
-                f"{'; disruption budget' if rules.max_moved_share is not None else ''}) — "
-                f"{len(block.units)} units over {len(block.reps)} reps. The solver proved it "
-                "(HiGHS); no single rule is infeasible on its own figures.")
-        return Result(Status.INFEASIBLE, float("inf"), float("inf"), time.perf_counter() - t0,
-                      rules.seed, solver_name, nothing, explanation=text)
+        text = (
+            f"{name}: no plan satisfies all rules together ({active}; pins; capacity"
+            f"{'; disruption budget' if rules.max_moved_share is not None else ''}) — "
+            f"{len(block.units)} units over {len(block.reps)} reps. The solver proved it "
+            "(HiGHS); no single rule is infeasible on its own figures."
+        )
+        return Result(
+            Status.INFEASIBLE,
+            float("inf"),
+            float("inf"),
+            time.perf_counter() - t0,
+            rules.seed,
+            solver_name,
+            nothing,
+            explanation=text,
+        )
     text = f"{name}: no plan found within the time limit ({out.raw_status})"
-    return Result(Status.NO_SOLUTION if out.status != Status.ERROR else Status.ERROR,
-                  float("inf"), float("-inf"), time.perf_counter() - t0, rules.seed, solver_name,
-                  nothing, explanation=text)
+    return Result(
+        Status.NO_SOLUTION if out.status != Status.ERROR else Status.ERROR,
+        float("inf"),
+        float("-inf"),
+        time.perf_counter() - t0,
+        rules.seed,
+        solver_name,
+        nothing,
+        explanation=text,
+    )

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import shutil
+import tomllib
 from pathlib import Path
 
 import pytest
-import tomllib
 
 from scenarios.scenario import load_scenario
 from solver.errors import InputError
-from tests_paths import TINY
+from tests.tests_paths import TINY
 
 
 def _tiny_copy(tmp_path: Path) -> Path:
@@ -58,7 +58,7 @@ def test_extends_cycle_is_named(tmp_path: Path) -> None:
     [
         ("[assignment]\nbalance = { potentail = 0.05 }\n", "assignment.balance"),
         ("[quota]\ntarget = -5\n", "quota.target"),
-        ("[plan]\nstart = \"2027-02-30\"\n", "plan.start"),
+        ('[plan]\nstart = "2027-02-30"\n', "plan.start"),
         ("[segments]\nSMB = [200, 0]\n", "segments"),
         ("[assignment]\ntime_limit = 0\n", "assignment.time_limit"),
     ],

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-from assign_helpers import make_problem
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from solver.assignment import solve, violations
 from solver.config import AssignmentConfig
+from tests.assign_helpers import make_problem
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from assign_helpers import make_problem
 
 from solver.assignment import Status, solve, violations
 from solver.config import AssignmentConfig
+from tests.assign_helpers import make_problem
 
 RULES = AssignmentConfig(balance={"potential": 0.05}, time_limit=10)
 
@@ -47,8 +47,13 @@ def test_pins_held_and_pin_outside_block_infeasible() -> None:
     p = make_problem([10] * 4, ["R1"] * 4, ["R1", "R2"], pins=["R2", None, None, None])
     r = solve(p, RULES)
     assert r.status == Status.OPTIMAL and _rep(p, r, "A000") == "R2"
-    p = make_problem([10] * 4, [None] * 4, ["R1", "R2", "E1"], pins=["E1", None, None, None],
-                     rep_segments=["SMB", "SMB", "ENT"])
+    p = make_problem(
+        [10] * 4,
+        [None] * 4,
+        ["R1", "R2", "E1"],
+        pins=["E1", None, None, None],
+        rep_segments=["SMB", "SMB", "ENT"],
+    )
     r = solve(p, RULES)
     assert r.status == Status.INFEASIBLE and "pinned to E1" in r.explanation
 
@@ -61,8 +66,9 @@ def test_pins_overloading_a_rep_are_explained_with_figures() -> None:
 
 
 def test_families_stay_together() -> None:
-    p = make_problem([10, 10, 10, 10], ["R1", "R2", "R1", "R2"], ["R1", "R2"],
-                     parents=[None, "A000", None, None])
+    p = make_problem(
+        [10, 10, 10, 10], ["R1", "R2", "R1", "R2"], ["R1", "R2"], parents=[None, "A000", None, None]
+    )
     r = solve(p, RULES)
     assert r.status == Status.OPTIMAL
     assert _rep(p, r, "A000") == _rep(p, r, "A001")
@@ -92,8 +98,13 @@ def test_departed_owner_forces_moves_beyond_budget() -> None:
 
 
 def test_checker_catches_each_kind_of_break() -> None:
-    p = make_problem([10] * 4, ["R1"] * 4, ["R1", "R2"], pins=["R1", None, None, None],
-                     parents=[None, None, None, "A002"])
+    p = make_problem(
+        [10] * 4,
+        ["R1"] * 4,
+        ["R1", "R2"],
+        pins=["R1", None, None, None],
+        parents=[None, None, None, "A002"],
+    )
     rules = AssignmentConfig(balance={"potential": 0.05}, max_moved_share=0.1)
     good = solve(p, AssignmentConfig(balance={"potential": 0.05})).rep_of_account
     assert violations(p, good, AssignmentConfig(balance={"potential": 0.05})) == []

@@ -19,8 +19,17 @@ from solver.quotas import cascade
 PLAN = dt.date(2027, 2, 1)
 
 
-def _run(target, hedge_region, hedge_rep, starts, ends, regions, potentials, periods="quarter",
-         ramp=(0.25, 0.5, 0.75)):
+def _run(
+    target,
+    hedge_region,
+    hedge_rep,
+    starts,
+    ends,
+    regions,
+    potentials,
+    periods="quarter",
+    ramp=(0.25, 0.5, 0.75),
+):
     ids = [f"R{i:03d}" for i in range(len(starts))]
     monthly = monthly_capacity(starts, ends, PLAN, ramp)
     rep_region = pd.Series(regions, index=ids)
@@ -31,8 +40,16 @@ def _run(target, hedge_region, hedge_rep, starts, ends, regions, potentials, per
 
 
 def test_tiny_cascade_by_hand() -> None:
-    plan, _ = _run(1000.0, 0.10, 0.0, [None, None, None, "2027-08-01"], [None] * 4,
-                   ["NA", "NA", "EMEA", "EMEA"], [300, 300, 400, 200], ramp=())
+    plan, _ = _run(
+        1000.0,
+        0.10,
+        0.0,
+        [None, None, None, "2027-08-01"],
+        [None] * 4,
+        ["NA", "NA", "EMEA", "EMEA"],
+        [300, 300, 400, 200],
+        ramp=(),
+    )
     assert plan.region_total_cents == 110_000
     assert plan.reps["quota_cents"].tolist() == [27_500, 27_500, 36_667, 18_333]
     r4 = plan.periods[plan.periods.rep_id == "R003"]["quota_cents"].tolist()

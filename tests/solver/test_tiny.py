@@ -23,7 +23,7 @@ from scenarios.scenario import load_scenario
 
 @pytest.fixture(scope="module")
 def outcome():
-    from tests_paths import TINY
+    from tests.tests_paths import TINY
 
     return run_scenario(load_scenario(TINY / "scenario.toml"), render=False)
 
@@ -41,8 +41,18 @@ def test_status_and_objective(outcome) -> None:
 def test_assignment_by_hand(outcome) -> None:
     a = _csv(outcome, "assignment.csv").set_index("account_id")["rep_id"].to_dict()
     assert a == {
-        "A01": "R1", "A02": "R1", "A03": "R1", "A04": "R2", "A05": "R2", "A06": "R2",
-        "A07": "R3", "A08": "R3", "A09": "R4", "A10": "R3", "A11": "R4", "A12": "R4",
+        "A01": "R1",
+        "A02": "R1",
+        "A03": "R1",
+        "A04": "R2",
+        "A05": "R2",
+        "A06": "R2",
+        "A07": "R3",
+        "A08": "R3",
+        "A09": "R4",
+        "A10": "R3",
+        "A11": "R4",
+        "A12": "R4",
     }
 
 
