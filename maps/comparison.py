@@ -164,9 +164,9 @@ def _draw_panel(
     draw_key(
         axes.strip,
         [
-            dot_handle(_SAME_GREY, f"Same rep in {a} and {b}"),
-            dot_handle("#5a5a5a", f"Rep changed (colour = rep in {b})", edge="black"),
-            home_handle("Home of a receiving rep" + (" (+N accounts)" if listed else "")),
+            dot_handle(_SAME_GREY, "Same rep in both"),
+            dot_handle("#5a5a5a", "Changed (colour = new rep)", edge="black"),
+            home_handle("New rep's home" + (" (+N = accounts gained)" if listed else "")),
         ],
     )
     potential = joined["potential"].to_numpy(dtype=float, na_value=np.nan)[plan.rows]

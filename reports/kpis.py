@@ -178,9 +178,15 @@ def kpi_kind(key: str) -> str:
 
 
 def worst_balance(metrics: Mapping[str, Any] | None) -> tuple[str | None, float, float]:
-    """(metric, max_abs_deviation, cv) of the metric with the largest deviation."""
+    """(metric, max_abs_deviation, cv) of the balanced metric with the largest deviation.
+
+    Metrics the plan balances (those with a tolerance) come first: an
+    unbalanced metric such as ARR would otherwise headline a plan that keeps
+    every rule.
+    """
     best: tuple[str | None, float, float] = (None, math.nan, math.nan)
-    for m in balance_metrics(metrics):
+    ruled = [m for m in balance_metrics(metrics) if get(metrics, "tolerances", m) is not None]
+    for m in ruled or balance_metrics(metrics):
         dev = num(get(metrics, "balance", m, "max_abs_deviation"))
         if not math.isnan(dev) and (math.isnan(best[1]) or dev > best[1]):
             best = (m, dev, num(get(metrics, "balance", m, "cv")))

@@ -14,7 +14,7 @@ import numpy as np
 from solver.assignment.terms import (
     account_rep_km,
     active_reps,
-    distance_reference_km,
+    block_distance_reference_km,
     total_potential,
 )
 from solver.config import AssignmentConfig
@@ -148,16 +148,20 @@ def objective_terms(problem: Problem, rep_of_account: np.ndarray) -> dict[str, f
             km[accs] = account_rep_km(problem, accs, np.array([j]))[:, 0]
     km = np.where(has_coord, km, 0.0)
     total_p = total_potential(problem)
-    d_ref = distance_reference_km(problem)
+    d_ref = block_distance_reference_km(problem)
+    acc_block = problem.account_block()
+    block_km = np.bincount(acc_block, weights=p * km, minlength=len(problem.blocks))
+    distance = float(np.sum(block_km / d_ref)) / total_p
     weighted_km = float(np.dot(p, km))
     return {
         "moved_potential": float(p[moved].sum()),
         "moved_accounts": int(moved.sum()),
         "potential_km": weighted_km,
         "mean_km": weighted_km / total_p,
-        "distance_reference_km": d_ref,
+        "distance_reference_km": float(np.dot(np.bincount(acc_block, weights=p, minlength=len(d_ref)), d_ref))
+        / total_p,
         "disruption": float(p[moved].sum()) / total_p,
-        "distance": weighted_km / (total_p * d_ref),
+        "distance": distance,
     }
 
 

@@ -26,7 +26,7 @@ from solver.assignment.pricing import priced_lp
 from solver.assignment.repair import Bands, dense_costs, dense_moved, improve, repair
 from solver.assignment.result import BlockResult, Result, Status, relative_gap
 from solver.assignment.rules import block_rows, pair_costs
-from solver.assignment.terms import distance_reference_km, total_potential
+from solver.assignment.terms import block_distance_reference_km, total_potential
 from solver.config import AssignmentConfig
 from solver.problem import Problem
 
@@ -158,9 +158,20 @@ def lp_repair_improve(
     return improve(bands, c, moved, budget, fixed, movable, deadline)
 
 
-def _time_shares(blocks: list[BlockData], total: float) -> list[float]:
-    size = np.array([max(len(b.pair_unit), 1) for b in blocks], dtype=float)
-    return list(total * size / size.sum())
+class _Clock:
+    """Hands each block its share of the time left, by size, as blocks finish.
+
+    Time a fast block does not use goes to the blocks after it.
+    """
+
+    def __init__(self, blocks: list[BlockData], total: float) -> None:
+        self.deadline = time.perf_counter() + total
+        self.sizes = {b.index: float(max(len(b.pair_unit), 1)) for b in blocks}
+
+    def share(self, block: BlockData) -> float:
+        left = max(self.deadline - time.perf_counter(), 0.1)
+        size = self.sizes.pop(block.index)
+        return left * size / (size + sum(self.sizes.values()))
 
 
 def solve(
@@ -190,14 +201,15 @@ def solve(
         )
 
     total_p = total_potential(problem)
-    d_ref = distance_reference_km(problem)
+    d_ref = block_distance_reference_km(problem)
     limit = rules.time_limit - (time.perf_counter() - t0)
     budgets: list[float | None] = [None] * len(blocks)
     notes: list[str] = []
     if rules.max_moved_share is not None:
-        first_limit = _time_shares(blocks, limit * FIRST_PASS_SHARE)
+        clock = _Clock(blocks, limit * FIRST_PASS_SHARE)
         least, least_bound = [], []
-        for block, tl in zip(blocks, first_limit, strict=True):
+        for block in blocks:
+            tl = clock.share(block)
             if progress:
                 progress(f"least disruption in {problem.block_name(block.index)}")
             out, _ = _run_block(problem, block, rules, block.moved, None, tl)
@@ -253,10 +265,12 @@ def solve(
     block_results = []
     objective = bound = 0.0
     worst = Status.OPTIMAL
-    for block, tl in zip(blocks, _time_shares(blocks, max(limit, 0.5)), strict=True):
+    clock = _Clock(blocks, max(limit, 0.5))
+    for block in blocks:
+        tl = clock.share(block)
         if progress:
             progress(f"assigning {problem.block_name(block.index)}")
-        cost = pair_costs(block, rules, total_p, d_ref)
+        cost = pair_costs(block, rules, total_p, float(d_ref[block.index]))
         out, solved = _run_block(problem, block, rules, cost, budgets[block.index], tl)
         if out.x is None:
             return _unsolved(problem, block, out, rules, solver_name, t0, nothing)

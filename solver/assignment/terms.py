@@ -3,9 +3,9 @@
 Terms are normalised so that weights are comparable across plans of any size:
 
 - disruption = potential that changes owner / total potential (a share);
-- distance = potential-weighted km from account to rep home, divided by
-  (total potential x the potential-weighted mean km from each account to the
-  nearest home of an eligible rep). 1.0 means "as far as needed on average".
+- distance = sum over blocks of the block's potential-weighted km from account
+  to rep home, divided by (total potential x the block's potential-weighted
+  mean km from each account to the nearest home of an eligible rep).
 """
 
 from __future__ import annotations
@@ -50,12 +50,15 @@ def active_reps(problem: Problem) -> np.ndarray:
     return (problem.capacity_factor > 0) & (problem.rep_block >= 0)
 
 
-def distance_reference_km(problem: Problem) -> float:
-    """Potential-weighted mean km from each account to its nearest eligible rep home."""
+def block_distance_reference_km(problem: Problem) -> np.ndarray:
+    """Per block: potential-weighted mean km from each account to its nearest eligible rep home.
+
+    Per block, so that a what-if in one block (a hire in EMEA) leaves the
+    objective of every other block, and so its plan, unchanged.
+    """
     act = active_reps(problem)
     acc_block = problem.account_block()
-    total_w = 0.0
-    total = 0.0
+    refs = np.ones(len(problem.blocks))
     for b in range(len(problem.blocks)):
         accs = np.flatnonzero(acc_block == b)
         reps = np.flatnonzero(act & (problem.rep_block == b))
@@ -63,10 +66,9 @@ def distance_reference_km(problem: Problem) -> float:
             continue
         nearest = account_rep_km(problem, accs, reps).min(axis=1)
         w = problem.potential[accs]
-        total += float(np.dot(w, nearest))
-        total_w += float(w.sum())
-    ref = total / total_w if total_w > 0 else 0.0
-    return ref if ref > 1e-9 else 1.0
+        ref = float(np.dot(w, nearest)) / float(w.sum()) if w.sum() > 0 else 0.0
+        refs[b] = ref if ref > 1e-9 else 1.0
+    return refs
 
 
 def total_potential(problem: Problem) -> float:
