@@ -158,7 +158,6 @@ def _draw_panel(
         )
     if not text:
         return
-    a, b = names
     listed = 0 < len(receivers) <= MAX_NAMED_REPS
     ax.set_title(f"{plan.spec.title}  ·  {plural(n, 'account')}", loc="left", fontweight="bold")
     draw_key(

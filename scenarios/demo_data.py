@@ -10,9 +10,12 @@ hires and leavers, example scenario files and a mid-year events file.
 
 Everything is drawn from ``numpy.random.default_rng`` streams spawned from one
 seed and written sorted with fixed number formats, so the same seed gives
-byte-identical files. The generator also guarantees the example scenarios are
-solvable: families are kept far smaller than the smallest rep target of their
-block (see `demo_feasibility_report`).
+byte-identical files. The generator also keeps the example scenarios solvable:
+families stay far smaller than the smallest rep target of their block, and rep
+homes are placed so that every rep can be filled from the accounts that have it
+among their few nearest reps (what a pruning solver keeps); the disruption budget
+of the tight scenario is set from a lower bound on what any balanced plan must
+move. `demo_feasibility_report` measures all three.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ __all__ = [
     "REP_COLUMNS",
     "SEGMENT_BANDS",
     "DemoInputs",
+    "build_demo_tables",
+    "capacity_factors",
     "demo_feasibility_report",
     "estimate_potential",
     "write_demo_inputs",
@@ -146,7 +151,7 @@ _FIRST_NAMES = {
     "EMEA": ("Oliver", "Amelia", "Lukas", "Sophie", "Lucas", "Emma", "Matteo", "Giulia",
              "Hugo", "Chloé", "Finn", "Lena", "Jan", "Anna", "Mateo", "Lucía", "Erik", "Ingrid",
              "Mikkel", "Freja", "Jakub", "Zofia", "Omar", "Layla", "Thabo", "Naledi", "Noam",
-             "Tamar", "Liam", "Aoife", "Joāo", "Inês", "Elias", "Saga"),
+             "Tamar", "Liam", "Aoife", "João", "Inês", "Elias", "Saga"),
 }  # fmt: skip
 _LAST_NAMES = {
     "NA": ("Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis",
@@ -626,7 +631,8 @@ def _rep_names(reps: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
         first = np.array(_FIRST_NAMES[region], dtype=object)
         last = np.array(_LAST_NAMES[region], dtype=object)
         m = ((reps["region"] == region) & (reps["kind"] != "tbh")).to_numpy()
-        combo = rng.choice(len(first) * len(last), size=int(m.sum()), replace=False)
+        n_combos = len(first) * len(last)  # unique while the team is smaller than this
+        combo = rng.choice(n_combos, size=int(m.sum()), replace=bool(m.sum() > n_combos))
         out[m] = first[combo // len(last)] + " " + last[combo % len(last)]
     return out
 

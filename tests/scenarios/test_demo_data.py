@@ -210,9 +210,7 @@ def test_pins(tables: dict[str, pd.DataFrame]) -> None:
     assert pinned["locked_owner"].value_counts().max() <= 2
     in_family = acc["parent_id"].notna() | acc["account_id"].isin(acc["parent_id"])
     assert not in_family[pinned.index].any()
-    potential = pd.Series(
-        estimate_potential(acc["employees"], acc["annual_revenue"]), index=acc.index
-    )
+    potential = pd.Series(estimate_potential(acc["employees"], acc["annual_revenue"]), index=acc.index)
     median = potential.groupby([acc["region"], acc["segment"]]).transform("median")
     assert (potential[pinned.index] <= median[pinned.index]).all()
 
@@ -249,9 +247,7 @@ def test_emea_hires_table(tables: dict[str, pd.DataFrame]) -> None:
     reps, hires = tables["reps"], tables["hires"]
     extra = hires[~hires["rep_id"].isin(reps["rep_id"])]
     assert len(hires) == len(reps) + 10 and len(extra) == 10
-    pd.testing.assert_frame_equal(
-        hires[hires["rep_id"].isin(reps["rep_id"])].reset_index(drop=True), reps
-    )
+    pd.testing.assert_frame_equal(hires[hires["rep_id"].isin(reps["rep_id"])].reset_index(drop=True), reps)
     assert (extra["region"] == "EMEA").all() and extra["name"].isna().all()
     assert set(extra["segment"]) == {"SMB", "MM", "ENT"}
     assert extra["start_date"].between(PLAN_START, PLAN_END).all()
@@ -319,9 +315,7 @@ def test_capacity_factors_match_the_contract_examples() -> None:
 
 
 @pytest.mark.parametrize("which", ["small", "default"])
-def test_feasibility_margins(
-    which: str, small: tuple[DemoInputs, float], default_demo: DemoInputs
-) -> None:
+def test_feasibility_margins(which: str, small: tuple[DemoInputs, float], default_demo: DemoInputs) -> None:
     demo = small[0] if which == "small" else default_demo
     acc, reps = _read(demo.accounts), _read(demo.reps)
     report = demo_feasibility_report(acc, reps)
