@@ -181,8 +181,13 @@ def solve_mip(
     mip_gap: float,
     start: np.ndarray | None = None,
     relax: bool = False,
+    node_limit: int | None = None,
 ) -> BackendOutcome:
-    """Minimise ``cost @ x`` over binary x subject to ``rows``."""
+    """Minimise ``cost @ x`` over binary x subject to ``rows``.
+
+    ``node_limit`` bounds the branch-and-bound tree: a deterministic budget,
+    so the same inputs give the same plan (the time limit is a safety net).
+    """
     t0 = time.perf_counter()
     starts, r_idx, vals = csc(rows, n_cols)
     offsets = np.cumsum([0] + [r.n for r in rows])
@@ -211,6 +216,8 @@ def solve_mip(
     h.setOptionValue("random_seed", int(seed))
     h.setOptionValue("time_limit", float(max(time_limit, 0.1)))
     h.setOptionValue("mip_rel_gap", float(mip_gap))
+    if node_limit is not None:
+        h.setOptionValue("mip_max_nodes", int(node_limit))
     h.passModel(lp)
     if start is not None and not relax:
         sol = highspy.HighsSolution()

@@ -21,6 +21,7 @@ from solver.assignment.block import BlockData, build_block
 from solver.assignment.checker import objective_terms, violations, weighted_objective
 from solver.assignment.highs_backend import BackendOutcome, highs_version, solve_mip
 from solver.assignment.lp_round import pairs_of, round_lp
+from solver.assignment.polish import polish
 from solver.assignment.prechecks import block_findings, budget_finding
 from solver.assignment.pricing import priced_lp
 from solver.assignment.repair import Bands, dense_costs, dense_moved, improve, repair
@@ -80,15 +81,18 @@ def _run_block(
     cost: np.ndarray,
     budget: float | None,
     time_limit: float,
+    hard_deadline: float | None = None,
 ) -> tuple[BackendOutcome, BlockData]:
-    """LP bound, then a MIP over the LP's support plus each unit's cheapest reps.
+    """Exact MIP for small blocks; else priced LP -> rounding + repair -> local search -> polish.
 
-    The LP of this model is nearly integral (see SOLVER-NOTES), so the
-    restricted MIP is small and reaches the LP bound closely; if it finds
-    nothing, the full MIP gets the remaining time. The bound reported is the
-    full LP's, valid for the whole block.
+    The LP of this model is nearly integral (see SOLVER-NOTES), so rounding
+    and repair land close to the LP bound, which is valid for the whole block
+    and reported as its bound. ``time_limit`` is the block's share; finding a
+    first plan may run on to ``hard_deadline`` (the run's time limit), polishing
+    may not.
     """
     t0 = time.perf_counter()
+    hard = max(hard_deadline or 0.0, t0 + time_limit)
     fixed = _pins(block)
     rows = block_rows(problem, block, rules, budget)
     if len(block.pair_unit) <= EXACT_MIP_PAIRS:
@@ -102,20 +106,22 @@ def _run_block(
             mip_gap=rules.mip_gap,
         )
         return out, block
-    lp = priced_lp(problem, block, rules, cost, budget, t0 + time_limit)
+    lp = priced_lp(problem, block, rules, cost, budget, hard)
     if lp.x is None:
         return lp, block
     deadline = t0 + time_limit
-    rep_of_unit = lp_repair_improve(problem, block, rules, cost, budget, lp.x, deadline)
+    rep_of_unit = lp_repair_improve(problem, block, rules, cost, budget, lp.x, hard, deadline)
     if rep_of_unit is None:
-        rep_of_unit = round_lp(problem, block, rules, cost, budget, lp.x, deadline - time.perf_counter())
+        rep_of_unit = round_lp(problem, block, rules, cost, budget, lp.x, hard - time.perf_counter())
+    if rep_of_unit is not None:
+        rep_of_unit = polish(problem, block, rules, cost, budget, lp.x, rep_of_unit, deadline)
     if rep_of_unit is not None:
         x = np.zeros(len(block.pair_unit))
         x[pairs_of(block, np.arange(len(block.units)), rep_of_unit)] = 1.0
         out = dataclasses.replace(lp, x=x, objective=float(cost @ x), status=Status.FEASIBLE)
         chosen = block
     else:
-        left = time_limit - (time.perf_counter() - t0)
+        left = hard - time.perf_counter()
         out = solve_mip(
             len(block.pair_unit),
             cost,
@@ -140,7 +146,8 @@ def lp_repair_improve(
     cost: np.ndarray,
     budget: float | None,
     x_lp: np.ndarray,
-    deadline: float,
+    repair_deadline: float,
+    improve_deadline: float,
 ) -> np.ndarray | None:
     """Round the LP to each unit's largest share, repair the bands, then improve."""
     nu = len(block.units)
@@ -152,10 +159,10 @@ def lp_repair_improve(
     c = dense_costs(block, cost)
     moved = dense_moved(block)
     movable = block.pinned_rep < 0
-    fixed = repair(bands, c, moved, budget, rep_of_unit, movable, deadline)
+    fixed = repair(bands, c, moved, budget, rep_of_unit, movable, repair_deadline)
     if fixed is None:
         return None
-    return improve(bands, c, moved, budget, fixed, movable, deadline)
+    return improve(bands, c, moved, budget, fixed, movable, max(improve_deadline, time.perf_counter() + 0.2))
 
 
 class _Clock:
@@ -212,7 +219,7 @@ def solve(
             tl = clock.share(block)
             if progress:
                 progress(f"least disruption in {problem.block_name(block.index)}")
-            out, _ = _run_block(problem, block, rules, block.moved, None, tl)
+            out, _ = _run_block(problem, block, rules, block.moved, None, tl, clock.deadline)
             if out.x is None:
                 return _unsolved(problem, block, out, rules, solver_name, t0, nothing)
             least.append(out.objective)
@@ -271,7 +278,7 @@ def solve(
         if progress:
             progress(f"assigning {problem.block_name(block.index)}")
         cost = pair_costs(block, rules, total_p, float(d_ref[block.index]))
-        out, solved = _run_block(problem, block, rules, cost, budgets[block.index], tl)
+        out, solved = _run_block(problem, block, rules, cost, budgets[block.index], tl, clock.deadline)
         if out.x is None:
             return _unsolved(problem, block, out, rules, solver_name, t0, nothing)
         rep_of_unit[block.units] = _choice(solved, out.x)
