@@ -94,41 +94,6 @@ class IncrementalLp:
         )
         self.columns = np.zeros(0, dtype=np.int64)
         self.n_rows = len(row_lo)
-        self.n_artificial = 0
-
-    def add_artificials(self, rows: np.ndarray, penalty: np.ndarray) -> None:
-        """Two penalised slack columns (+1, -1) per given row: the LP is then always
-        feasible, so column generation can start from any column subset."""
-        rows = np.asarray(rows, dtype=np.int32)
-        k = len(rows)
-        if k == 0:
-            return
-        ix = np.concatenate([rows, rows])
-        va = np.concatenate([np.ones(k), -np.ones(k)])
-        self.h.addCols(
-            2 * k,
-            np.concatenate([penalty, penalty]).astype(float),
-            np.zeros(2 * k),
-            np.full(2 * k, highspy.kHighsInf),
-            2 * k,
-            np.arange(2 * k, dtype=np.int32),
-            ix,
-            va,
-        )
-        self.artificial_start = len(self.columns)
-        self.n_artificial = 2 * k
-
-    def drop_artificials(self) -> None:
-        """Fix the slack columns at 0 (their penalty is no proof of infeasibility)."""
-        if self.n_artificial:
-            idx = np.arange(self.artificial_start, self.artificial_start + self.n_artificial, dtype=np.int32)
-            self.h.changeColsBounds(len(idx), idx, np.zeros(len(idx)), np.zeros(len(idx)))
-
-    def artificial_total(self) -> float:
-        if not self.n_artificial:
-            return 0.0
-        vals = np.asarray(self.h.getSolution().col_value, dtype=float)
-        return float(vals[self.artificial_start : self.artificial_start + self.n_artificial].sum())
 
     def add(self, cols: np.ndarray) -> None:
         cols = np.asarray(cols, dtype=np.int64)
@@ -157,9 +122,6 @@ class IncrementalLp:
             return HIGHS_STATUS.get(ms, Status.ERROR), None, float("inf"), None
         sol = self.h.getSolution()
         values = np.asarray(sol.col_value, dtype=float)
-        if self.n_artificial:
-            a0 = self.artificial_start
-            values = np.concatenate([values[:a0], values[a0 + self.n_artificial :]])
         x = np.zeros(len(self.cost))
         x[self.columns] = values
         return (
@@ -182,11 +144,15 @@ def solve_mip(
     start: np.ndarray | None = None,
     relax: bool = False,
     node_limit: int | None = None,
+    col_upper: np.ndarray | None = None,
+    continuous: np.ndarray | None = None,
 ) -> BackendOutcome:
     """Minimise ``cost @ x`` over binary x subject to ``rows``.
 
     ``node_limit`` bounds the branch-and-bound tree: a deterministic budget,
     so the same inputs give the same plan (the time limit is a safety net).
+    ``col_upper`` / ``continuous`` (optional) give columns other bounds than
+    [0, 1] or make them continuous (the lexicographic model's deviation).
     """
     t0 = time.perf_counter()
     starts, r_idx, vals = csc(rows, n_cols)
@@ -200,7 +166,7 @@ def solve_mip(
     lower = np.zeros(n_cols)
     lower[fixed_one] = 1.0
     lp.col_lower_ = lower
-    lp.col_upper_ = np.ones(n_cols)
+    lp.col_upper_ = np.ones(n_cols) if col_upper is None else np.asarray(col_upper, dtype=float)
     lp.row_lower_ = np.nan_to_num(np.concatenate([r.lower for r in rows]), neginf=-inf, posinf=inf)
     lp.row_upper_ = np.nan_to_num(np.concatenate([r.upper for r in rows]), neginf=-inf, posinf=inf)
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
@@ -208,7 +174,9 @@ def solve_mip(
     lp.a_matrix_.index_ = r_idx.astype(np.int32)
     lp.a_matrix_.value_ = vals
     if not relax:
-        lp.integrality_ = [highspy.HighsVarType.kInteger] * n_cols
+        integral = np.ones(n_cols, dtype=bool) if continuous is None else ~np.asarray(continuous, dtype=bool)
+        kinds = (highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger)
+        lp.integrality_ = [kinds[int(k)] for k in integral]
 
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)

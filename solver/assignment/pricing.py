@@ -26,8 +26,8 @@ START_COLUMNS = 8
 #: Columns added per unit and round at most (the most negative reduced costs).
 ADD_PER_UNIT = 3
 MAX_ROUNDS = 30
-#: Cost of a row's slack, in units of the dearest pair per typical row coefficient.
-ELASTIC_PENALTY = 10.0
+#: Each rep starts with columns to its nearest units holding this multiple of its target.
+REACH_COVER = 1.5
 
 
 def reduced_costs(rows: list[Rows], cost: np.ndarray, row_dual: np.ndarray) -> np.ndarray:
@@ -38,6 +38,31 @@ def reduced_costs(rows: list[Rows], cost: np.ndarray, row_dual: np.ndarray) -> n
         at_y += np.bincount(r.col, weights=r.val * row_dual[offset + r.row], minlength=len(cost))
         offset += r.n
     return cost - at_y
+
+
+def reach_mask(problem: Problem, block: BlockData, cover: float = REACH_COVER) -> np.ndarray:
+    """Pairs linking each rep to its nearest units until they hold ``cover`` x its target.
+
+    Cheapest-by-cost columns can leave a rep nobody's first choice (a new hire
+    far from the accounts); these columns make every rep fillable from the
+    start, so the first restricted LP is already feasible in practice.
+    """
+    nu, nr = len(block.units), len(block.reps)
+    if nu == 0 or nr == 0:
+        return np.zeros(len(block.pair_unit), dtype=bool)
+    pot = block.unit_values["potential"]
+    km = np.full((nu, nr), np.inf)
+    km[block.pair_unit, block.pair_rep] = block.potential_km / np.maximum(pot[block.pair_unit], 1e-12)
+    order = np.argsort(km, axis=0, kind="stable")  # units by distance, per rep
+    filled = np.cumsum(pot[order], axis=0)
+    cf = problem.capacity_factor[block.reps]
+    target = pot.sum() * cf / max(float(cf.sum()), 1e-12)
+    # first position where the nearest units hold cover x target (inclusive)
+    take = (filled - pot[order]) < cover * target[None, :]
+    chosen = np.zeros((nu, nr), dtype=bool)
+    rows, cols = np.nonzero(take)
+    chosen[order[rows, cols], cols] = True
+    return chosen[block.pair_unit, block.pair_rep]
 
 
 def priced_lp(
@@ -61,34 +86,17 @@ def priced_lp(
     )
     lp = IncrementalLp(rows, cost, lower, seed=rules.seed)
     lp.add(np.flatnonzero(keep))
-    # elastic rows: any column subset gives a feasible LP, so pricing can always proceed
-    # a row's slack costs ~10x the dearest pair per typical coefficient of the row: dear
-    # enough never to pay off against real columns, mild enough for the LP's numerics
-    top = max(float(np.abs(cost).max(initial=0.0)), 1e-12)
-    penalty = (
-        np.concatenate(
-            [
-                np.full(
-                    r.n,
-                    ELASTIC_PENALTY
-                    * top
-                    / max(
-                        float(np.median(np.abs(r.val[r.val != 0]))) if (r.val != 0).any() else 1.0,
-                        1e-12,
-                    ),
-                )
-                for r in rows[1:]
-            ]
-        )
-        if len(rows) > 1
-        else np.zeros(0)
-    )
-    lp.add_artificials(np.arange(rows[0].n, lp.n_rows), penalty)
     proving = False
     scale = 1e-9 * max(1.0, float(np.abs(cost).max(initial=1.0)))
     status, x, objective, bound = Status.NO_SOLUTION, None, float("inf"), -np.inf
     for _ in range(MAX_ROUNDS):
         status, x, objective, y = lp.solve(deadline - time.perf_counter())
+        if status == Status.INFEASIBLE and not proving:
+            # the restricted columns may be what is infeasible: only the full LP can tell
+            lp.add(np.flatnonzero(~keep))
+            keep[:] = True
+            proving = True
+            continue
         if x is None or y is None:
             break
         d = reduced_costs(rows, cost, y)
@@ -98,13 +106,6 @@ def priced_lp(
         neg = (d < -scale) & ~keep
         if not neg.any():
             bound = objective
-            if lp.artificial_total() > 1e-9 and not proving:
-                # penalised slack left: the rules look infeasible; prove it on the full LP
-                lp.add(np.flatnonzero(~keep))
-                keep[:] = True
-                lp.drop_artificials()
-                proving = True
-                continue
             break
         if time.perf_counter() > deadline:
             break

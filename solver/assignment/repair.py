@@ -10,6 +10,7 @@ so one step is a vectorised scan, not a Python loop over units.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,18 +27,26 @@ MAX_IMPROVE_ROUNDS = 200
 
 @dataclass
 class Bands:
-    """Per checked quantity q: unit values V[q], rep bounds L[q], U[q], and a scale."""
+    """Checked quantities: bounds L, U per rep, and how much each unit adds to a rep.
+
+    Most quantities (balance metrics, capacity) add the same value wherever
+    the unit goes: ``values`` (q x units). The continuity limits add a value
+    that depends on the rep (a unit is "gained" by any rep but its owner):
+    ``pair_values`` (p x units x reps). ``lower``, ``upper`` (Q x reps) and
+    ``scale`` (Q) cover both, unit-valued first (Q = q + p).
+    """
 
     names: list[str]
     values: np.ndarray  # q x units
-    lower: np.ndarray  # q x reps
-    upper: np.ndarray  # q x reps
-    scale: np.ndarray  # q
+    lower: np.ndarray  # Q x reps
+    upper: np.ndarray  # Q x reps
+    scale: np.ndarray  # Q
+    pair_values: np.ndarray | None = None  # p x units x reps
 
     @classmethod
     def of(cls, problem: Problem, block: BlockData, rules: AssignmentConfig) -> Bands:
         names, vals, lo, hi = [], [], [], []
-        nr = len(block.reps)
+        nu, nr = len(block.units), len(block.reps)
         for metric, tol in sorted(rules.balance.items()):
             t = balance_targets(problem, block, metric)
             names.append(f"balance:{metric}")
@@ -45,27 +54,94 @@ class Bands:
             lo.append((1 - tol) * t)
             hi.append((1 + tol) * t)
         for cap, metric in (("max_accounts", "accounts"), ("max_workload", "workload")):
-            limit = (problem.max_accounts if cap == "max_accounts" else problem.max_workload)[block.reps]
+            limit = problem.limit(cap)[block.reps]
             if np.isnan(limit).all():
                 continue
             names.append(cap)
             vals.append(block.unit_values[metric])
             lo.append(np.full(nr, -np.inf))
             hi.append(np.where(np.isnan(limit), np.inf, limit))
+        pair_vals = []
+        units = np.repeat(np.arange(nu), nr)
+        reps = np.tile(np.arange(nr), nu)
+        owned = np.zeros(nr) if block.rep_owned is None else block.rep_owned
+        for name in ("max_accounts_lost", "max_accounts_gained"):
+            limit = problem.limit(name)[block.reps]
+            if np.isnan(limit).all():
+                continue
+            names.append(name)
+            if name == "max_accounts_lost":  # kept_r >= owned_r - limit_r
+                pair_vals.append(block.kept_accounts(units, reps).reshape(nu, nr))
+                lo.append(np.where(np.isnan(limit), -np.inf, owned - limit))
+                hi.append(np.full(nr, np.inf))
+            else:
+                pair_vals.append(block.gained_accounts(units, reps).reshape(nu, nr))
+                lo.append(np.full(nr, -np.inf))
+                hi.append(np.where(np.isnan(limit), np.inf, limit))
+        values = np.vstack(vals) if vals else np.zeros((0, nu))
+        pair_values = np.stack(pair_vals) if pair_vals else None
         if not names:
-            return cls(
-                [],
-                np.zeros((0, len(block.units))),
-                np.zeros((0, nr)),
-                np.zeros((0, nr)),
-                np.ones(0),
-            )
-        values = np.vstack(vals)
-        scale = np.maximum(values.sum(axis=1) / max(nr, 1), 1e-12)
-        return cls(names, values, np.vstack(lo), np.vstack(hi), scale)
+            return cls([], values, np.zeros((0, nr)), np.zeros((0, nr)), np.ones(0))
+        unit_scale = values.sum(axis=1) / max(nr, 1)
+        pair_scale = (
+            pair_values.reshape(len(pair_vals), -1).max(axis=1) if pair_values is not None else np.zeros(0)
+        )
+        scale = np.maximum(np.concatenate([unit_scale, pair_scale]), 1e-12)
+        return cls(names, values, np.vstack(lo), np.vstack(hi), scale, pair_values)
+
+    @property
+    def n(self) -> int:
+        return len(self.names)
+
+    def at_current(self, rep_of_unit: np.ndarray) -> np.ndarray:
+        """Q x units: what each unit adds to its current rep."""
+        if self.pair_values is None:
+            return self.values
+        units = np.arange(len(rep_of_unit))
+        return np.vstack([self.values, self.pair_values[:, units, rep_of_unit]])
+
+    def at_every(self) -> np.ndarray:
+        """Q x units x reps (or broadcastable to it): what each unit adds to each rep."""
+        if self.pair_values is None:
+            return self.values[:, :, None]
+        nr = self.pair_values.shape[2]
+        unit_part = np.broadcast_to(self.values[:, :, None], (*self.values.shape, nr))
+        return np.concatenate([unit_part, self.pair_values])
+
+    def at(self, unit: int, rep: int) -> np.ndarray:
+        """Q: what ``unit`` adds to ``rep``."""
+        if self.pair_values is None:
+            return self.values[:, unit]
+        return np.concatenate([self.values[:, unit], self.pair_values[:, unit, rep]])
+
+    def swap_values(
+        self, mine: np.ndarray, others: np.ndarray, rep: int, src: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """For swapping units ``mine`` (W, at ``rep``) with ``others`` (U, at reps ``src``):
+        others at ``rep`` (Q x U), others at their own reps (Q x U), mine at ``rep``
+        (Q x W), and mine at each other's rep (Q x W x U, or broadcastable to it)."""
+        vu, vw = self.values[:, others], self.values[:, mine]
+        if self.pair_values is None:
+            return vu, vu, vw, vw[:, :, None]
+        pv = self.pair_values
+        nq, nw, nu = len(self.values), len(mine), len(others)
+        vw_s_unit = np.broadcast_to(vw[:, :, None], (nq, nw, nu))
+        return (
+            np.vstack([vu, pv[:, others, rep]]),
+            np.vstack([vu, pv[:, others, src]]),
+            np.vstack([vw, pv[:, mine, rep]]),
+            np.concatenate([vw_s_unit, pv[:, mine][:, :, src]]),
+        )
+
+    def loads(self, rep_of_unit: np.ndarray, nr: int) -> np.ndarray:
+        """Q x reps totals of a plan."""
+        if not self.n:
+            return np.zeros((0, nr))
+        rows = [np.bincount(rep_of_unit, weights=v, minlength=nr) for v in self.at_current(rep_of_unit)]
+        return np.vstack(rows)
 
     def violation(self, load: np.ndarray) -> np.ndarray:
-        """Scaled violation per rep (q x reps -> reps); load is q x reps."""
+        """Scaled violation per rep (Q x reps -> reps); load is Q x reps."""
         over = np.maximum(load - self.upper, 0.0)
         under = np.maximum(self.lower - load, 0.0)
         return ((over + under) / self.scale[:, None]).sum(axis=0)
@@ -84,14 +160,6 @@ def dense_moved(block: BlockData) -> np.ndarray:
     return m
 
 
-def _loads(bands: Bands, rep_of_unit: np.ndarray, nr: int) -> np.ndarray:
-    return (
-        np.vstack([np.bincount(rep_of_unit, weights=v, minlength=nr) for v in bands.values])
-        if len(bands.names)
-        else np.zeros((0, nr))
-    )
-
-
 def repair(
     bands: Bands,
     c: np.ndarray,
@@ -104,7 +172,7 @@ def repair(
     """Move units until no rep is outside a band; None if stuck or out of time."""
     nu, nr = c.shape
     r_of = rep_of_unit.copy()
-    load = _loads(bands, r_of, nr)
+    load = bands.loads(r_of, nr)
     units = np.arange(nu)
     moved_now = float(moved[units, r_of].sum())
     bscale = max(float(moved.max(initial=0.0)), 1.0)
@@ -113,7 +181,7 @@ def repair(
         return 0.0 if budget is None else np.maximum(np.asarray(x) - budget, 0.0) / bscale
 
     for _ in range(MAX_REPAIR_STEPS):
-        per_rep = bands.violation(load) if len(bands.names) else np.zeros(nr)
+        per_rep = bands.violation(load) if bands.n else np.zeros(nr)
         total = per_rep.sum() + budget_viol(moved_now)
         if total <= 1e-12:
             return r_of
@@ -124,10 +192,10 @@ def repair(
         feasible = np.isfinite(c) & movable[:, None]
         feasible[units, cur] = False
         # source side: removing v_u from rep cur[u]
-        src_load = load[:, cur] - bands.values  # q x units
+        src_load = load[:, cur] - bands.at_current(cur)  # Q x units
         src_delta = _viol_cols(bands, src_load, cur) - per_rep[cur]
         # dest side: adding v_u to every rep
-        dst_load = load[:, None, :] + bands.values[:, :, None]  # q x units x reps
+        dst_load = load[:, None, :] + bands.at_every()  # Q x units x reps
         over = np.maximum(dst_load - bands.upper[:, None, :], 0.0)
         under = np.maximum(bands.lower[:, None, :] - dst_load, 0.0)
         dst_viol = ((over + under) / bands.scale[:, None, None]).sum(axis=0)  # units x reps
@@ -137,16 +205,85 @@ def repair(
         delta = np.where(feasible, delta, np.inf)
         best = float(delta.min())
         if not best < -1e-12:
-            return None
+            swap = _best_swap(bands, load, per_rep, r_of, movable, c, moved, moved_now, budget_viol)
+            if swap is None:
+                return None
+            u, w, du = swap
+            s_u, s_w = int(r_of[u]), int(r_of[w])
+            load[:, s_u] += bands.at(w, s_u) - bands.at(u, s_u)
+            load[:, s_w] += bands.at(u, s_w) - bands.at(w, s_w)
+            moved_now += du
+            r_of[u], r_of[w] = s_w, s_u
+            continue
         # among the moves within 1% of the best violation drop, the cheapest
         near = delta <= best * 0.99
         dcost = np.where(near, c - c[units, cur][:, None], np.inf)
         u, r = np.unravel_index(int(np.argmin(dcost)), dcost.shape)
-        load[:, cur[u]] -= bands.values[:, u]
-        load[:, r] += bands.values[:, u]
+        load[:, cur[u]] -= bands.at(u, cur[u])
+        load[:, r] += bands.at(u, r)
         moved_now += moved[u, r] - moved[u, cur[u]]
         r_of[u] = r
     return None
+
+
+#: Units of the most violated rep considered for swaps (the smallest and largest).
+SWAP_UNITS = 400
+
+
+def _best_swap(
+    bands: Bands,
+    load: np.ndarray,
+    per_rep: np.ndarray,
+    r_of: np.ndarray,
+    movable: np.ndarray,
+    c: np.ndarray,
+    moved: np.ndarray,
+    moved_now: float,
+    budget_viol: Callable[[np.ndarray | float], np.ndarray | float],
+) -> tuple[int, int, float] | None:
+    """Best exchange of a unit of the most violated rep with a unit of another rep.
+
+    Single moves get stuck when every rep is at an edge of its band: the
+    under-filled rep cannot take a whole unit without pushing its giver
+    below its own band. Swapping a large unit for a small one moves just
+    the difference. Returns (u, w, change in moved potential) or None.
+    """
+    r = int(np.argmax(per_rep))
+    if per_rep[r] <= 1e-12:
+        return None
+    mine = np.flatnonzero((r_of == r) & movable)
+    others = np.flatnonzero((r_of != r) & movable & np.isfinite(c[:, r]))
+    if len(mine) == 0 or len(others) == 0:
+        return None
+    if len(mine) > SWAP_UNITS:
+        size = bands.values[0, mine] if len(bands.values) else np.zeros(len(mine))
+        order = np.argsort(size, kind="stable")
+        mine = mine[np.r_[order[: SWAP_UNITS // 2], order[-SWAP_UNITS // 2 :]]]
+    src = r_of[others]  # rep of each other unit
+    ok = np.isfinite(c[mine][:, src])  # w (mine) may go to u's rep
+    # loads after the swap: r gets u and loses w; src[u] gets w and loses u
+    vu_r, vu_s, vw_r, vw_s = bands.swap_values(mine, others, r, src)
+    new_r = load[:, r][:, None, None] + vu_r[:, None, :] - vw_r[:, :, None]  # Q x W x U
+    new_s = load[:, src][:, None, :] + vw_s - vu_s[:, None, :]
+    lo_r, hi_r = bands.lower[:, r][:, None, None], bands.upper[:, r][:, None, None]
+    lo_s, hi_s = bands.lower[:, src][:, None, :], bands.upper[:, src][:, None, :]
+    sc = bands.scale[:, None, None]
+    v_r = ((np.maximum(new_r - hi_r, 0) + np.maximum(lo_r - new_r, 0)) / sc).sum(axis=0)
+    v_s = ((np.maximum(new_s - hi_s, 0) + np.maximum(lo_s - new_s, 0)) / sc).sum(axis=0)
+    delta = v_r - per_rep[r] + v_s - per_rep[src][None, :]
+    dm = (
+        moved[others, r][None, :]
+        + moved[mine][:, src]
+        - moved[others, src][None, :]
+        - moved[mine, r][:, None]
+    )
+    delta = delta + (budget_viol(moved_now + dm) - budget_viol(moved_now))
+    delta = np.where(ok, delta, np.inf)
+    k = int(np.argmin(delta))
+    wi, ui = np.unravel_index(k, delta.shape)
+    if not delta[wi, ui] < -1e-12:
+        return None
+    return int(others[ui]), int(mine[wi]), float(dm[wi, ui])
 
 
 def _viol_cols(bands: Bands, load_cols: np.ndarray, reps: np.ndarray) -> np.ndarray:
@@ -167,18 +304,18 @@ def improve(
     """Apply cost-reducing single moves that keep every band (best first, in rounds)."""
     nu, nr = c.shape
     r_of = rep_of_unit.copy()
-    load = _loads(bands, r_of, nr)
+    load = bands.loads(r_of, nr)
     units = np.arange(nu)
     moved_now = float(moved[units, r_of].sum())
-    eps = 1e-9 * bands.scale[:, None] if len(bands.names) else 0.0
+    eps = 1e-9 * bands.scale[:, None] if bands.n else 0.0
     for _ in range(MAX_IMPROVE_ROUNDS):
         if time.perf_counter() > deadline:
             break
         gain = c - c[units, r_of][:, None]
         ok = np.isfinite(gain) & (gain < -1e-12) & movable[:, None]
-        if len(bands.names):
-            src_ok = (load[:, r_of] - bands.values >= bands.lower[:, r_of] - eps[:, :1]).all(axis=0)
-            dst = load[:, None, :] + bands.values[:, :, None]
+        if bands.n:
+            src_ok = (load[:, r_of] - bands.at_current(r_of) >= bands.lower[:, r_of] - eps[:, :1]).all(axis=0)
+            dst = load[:, None, :] + bands.at_every()
             dst_ok = (dst <= bands.upper[:, None, :] + eps[:, :, None]).all(axis=0)
             ok &= src_ok[:, None] & dst_ok
         if budget is not None:
@@ -192,17 +329,18 @@ def improve(
         for i in order:  # re-check each move against loads updated by earlier ones
             u, r = int(cand[i]), int(best_r[i])
             s = int(r_of[u])
-            v = bands.values[:, u]
-            if len(bands.names) and not (
-                np.all(load[:, s] - v >= bands.lower[:, s] - 1e-9 * bands.scale)
-                and np.all(load[:, r] + v <= bands.upper[:, r] + 1e-9 * bands.scale)
+            v_out, v_in = bands.at(u, s), bands.at(u, r)
+            tol = 1e-9 * bands.scale
+            if bands.n and not (
+                np.all(load[:, s] - v_out >= bands.lower[:, s] - tol)
+                and np.all(load[:, r] + v_in <= bands.upper[:, r] + tol)
             ):
                 continue
             dm = moved[u, r] - moved[u, s]
             if budget is not None and moved_now + dm > budget + 1e-9:
                 continue
-            load[:, s] -= v
-            load[:, r] += v
+            load[:, s] -= v_out
+            load[:, r] += v_in
             moved_now += dm
             r_of[u] = r
             applied += 1

@@ -17,8 +17,10 @@ from collections.abc import Callable
 
 import numpy as np
 
+from solver.assignment.backends import backend_for
 from solver.assignment.block import BlockData, build_block
 from solver.assignment.checker import objective_terms, violations, weighted_objective
+from solver.assignment.explain_core import explain_infeasible
 from solver.assignment.highs_backend import BackendOutcome, highs_version, solve_mip
 from solver.assignment.lp_round import pairs_of, round_lp
 from solver.assignment.polish import polish
@@ -36,10 +38,14 @@ log = logging.getLogger(__name__)
 #: Share of the time limit spent finding each block's least disruption when a
 #: plan-wide budget is set.
 FIRST_PASS_SHARE = 0.5
+#: Weight of the plan's objective in the least-disruption pass (a tie-break).
+FIRST_PASS_TIE_BREAK = 1e-3
 #: Cheapest reps per unit added to the LP support in the restricted MIP.
 CANDIDATES_PER_UNIT = 3
 #: Blocks with at most this many candidate pairs are solved as one exact MIP.
 EXACT_MIP_PAIRS = 2_000
+#: Seconds allowed to find and shrink the conflict of an infeasible block.
+CORE_SECONDS = 10.0
 
 
 def _choice(block: BlockData, x: np.ndarray) -> np.ndarray:
@@ -82,6 +88,7 @@ def _run_block(
     budget: float | None,
     time_limit: float,
     hard_deadline: float | None = None,
+    start: np.ndarray | None = None,
 ) -> tuple[BackendOutcome, BlockData]:
     """Exact MIP for small blocks; else priced LP -> rounding + repair -> local search -> polish.
 
@@ -89,14 +96,16 @@ def _run_block(
     and repair land close to the LP bound, which is valid for the whole block
     and reported as its bound. ``time_limit`` is the block's share; finding a
     first plan may run on to ``hard_deadline`` (the run's time limit), polishing
-    may not.
+    may not. ``start`` (local rep per unit) is a plan known to keep every rule
+    of this block, e.g. the least-disruption plan under a disruption budget:
+    local search from it is a fallback that cannot fail.
     """
     t0 = time.perf_counter()
     hard = max(hard_deadline or 0.0, t0 + time_limit)
     fixed = _pins(block)
     rows = block_rows(problem, block, rules, budget)
     if len(block.pair_unit) <= EXACT_MIP_PAIRS:
-        out = solve_mip(
+        out = backend_for(rules.solver, rules.num_workers)(
             len(block.pair_unit),
             cost,
             rows,
@@ -111,6 +120,10 @@ def _run_block(
         return lp, block
     deadline = t0 + time_limit
     rep_of_unit = lp_repair_improve(problem, block, rules, cost, budget, lp.x, hard, deadline)
+    if start is not None:
+        from_start = improve_plan(problem, block, rules, cost, budget, start, deadline)
+        if rep_of_unit is None or _plan_cost(block, cost, from_start) < _plan_cost(block, cost, rep_of_unit):
+            rep_of_unit = from_start
     if rep_of_unit is None:
         rep_of_unit = round_lp(problem, block, rules, cost, budget, lp.x, hard - time.perf_counter())
     if rep_of_unit is not None:
@@ -137,6 +150,40 @@ def _run_block(
     if out.x is not None:
         status = Status.OPTIMAL if relative_gap(out.objective, bound) <= rules.mip_gap else Status.FEASIBLE
     return dataclasses.replace(out, bound=bound, status=status, seconds=time.perf_counter() - t0), chosen
+
+
+def _plan_cost(block: BlockData, cost: np.ndarray, rep_of_unit: np.ndarray) -> float:
+    return float(cost[pairs_of(block, np.arange(len(block.units)), rep_of_unit)].sum())
+
+
+def local_plan(block: BlockData, x: np.ndarray) -> np.ndarray:
+    """Local rep per local unit from pair values of ``block``."""
+    chosen = x > 0.5
+    out = np.zeros(len(block.units), dtype=np.int64)
+    out[block.pair_unit[chosen]] = block.pair_rep[chosen]
+    return out
+
+
+def improve_plan(
+    problem: Problem,
+    block: BlockData,
+    rules: AssignmentConfig,
+    cost: np.ndarray,
+    budget: float | None,
+    rep_of_unit: np.ndarray,
+    deadline: float,
+) -> np.ndarray:
+    """Local search from a plan that already keeps every rule."""
+    bands = Bands.of(problem, block, rules)
+    return improve(
+        bands,
+        dense_costs(block, cost),
+        dense_moved(block),
+        budget,
+        rep_of_unit,
+        block.pinned_rep < 0,
+        max(deadline, time.perf_counter() + 0.2),
+    )
 
 
 def lp_repair_improve(
@@ -211,6 +258,7 @@ def solve(
     d_ref = block_distance_reference_km(problem)
     limit = rules.time_limit - (time.perf_counter() - t0)
     budgets: list[float | None] = [None] * len(blocks)
+    starts: list[np.ndarray | None] = [None] * len(blocks)
     notes: list[str] = []
     if rules.max_moved_share is not None:
         clock = _Clock(blocks, limit * FIRST_PASS_SHARE)
@@ -219,11 +267,20 @@ def solve(
             tl = clock.share(block)
             if progress:
                 progress(f"least disruption in {problem.block_name(block.index)}")
-            out, _ = _run_block(problem, block, rules, block.moved, None, tl, clock.deadline)
+            # least moves, ties broken by the plan's own objective: a far less degenerate
+            # LP than moves alone, and its bound still bounds the moves (see below)
+            tie = FIRST_PASS_TIE_BREAK * pair_costs(block, rules, total_p, float(d_ref[block.index]))
+            out, solved = _run_block(
+                problem, block, rules, block.moved / total_p + tie, None, tl, t0 + rules.time_limit
+            )
             if out.x is None:
                 return _unsolved(problem, block, out, rules, solver_name, t0, nothing)
-            least.append(out.objective)
-            least_bound.append(out.bound)
+            least.append(float(solved.moved @ out.x))
+            starts[block.index] = local_plan(solved, out.x)
+            most_tie = np.zeros(len(block.units))
+            np.maximum.at(most_tie, block.pair_unit, tie)
+            # moves(x)/P >= bound - tie(x) >= bound - sum_u max_r tie_ur, for every plan x
+            least_bound.append(max(0.0, (out.bound - float(most_tie.sum())) * total_p))
         budget = rules.max_moved_share * float(problem.potential.sum())
         if sum(least_bound) > budget * (1 + 1e-9):
             text = (
@@ -278,9 +335,18 @@ def solve(
         if progress:
             progress(f"assigning {problem.block_name(block.index)}")
         cost = pair_costs(block, rules, total_p, float(d_ref[block.index]))
-        out, solved = _run_block(problem, block, rules, cost, budgets[block.index], tl, clock.deadline)
+        out, solved = _run_block(
+            problem,
+            block,
+            rules,
+            cost,
+            budgets[block.index],
+            tl,
+            t0 + rules.time_limit,
+            starts[block.index],
+        )
         if out.x is None:
-            return _unsolved(problem, block, out, rules, solver_name, t0, nothing)
+            return _unsolved(problem, block, out, rules, solver_name, t0, nothing, budgets[block.index])
         rep_of_unit[block.units] = _choice(solved, out.x)
         objective += out.objective
         bound += out.bound
@@ -344,6 +410,7 @@ def _unsolved(
     solver_name: str,
     t0: float,
     nothing: np.ndarray,
+    budget: float | None = None,
 ) -> Result:
     name = problem.block_name(block.index)
     if out.status == Status.INFEASIBLE:
@@ -352,7 +419,8 @@ def _unsolved(
             f"{name}: no plan satisfies all rules together ({active}; pins; capacity"
             f"{'; disruption budget' if rules.max_moved_share is not None else ''}) — "
             f"{len(block.units)} units over {len(block.reps)} reps. The solver proved it "
-            "(HiGHS); no single rule is infeasible on its own figures."
+            f"({solver_name}); no single rule is infeasible on its own figures.\n"
+            + explain_infeasible(problem, block, rules, budget, CORE_SECONDS)
         )
         return Result(
             Status.INFEASIBLE,
