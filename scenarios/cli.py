@@ -7,6 +7,7 @@ Exit codes (CONTRACT.md): 0 solved, 2 bad input, 3 infeasible (explained),
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -90,6 +91,49 @@ def compare(
 
 
 @app.command()
+def batch(
+    scenarios: Annotated[list[Path], typer.Argument(help="Scenario TOML files: plain scenarios or sweeps")],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="Batch folder: one run folder per member")
+    ] = Path("runs"),
+    workers: Annotated[int, typer.Option(help="Members solved at once")] = max(1, os.cpu_count() or 1),
+    engine: Annotated[str, typer.Option(help="local (process pool) or dask")] = "local",
+    scheduler: Annotated[
+        str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786 (implies --engine dask)")
+    ] = None,
+    no_render: Annotated[
+        bool, typer.Option("--no-render", help="Skip maps, reports and the comparison folder")
+    ] = False,
+    tradeoff_x: Annotated[
+        str, typer.Option("--tradeoff-x", help="metrics.json path on the trade-off chart's x axis")
+    ] = "moved.potential_share",
+    tradeoff_y: Annotated[
+        str, typer.Option("--tradeoff-y", help="metrics.json path on the trade-off chart's y axis")
+    ] = "balance.potential.max_abs_deviation",
+) -> None:
+    """Run many scenarios or a sweep in parallel; resumable; summary, trade-off chart, comparison."""
+    from scenarios.batch_command import run_batch_command
+
+    try:
+        code = run_batch_command(
+            scenarios,
+            output,
+            workers=workers,
+            engine=engine,
+            scheduler=scheduler,
+            render=not no_render,
+            tradeoff_x=tradeoff_x,
+            tradeoff_y=tradeoff_y,
+            console=out,
+            progress_console=console,
+            log=_status,
+        )
+    except InputError as e:
+        raise _input_failure(e) from None
+    raise typer.Exit(code)
+
+
+@app.command()
 def demo(
     output: Annotated[Path, typer.Option("-o", "--output", help="Demo folder")] = Path("terraquota-demo"),
     accounts: Annotated[int, typer.Option(help="Number of demo accounts")] = 20_000,
@@ -105,19 +149,120 @@ def demo(
 
 @app.command()
 def bench(
-    suite: Annotated[str, typer.Argument(help="Benchmark suite: gap")],
+    suite: Annotated[str, typer.Argument(help="Benchmark suite: gap, scale or peer")],
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for solutions and results.csv")] = Path(
         "bench-out"
     ),
-    time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds per instance")] = 20.0,
+    time_limit: Annotated[
+        float | None,
+        typer.Option("--time-limit", help="Seconds per instance (gap: 20; scale: each size's own; peer: 60)"),
+    ] = None,
     data: Annotated[Path | None, typer.Option("--data", help="Benchmark data folder")] = None,
     instances: Annotated[list[str] | None, typer.Option("--instance", help="Only these instances")] = None,
+    sizes: Annotated[
+        str | None, typer.Option("--sizes", help="scale: sizes to run, e.g. 1k,10k (1k,10k,100k,1m)")
+    ] = None,
 ) -> None:
-    """Benchmark tables (suites: gap)."""
+    """Benchmark tables (suites: gap, scale, peer)."""
     from scenarios.bench_command import run_bench
 
     try:
-        code = run_bench(suite, out_dir, time_limit, data, instances, console=out)
+        code = run_bench(suite, out_dir, time_limit, data, instances, console=out, sizes=sizes)
+    except InputError as e:
+        raise _input_failure(e) from None
+    raise typer.Exit(code)
+
+
+@app.command()
+def track(
+    run_dir: Annotated[Path, typer.Argument(help="A finished run folder")],
+    opportunities: Annotated[Path, typer.Argument(help="Opportunities table (CSV, Excel, Parquet, JSON)")],
+    overrides: Annotated[
+        Path | None,
+        typer.Option("--overrides", help="Manager overrides: manager_id, period, commit, best_case, note"),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Tracking folder (default RUN_DIR/tracking)")
+    ] = None,
+    column: Annotated[
+        list[str] | None,
+        typer.Option("--column", help="CANONICAL=HEADER, e.g. owner_name=sales_agent (repeatable)"),
+    ] = None,
+    stage: Annotated[
+        list[str] | None,
+        typer.Option("--stage", help="STAGE=PROBABILITY (0..1) of an open stage, e.g. Engaging=0.6"),
+    ] = None,
+) -> None:
+    """Attainment and forecast of a run from CRM opportunities: tables and dashboard.html."""
+    from scenarios.track_command import parse_pairs, track_folder
+
+    try:
+        columns = parse_pairs(column, "--column")
+        stages = {k: float(v) for k, v in parse_pairs(stage, "--stage", number=True).items()}
+        track_folder(
+            run_dir, opportunities, output, overrides=overrides, columns=columns, stages=stages, console=out
+        )
+    except InputError as e:
+        raise _input_failure(e) from None
+    raise typer.Exit(EXIT_OK)
+
+
+@app.command()
+def explain(
+    run_dir: Annotated[Path, typer.Argument(help="Run folder (from terraquota run)")],
+    account_id: Annotated[str, typer.Argument(help="Account id")],
+) -> None:
+    """Why this account went to its rep: the rules that bind and the cost of each alternative."""
+    from scenarios.explain_command import explain_in_run
+
+    try:
+        code = explain_in_run(run_dir, account_id, console=out)
+    except InputError as e:
+        raise _input_failure(e) from None
+    raise typer.Exit(code)
+
+
+@app.command()
+def replan(
+    run_dir: Annotated[Path, typer.Argument(help="Finished run folder")],
+    events: Annotated[Path, typer.Argument(help="Events table (event, date, rep_id, segment, ...)")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="New run folder to write")],
+    max_moved_share: Annotated[
+        float,
+        typer.Option(help="Share of all potential that may change owner beyond what the events free"),
+    ] = 0.02,
+    no_render: Annotated[bool, typer.Option("--no-render", help="Skip map, report and workbook")] = False,
+) -> None:
+    """Re-plan a finished run after dated events (leave, join, move, transfer)."""
+    from scenarios.replan_command import replan_run
+    from solver.errors import InputProblem
+
+    if not 0.0 <= max_moved_share <= 1.0:
+        raise _input_failure(
+            InputError(InputProblem("--max-moved-share", None, None, "must lie in [0, 1]"))
+        )
+    try:
+        code = replan_run(
+            run_dir, events, output, max_moved_share=max_moved_share, render=not no_render,
+            console=out, log=_status,
+        )  # fmt: skip
+    except InputError as e:
+        raise _input_failure(e) from None
+    raise typer.Exit(code)
+
+
+@app.command("plan-hires")
+def plan_hires(
+    scenario: Annotated[Path, typer.Argument(help="Scenario TOML file with a [capacity] section")],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="Reps table with the proposed to-be-hired rows")
+    ] = Path("reps_with_hires.csv"),
+) -> None:
+    """Propose to-be-hired reps from the scenario's capacity model."""
+    from scenarios.hires_command import plan_hires_to_file
+
+    try:
+        code = plan_hires_to_file(scenario, output, console=out, log=_status)
     except InputError as e:
         raise _input_failure(e) from None
     raise typer.Exit(code)

@@ -13,9 +13,10 @@ import pandas as pd
 
 from scenarios.scenario import Scenario
 from solver.capacity import monthly_capacity
+from solver.columns import header_key
 from solver.errors import InputError, InputProblem
 from solver.problem import Problem, build_problem
-from solver.readers import read_inputs
+from solver.readers import read_inputs, read_table
 from solver.segmentation import derive_potential, derive_regions, derive_segments
 from solver.validation import family_ids
 
@@ -86,5 +87,38 @@ def prepare(scenario: Scenario) -> Prepared:
     rp = reps.sort_values("rep_id", kind="stable").reset_index(drop=True)
     monthly = monthly_capacity(rp["start_date"], rp["end_date"], params.plan.start, params.plan.ramp)
     rp["capacity_factor"] = monthly.sum(axis=1) / 12.0
-    problem = build_problem(acc, rp)
+    forbid_path = scenario.resolved.get("assignment", {}).get("forbid") or scenario.resolved.get(
+        "data", {}
+    ).get("forbid")
+    forbid = read_forbid(forbid_path, acc["account_id"], rp["rep_id"]) if forbid_path else None
+    problem = build_problem(acc, rp, forbid)
     return Prepared(acc, rp, monthly, problem)
+
+
+def read_forbid(path: str, account_ids: pd.Series, rep_ids: pd.Series) -> pd.DataFrame:
+    """The forbidden (account_id, rep_id) pairs of ``[assignment] forbid``, checked against the tables."""
+    table = read_table(path)
+    keys = {header_key(h): h for h in table.columns}
+    problems = [
+        InputProblem(path, None, col, f"required column {col!r} is missing")
+        for col in ("account_id", "rep_id")
+        if header_key(col) not in keys
+    ]
+    if problems:
+        raise InputError(problems)
+    pairs = pd.DataFrame(
+        {
+            "account_id": table[keys["accountid"]].astype("string"),
+            "rep_id": table[keys["repid"]].astype("string"),
+        },
+        index=table.index,
+    )
+    for col, known in (("account_id", account_ids), ("rep_id", rep_ids)):
+        bad = ~pairs[col].isin(set(known.astype(str)))
+        problems += [
+            InputProblem(path, int(row), keys[header_key(col)], f"{value!r} is not in the {col[:-3]}s table")
+            for row, value in pairs[col][bad].head(20).items()
+        ]
+    if problems:
+        raise InputError(problems)
+    return pairs.reset_index(drop=True)

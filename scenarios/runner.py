@@ -15,11 +15,12 @@ from dataclasses import dataclass
 import pandas as pd
 
 from reports.run_data import RunData
+from scenarios.plan_tables import capacity_table, plan_outputs, plan_quotas, reconcile_table
 from scenarios.prepare import Prepared, prepare
 from scenarios.scenario import Scenario
 from scenarios.tables import assignment_table, metrics, quotas_table, reps_table
 from solver.assignment import Result, Status, solve
-from solver.quotas import QuotaPlan, cascade
+from solver.quotas import QuotaPlan
 
 log = logging.getLogger(__name__)
 
@@ -79,17 +80,9 @@ def _quotas(scenario: Scenario, prep: Prepared, result: Result) -> QuotaPlan:
     for region in scenario.params.regions:
         if region not in region_potential.index:
             region_potential[region] = 0.0
-    rep_region = pd.Series(pb.rep_region, index=pb.rep_ids)
     r = result.rep_of_account
     rep_potential = pd.Series(pb.potential).groupby(pb.rep_ids[r]).sum()
-    return cascade(
-        region_potential,
-        rep_region,
-        rep_potential,
-        prep.monthly_capacity,
-        scenario.params.quota,
-        scenario.params.plan.start,
-    )
+    return plan_quotas(scenario, prep, rep_potential, region_potential)
 
 
 def run_scenario(
@@ -113,10 +106,13 @@ def run_scenario(
     assignment = assignment_table(prep, result)
     reps = reps_table(prep, result, quotas)
     quota_periods = quotas_table(quotas)
-    m = metrics(scenario, prep, result, quotas)
+    outputs = plan_outputs(scenario, prep, result.rep_of_account, quotas)
+    m = metrics(scenario, prep, result, quotas, outputs)
     files["metrics.json"] = _json(m)
     files["assignment.csv"], files["reps.csv"] = _format_tables(assignment, reps)
     files["quotas.csv"] = csv_bytes(quota_periods)
+    files["capacity.csv"] = csv_bytes(capacity_table(outputs))
+    files["reconcile.csv"] = csv_bytes(reconcile_table(outputs))
     run = RunData(scenario.name, assignment, reps, quota_periods, m, scenario.to_toml())
     if render:
         # renderers load matplotlib and basemaps: import only when drawing

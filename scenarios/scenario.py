@@ -41,8 +41,34 @@ KNOWN_KEYS: dict[str, Any] = {
         "time_limit": None,
         "seed": None,
         "mip_gap": None,
+        "objective": None,
+        "order": None,
+        "lex_tolerance": None,
+        "num_workers": None,
+        "forbid": None,
     },
-    "quota": {"target": None, "hedge": None, "periods": None},
+    "quota": {
+        "target": None,
+        "hedge": None,
+        "periods": None,
+        "basis": None,
+        "seasonality": None,
+        "penetration": None,
+        "max_change": None,
+        "attainment_spread": None,
+    },
+    "capacity": {
+        "productivity": None,
+        "attainment": None,
+        "attrition": None,
+        "lead_time_months": None,
+        "earliest_start": None,
+        "ramp": None,
+        "ote": None,
+        "headcount": None,
+        "budget": None,
+        "blocks": None,
+    },
     "sweep": None,
 }
 #: Keys whose values are paths relative to the declaring file.
@@ -127,6 +153,9 @@ def _read_doc(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
     for key in PATH_KEYS:
         if isinstance(data.get(key), str):
             data[key] = str((path.parent / data[key]).resolve())
+    assignment = doc.get("assignment", {})
+    if isinstance(assignment, dict) and isinstance(assignment.get("forbid"), str):
+        assignment["forbid"] = str((path.parent / assignment["forbid"]).resolve())
     parent = doc.pop("extends", None)
     if parent is None:
         return doc
@@ -182,8 +211,10 @@ def load_scenario(path: Path | str, overrides: dict[str, Any] | None = None) -> 
             },
             "regions": doc.get("regions", {}),
             "scoring": doc.get("scoring", {}),
-            "assignment": doc.get("assignment", {}),
+            # the forbid file is read by `scenarios.prepare`; the solver sees pairs only
+            "assignment": {k: v for k, v in doc.get("assignment", {}).items() if k != "forbid"},
             "quota": doc.get("quota"),
+            "capacity": doc.get("capacity"),
         }
         try:
             params = PlanParams.model_validate(raw)

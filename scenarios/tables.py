@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from scenarios.plan_tables import PlanOutputs, capacity_metrics, quota_metrics
 from scenarios.prepare import Prepared
 from scenarios.scenario import Scenario
 from solver.assignment import Result
@@ -151,8 +152,19 @@ def balance_metrics(prep: Prepared, rep_of_account: np.ndarray) -> dict[str, dic
     return out
 
 
-def metrics(scenario: Scenario, prep: Prepared, result: Result, quotas: QuotaPlan | None) -> dict[str, Any]:
-    """metrics.json content (CONTRACT.md), for solved and unsolved runs alike."""
+def metrics(
+    scenario: Scenario,
+    prep: Prepared,
+    result: Result,
+    quotas: QuotaPlan | None,
+    outputs: PlanOutputs | None = None,
+) -> dict[str, Any]:
+    """metrics.json content (CONTRACT.md), for solved and unsolved runs alike.
+
+    With ``outputs`` (`scenarios.plan_tables.plan_outputs`), the quota section
+    adds levels, basis, the reconcile summary per level and fairness, and a
+    ``capacity`` section holds the finance view.
+    """
     pb = prep.problem
     m: dict[str, Any] = {
         "name": scenario.name,
@@ -229,6 +241,9 @@ def metrics(scenario: Scenario, prep: Prepared, result: Result, quotas: QuotaPla
             },
             "conserved": True,
         }
+        if outputs is not None:
+            m["quota"].update(quota_metrics(scenario, quotas, outputs))
+            m["capacity"] = capacity_metrics(outputs)
     return m
 
 

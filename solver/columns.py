@@ -211,6 +211,7 @@ ACCOUNTS = TableSpec(
         ColumnSpec("locked_owner", "id"),
         ColumnSpec("arr", "float", aliases=("annual_recurring_revenue",), **_NONNEG),
         ColumnSpec("language", "text", normalise="lower"),
+        ColumnSpec("forbidden_reps", "text"),
     ),
 )  # fmt: skip
 """The accounts table. ``Employees`` (report label) is an alias of ``employees`` by key."""
@@ -234,8 +235,12 @@ REPS = TableSpec(
         ColumnSpec("max_accounts", "int", **_NONNEG),
         ColumnSpec("max_workload", "float", **_NONNEG),
         ColumnSpec("ote", "float", **_NONNEG),
+        ColumnSpec("last_year_bookings", "float", **_NONNEG),
+        ColumnSpec("last_year_quota", "float", **_NONNEG),
         ColumnSpec("countries", "text", normalise="country_list"),
         ColumnSpec("languages", "text", normalise="lower_list"),
+        ColumnSpec("max_accounts_lost", "int", **_NONNEG),
+        ColumnSpec("max_accounts_gained", "int", **_NONNEG),
     ),
 )  # fmt: skip
 """The reps table (one row per rep or planned hire)."""

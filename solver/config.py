@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -79,6 +79,9 @@ class ScoringConfig(_Frozen):
 
 BALANCE_METRICS = ("potential", "workload", "accounts", "arr")
 OBJECTIVE_TERMS = ("disruption", "distance")
+#: Terms a lexicographic objective may order ("balance": the block's worst
+#: relative deviation from target over the balance metrics).
+LEX_TERMS = ("balance", "disruption", "distance")
 
 
 class AssignmentConfig(_Frozen):
@@ -87,10 +90,18 @@ class AssignmentConfig(_Frozen):
     balance: dict[str, float] = Field(default_factory=lambda: {"potential": 0.05})
     max_moved_share: float | None = None
     weights: dict[str, float] = Field(default_factory=lambda: {"disruption": 1.0, "distance": 0.1})
-    solver: Literal["auto", "highs"] = "auto"
+    solver: Literal["auto", "highs", "cpsat", "pulp"] = "auto"
     time_limit: float = 60.0
     seed: int = 0
     mip_gap: float = 5e-3
+    #: "weighted": minimise the weighted sum of the terms; "lexicographic":
+    #: minimise the terms of ``order`` one after the other, each within
+    #: ``lex_tolerance`` (relative) of its best value once fixed.
+    objective: Literal["weighted", "lexicographic"] = "weighted"
+    order: tuple[str, ...] = LEX_TERMS
+    lex_tolerance: float = 1e-3
+    #: CP-SAT search workers (1 = deterministic; more use interleaved search).
+    num_workers: int = 1
 
     @field_validator("balance")
     @classmethod
@@ -112,6 +123,32 @@ class AssignmentConfig(_Frozen):
                 raise ValueError(f"weight of {k} must be >= 0")
         return v
 
+    @field_validator("order")
+    @classmethod
+    def _known_order(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        if not v:
+            raise ValueError("order needs at least one term")
+        for k in v:
+            if k not in LEX_TERMS:
+                raise ValueError(f"unknown objective term {k!r} in order; known: {', '.join(LEX_TERMS)}")
+        if len(set(v)) != len(v):
+            raise ValueError("order lists a term twice")
+        return v
+
+    @field_validator("lex_tolerance")
+    @classmethod
+    def _lex_tolerance(cls, v: float) -> float:
+        if not 0 <= v < 1:
+            raise ValueError("lex_tolerance must lie in [0, 1)")
+        return v
+
+    @field_validator("num_workers")
+    @classmethod
+    def _workers(cls, v: int) -> int:
+        if v < 1:
+            raise ValueError("num_workers must be >= 1")
+        return v
+
     @field_validator("max_moved_share")
     @classmethod
     def _share(cls, v: float | None) -> float | None:
@@ -127,12 +164,52 @@ class AssignmentConfig(_Frozen):
         return v
 
 
+QUOTA_LEVELS = ("region", "segment", "manager", "rep")
+BASIS_SOURCES = ("potential", "bookings")
+Blend = dict[str, float]
+
+
+def _blend(value: object, where: str) -> Blend:
+    """``"potential"`` / ``"bookings"`` / ``{potential = 0.7, bookings = 0.3}`` -> weights summing to 1."""
+    if isinstance(value, str):
+        if value not in BASIS_SOURCES:
+            raise ValueError(f"{where}: unknown basis {value!r}; known: {', '.join(BASIS_SOURCES)}")
+        return {value: 1.0}
+    if not isinstance(value, dict) or not value:
+        raise ValueError(f"{where}: a basis is a source name or a table of source weights")
+    out = {}
+    for k, w in value.items():
+        if k not in BASIS_SOURCES:
+            raise ValueError(f"{where}: unknown basis {k!r}; known: {', '.join(BASIS_SOURCES)}")
+        if not isinstance(w, int | float) or isinstance(w, bool) or not (w >= 0 and math.isfinite(w)):
+            raise ValueError(f"{where}: weight of {k} must be a number >= 0")
+        out[k] = float(w)
+    total = sum(out.values())
+    if total <= 0:
+        raise ValueError(f"{where}: basis weights must not all be zero")
+    return {k: out[k] / total for k in BASIS_SOURCES if out.get(k, 0.0) > 0}
+
+
 class QuotaConfig(_Frozen):
-    """The finance target and how it cascades."""
+    """The finance target and how it cascades (see `solver.quotas`).
+
+    ``basis`` is one source for every level (``"potential"``, ``"bookings"``),
+    one blend (``{potential = 0.7, bookings = 0.3}``), or a table by level
+    (``{region = "potential", rep = {potential = 0.5, bookings = 0.5}}``;
+    levels not named use potential). ``seasonality`` weights the 12 plan
+    months (first = the plan's first month). ``penetration`` (a share, or a
+    table by segment) turns potential into the bottom-up quota; ``max_change``
+    caps each rep's change against last year (see `solver.quota_caps`).
+    """
 
     target: float
-    hedge: dict[Literal["region", "rep"], float] = Field(default_factory=dict)
+    hedge: dict[Literal["region", "segment", "manager", "rep"], float] = Field(default_factory=dict)
     periods: Literal["quarter", "month"] = "quarter"
+    basis: str | dict[str, Any] = "potential"
+    seasonality: tuple[float, ...] | None = None
+    penetration: float | dict[str, float] | None = None
+    max_change: float | None = None
+    attainment_spread: float | None = None
 
     @field_validator("target")
     @classmethod
@@ -149,6 +226,182 @@ class QuotaConfig(_Frozen):
                 raise ValueError(f"hedge of level {k} must lie in (-0.5, 5), got {h}")
         return v
 
+    @field_validator("basis")
+    @classmethod
+    def _basis_known(cls, v: str | dict[str, Any]) -> str | dict[str, Any]:
+        if isinstance(v, dict) and v and set(v) <= set(QUOTA_LEVELS):
+            for level, b in v.items():
+                _blend(b, f"basis of level {level}")
+        elif isinstance(v, dict) and set(v) & set(QUOTA_LEVELS):
+            raise ValueError("basis: name either levels (region, segment, manager, rep) or sources, not both")
+        else:
+            _blend(v, "basis")
+        return v
+
+    @field_validator("seasonality")
+    @classmethod
+    def _twelve_weights(cls, v: tuple[float, ...] | None) -> tuple[float, ...] | None:
+        if v is None:
+            return v
+        if len(v) != 12:
+            raise ValueError(f"seasonality needs 12 monthly weights (plan months 1-12), got {len(v)}")
+        if any(not (x >= 0 and math.isfinite(x)) for x in v) or sum(v) <= 0:
+            raise ValueError("seasonality weights must be finite, >= 0 and not all zero")
+        return v
+
+    @field_validator("penetration")
+    @classmethod
+    def _share(cls, v: float | dict[str, float] | None) -> float | dict[str, float] | None:
+        values = v.values() if isinstance(v, dict) else [] if v is None else [v]
+        for x in values:
+            if not (0 < x <= 10 and math.isfinite(x)):
+                raise ValueError(f"penetration must lie in (0, 10], got {x}")
+        return v
+
+    @field_validator("max_change", "attainment_spread")
+    @classmethod
+    def _positive_share(cls, v: float | None) -> float | None:
+        if v is not None and not (0 < v < 10 and math.isfinite(v)):
+            raise ValueError(f"must lie in (0, 10), got {v}")
+        return v
+
+    def basis_of(self, level: str) -> Blend:
+        """Normalised source weights of one level's allocation basis."""
+        b = self.basis
+        if isinstance(b, dict) and b and set(b) <= set(QUOTA_LEVELS):
+            return _blend(b.get(level, "potential"), f"basis of level {level}")
+        return _blend(b, "basis")
+
+    def penetration_of(self, segment: str) -> float | None:
+        """Target penetration of a segment's potential (None: not given)."""
+        p = self.penetration
+        if isinstance(p, dict):
+            return p.get(segment)
+        return p
+
+
+class CapacityBlock(_Frozen):
+    """Capacity inputs of one segment x region block (``[capacity.blocks.REGION.SEGMENT]``)."""
+
+    target: float | None = None
+    share: float | None = None
+    productivity: float | None = None
+    min_reps: int = 0
+    max_reps: int | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CapacityBlock:
+        if self.target is not None and self.share is not None:
+            raise ValueError("give a block either a revenue target or a share of the company target")
+        if self.target is not None and not (self.target >= 0 and math.isfinite(self.target)):
+            raise ValueError("target must be a finite amount >= 0")
+        if self.share is not None and not 0 <= self.share <= 1:
+            raise ValueError("share must lie in [0, 1]")
+        if self.productivity is not None and not self.productivity > 0:
+            raise ValueError("productivity must be > 0")
+        if self.min_reps < 0:
+            raise ValueError("min_reps must be >= 0")
+        if self.max_reps is not None and self.max_reps < self.min_reps:
+            raise ValueError(f"max_reps {self.max_reps} is below min_reps {self.min_reps}")
+        return self
+
+
+class CapacityConfig(_Frozen):
+    """Capacity planning inputs (``[capacity]``; see `solver.capacity_plan`).
+
+    ``productivity`` is the yearly bookings of one fully ramped rep: one
+    figure, or a table by segment (the rep's role). ``ramp`` overrides the
+    plan ramp by segment for the capacity model. ``ote`` is the on-target
+    earnings of a hire (one figure or by segment), used for the budget and
+    for the cost of planned hires. ``headcount`` (total reps) or ``budget``
+    (total prorated OTE) turn on the sizing optimisation (`solver.sizing`).
+    """
+
+    productivity: float | dict[str, float]
+    attainment: float = 1.0
+    attrition: float = 0.0
+    lead_time_months: int = 0
+    earliest_start: dt.date | None = None
+    ramp: dict[str, tuple[float, ...]] = Field(default_factory=dict)
+    ote: float | dict[str, float] | None = None
+    headcount: int | None = None
+    budget: float | None = None
+    blocks: dict[str, dict[str, CapacityBlock]] = Field(default_factory=dict)
+
+    @field_validator("productivity", "ote")
+    @classmethod
+    def _positive_amounts(cls, v: float | dict[str, float] | None) -> float | dict[str, float] | None:
+        values = v.values() if isinstance(v, dict) else [] if v is None else [v]
+        for x in values:
+            if not (x > 0 and math.isfinite(x)):
+                raise ValueError(f"must be a finite amount > 0, got {x}")
+        return v
+
+    @field_validator("attainment")
+    @classmethod
+    def _attainment(cls, v: float) -> float:
+        if not 0 < v <= 3:
+            raise ValueError(f"attainment must lie in (0, 3], got {v}")
+        return v
+
+    @field_validator("attrition")
+    @classmethod
+    def _attrition(cls, v: float) -> float:
+        if not 0 <= v < 1:
+            raise ValueError(f"attrition (annual rate) must lie in [0, 1), got {v}")
+        return v
+
+    @field_validator("lead_time_months")
+    @classmethod
+    def _lead(cls, v: int) -> int:
+        if not 0 <= v <= 24:
+            raise ValueError(f"lead_time_months must lie in [0, 24], got {v}")
+        return v
+
+    @field_validator("ramp")
+    @classmethod
+    def _ramps(cls, v: dict[str, tuple[float, ...]]) -> dict[str, tuple[float, ...]]:
+        for role, ramp in v.items():
+            if any(not 0.0 <= x <= 1.0 for x in ramp):
+                raise ValueError(f"ramp of {role}: values must lie in [0, 1]")
+        return v
+
+    @field_validator("headcount")
+    @classmethod
+    def _heads(cls, v: int | None) -> int | None:
+        if v is not None and v < 0:
+            raise ValueError("headcount must be >= 0")
+        return v
+
+    @field_validator("budget")
+    @classmethod
+    def _budget(cls, v: float | None) -> float | None:
+        if v is not None and not (v >= 0 and math.isfinite(v)):
+            raise ValueError("budget must be a finite amount >= 0")
+        return v
+
+    @model_validator(mode="after")
+    def _shares(self) -> CapacityConfig:
+        shares = [b.share for by_seg in self.blocks.values() for b in by_seg.values() if b.share is not None]
+        if sum(shares) > 1 + 1e-9:
+            raise ValueError(f"block shares add up to {sum(shares):.4f}, more than 1")
+        return self
+
+    def productivity_of(self, region: str, segment: str) -> float | None:
+        """Bookings of a ramped rep of the block per year (None: not given)."""
+        block = self.block(region, segment)
+        if block.productivity is not None:
+            return block.productivity
+        p = self.productivity
+        return p.get(segment) if isinstance(p, dict) else p
+
+    def ote_of(self, segment: str) -> float | None:
+        o = self.ote
+        return o.get(segment) if isinstance(o, dict) else o
+
+    def block(self, region: str, segment: str) -> CapacityBlock:
+        return self.blocks.get(region, {}).get(segment, CapacityBlock())
+
 
 class PlanParams(_Frozen):
     """Everything the solver needs besides the two tables."""
@@ -159,6 +412,7 @@ class PlanParams(_Frozen):
     scoring: ScoringConfig = ScoringConfig()
     assignment: AssignmentConfig = AssignmentConfig()
     quota: QuotaConfig
+    capacity: CapacityConfig | None = None
 
     @model_validator(mode="after")
     def _country_in_one_region(self) -> PlanParams:
@@ -168,6 +422,18 @@ class PlanParams(_Frozen):
                 if c.upper() in seen:
                     raise ValueError(f"country {c} is listed in regions {seen[c.upper()]} and {region}")
                 seen[c.upper()] = region
+        return self
+
+    @model_validator(mode="after")
+    def _capacity_blocks_known(self) -> PlanParams:
+        if self.capacity is None:
+            return self
+        for region, by_segment in self.capacity.blocks.items():
+            if self.regions and region not in self.regions:
+                raise ValueError(f"capacity.blocks: {region!r} is not a [regions] entry")
+            for segment in by_segment:
+                if self.segments.bands and segment not in self.segments.bands:
+                    raise ValueError(f"capacity.blocks.{region}: {segment!r} is not a [segments] entry")
         return self
 
     def region_of_country(self) -> dict[str, str]:

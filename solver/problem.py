@@ -16,6 +16,9 @@ import pandas as pd
 
 from solver.errors import InputError, InputProblem
 
+#: Per-rep limits a Problem may carry (nan = no limit).
+REP_LIMITS = ("max_accounts", "max_workload", "max_accounts_lost", "max_accounts_gained")
+
 NO_OWNER = -1
 #: The account's owner is set but is not a rep of this plan (left, or unknown).
 DEPARTED_OWNER = -2
@@ -52,6 +55,15 @@ class Problem:
     max_accounts: np.ndarray  # nan = no limit
     max_workload: np.ndarray  # nan = no limit
     blocks: tuple[tuple[str, str], ...]  # (segment, region) per block index
+    # optional rules (None: not given; `limit`, `forbidden_pairs` and
+    # `solver.assignment.eligibility` read them)
+    account_country: np.ndarray | None = None  # ISO code per account ("" unknown)
+    account_language: np.ndarray | None = None  # lower-case language per account ("" unknown)
+    rep_countries: np.ndarray | None = None  # ";"-joined ISO codes per rep ("" any)
+    rep_languages: np.ndarray | None = None  # ";"-joined languages per rep ("" any)
+    forbidden: np.ndarray | None = None  # (k, 2) int64 (account, rep) pairs, sorted
+    max_accounts_lost: np.ndarray | None = None  # per rep; nan = no limit
+    max_accounts_gained: np.ndarray | None = None  # per rep; nan = no limit
 
     def replace(self, **changes: object) -> Problem:
         """A what-if: a new Problem with some arrays replaced."""
@@ -80,14 +92,34 @@ class Problem:
         """Sum an account-level array per unit."""
         return np.bincount(self.unit, weights=values, minlength=self.n_units)
 
+    def limit(self, name: str) -> np.ndarray:
+        """A per-rep limit (max_accounts, max_workload, max_accounts_lost,
+        max_accounts_gained); nan where the rep has none."""
+        if name not in REP_LIMITS:
+            raise ValueError(f"unknown rep limit {name!r}")
+        values = getattr(self, name)
+        return np.full(self.n_reps, np.nan) if values is None else values
 
-def build_problem(accounts: pd.DataFrame, reps: pd.DataFrame) -> Problem:
+    def forbidden_pairs(self) -> np.ndarray:
+        """(k, 2) array of forbidden (account, rep) index pairs (k may be 0)."""
+        if self.forbidden is None:
+            return np.zeros((0, 2), dtype=np.int64)
+        return self.forbidden
+
+
+def build_problem(
+    accounts: pd.DataFrame, reps: pd.DataFrame, forbid: pd.DataFrame | None = None
+) -> Problem:
     """Build a Problem from prepared tables.
 
     ``accounts`` needs: account_id, segment, region, potential, workload, arr,
-    lat, lon, current_owner, locked_owner, family_id. ``reps`` needs: rep_id,
-    segment, region, capacity_factor, lat, lon, max_accounts, max_workload.
-    Inputs are re-sorted by id so the result does not depend on row order.
+    lat, lon, current_owner, locked_owner, family_id; optional: country,
+    language, forbidden_reps (";"-separated rep ids). ``reps`` needs: rep_id,
+    segment, region, capacity_factor, lat, lon, max_accounts, max_workload;
+    optional: countries, languages (";"-joined lists), max_accounts_lost,
+    max_accounts_gained. ``forbid`` (optional) holds (account_id, rep_id)
+    pairs that must not be chosen. Inputs are re-sorted by id so the result
+    does not depend on row order.
     """
     acc = accounts.sort_values("account_id", kind="stable").reset_index(drop=True)
     rp = reps.sort_values("rep_id", kind="stable").reset_index(drop=True)
@@ -139,8 +171,15 @@ def build_problem(accounts: pd.DataFrame, reps: pd.DataFrame) -> Problem:
             return np.full(len(df), default)
         return pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float, na_value=default)
 
+    def text(df: pd.DataFrame, col: str, lower: bool = False) -> np.ndarray | None:
+        if col not in df.columns:
+            return None
+        values = df[col].astype("string").fillna("").str.strip()
+        return (values.str.lower() if lower else values).to_numpy(dtype=object)
+
+    account_ids = acc["account_id"].astype(str).to_numpy()
     return Problem(
-        account_ids=acc["account_id"].astype(str).to_numpy(),
+        account_ids=account_ids,
         account_segment=acc_seg,
         account_region=acc_reg,
         potential=potential,
@@ -163,4 +202,66 @@ def build_problem(accounts: pd.DataFrame, reps: pd.DataFrame) -> Problem:
         max_accounts=num(rp, "max_accounts", np.nan),
         max_workload=num(rp, "max_workload", np.nan),
         blocks=tuple(block_keys),
+        account_country=text(acc, "country"),
+        account_language=text(acc, "language", lower=True),
+        rep_countries=text(rp, "countries"),
+        rep_languages=text(rp, "languages", lower=True),
+        forbidden=forbidden_pairs(acc, account_ids, rep_index, forbid),
+        max_accounts_lost=num(rp, "max_accounts_lost", np.nan),
+        max_accounts_gained=num(rp, "max_accounts_gained", np.nan),
     )
+
+
+def forbidden_pairs(
+    acc: pd.DataFrame, account_ids: np.ndarray, rep_index: pd.Series, forbid: pd.DataFrame | None
+) -> np.ndarray | None:
+    """(account, rep) index pairs from the ``forbidden_reps`` column and a forbid table.
+
+    Unknown ids are input errors: a forbidden pair that silently matches
+    nothing would let the plan break a rule the user believes holds.
+    """
+    parts = []
+    if "forbidden_reps" in acc.columns:
+        col = acc["forbidden_reps"].astype("string")
+        items = col.str.split(";").explode().str.strip()
+        items = items[items.notna() & (items != "")]
+        parts.append(
+            pd.DataFrame(
+                {"account_id": account_ids[items.index.to_numpy(dtype=np.int64)], "rep_id": items.to_numpy()},
+            ).assign(source="accounts", column="forbidden_reps")
+        )
+    if forbid is not None and len(forbid):
+        parts.append(
+            pd.DataFrame(
+                {
+                    "account_id": forbid["account_id"].astype(str).str.strip().to_numpy(),
+                    "rep_id": forbid["rep_id"].astype(str).str.strip().to_numpy(),
+                }
+            ).assign(source="forbid", column="rep_id")
+        )
+    if not parts:
+        return None
+    pairs = pd.concat(parts, ignore_index=True)
+    acc_index = pd.Series(np.arange(len(account_ids)), index=account_ids)
+    a = pairs["account_id"].map(acc_index).to_numpy(dtype=float)
+    r = pairs["rep_id"].map(rep_index).to_numpy(dtype=float)
+    bad = np.isnan(a) | np.isnan(r)
+    if bad.any():
+        problems = []
+        for i in np.flatnonzero(bad)[:20]:
+            what = (
+                f"account {pairs['account_id'][i]!r} is not in the accounts table"
+                if np.isnan(a[i])
+                else f"rep {pairs['rep_id'][i]!r} is not a rep of this plan"
+            )
+            problems.append(
+                InputProblem(
+                    str(pairs["source"][i]),
+                    None,
+                    "account_id" if np.isnan(a[i]) else str(pairs["column"][i]),
+                    f"forbidden pair ({pairs['account_id'][i]}, {pairs['rep_id'][i]}): {what}",
+                )
+            )
+        raise InputError(problems)
+    out = np.unique(np.column_stack([a, r]).astype(np.int64), axis=0)
+    return out.reshape(-1, 2)

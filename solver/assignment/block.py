@@ -6,11 +6,17 @@ Formulation (per block b, units U_b, active reps R_b, candidate pairs E_b):
     s.t. sum_r x_ur = 1                                   (each unit once)
          (1-t_m) T_rm <= sum_u v_um x_ur <= (1+t_m) T_rm    (balance, per metric m)
          sum_u n_u x_ur <= max_accounts_r, sum_u w_u x_ur <= max_workload_r
+         O_r - sum_u h_ur x_ur <= max_accounts_lost_r         (accounts lost by r)
+         sum_u (o_u - h_ur) x_ur <= max_accounts_gained_r      (accounts gained by r)
          sum_(u,r) moved_ur x_ur <= B_b                    (disruption budget share)
          x_ur = 1 for pinned units; x binary
 
 with T_rm = V_bm * cf_r / sum_{r' in R_b} cf_r' and
 c_ur = w_dis * moved_ur / P + w_km * sum_{i in u} p_i km(i, r) / (P * D_ref).
+h_ur = accounts of u whose previous owner is r, o_u = accounts of u with a
+previous owner, O_r = accounts r owns today (whole plan). E_b holds only the
+pairs every account of the unit may take: same block, the rep's optional
+``countries`` / ``languages`` lists, no forbidden pair (`eligibility`).
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from solver.assignment.eligibility import eligible_matrix
 from solver.assignment.terms import account_rep_km, active_reps
 from solver.problem import NO_OWNER, Problem
 
@@ -41,11 +48,59 @@ class BlockData:
     #: outside the pairs (metric -> per rep), and potential those units moved
     fixed_load: dict[str, np.ndarray] | None = None
     fixed_moved: float = 0.0
+    #: continuity counts (accounts, not potential): per local unit the accounts
+    #: with a previous owner; sorted keys unit * n_reps + rep with the number of
+    #: the unit's accounts that rep owns today; per local rep all accounts it
+    #: owns today in the whole plan
+    unit_owned: np.ndarray | None = None
+    held_key: np.ndarray | None = None
+    held_count: np.ndarray | None = None
+    rep_owned: np.ndarray | None = None
 
     def load_of(self, metric: str) -> np.ndarray:
         if self.fixed_load is None:
             return np.zeros(len(self.reps))
         return self.fixed_load[metric]
+
+    def kept_accounts(self, units: np.ndarray, reps: np.ndarray) -> np.ndarray:
+        """Accounts of each local unit that stay with their owner if the unit goes to the rep."""
+        if self.held_key is None or self.held_count is None or len(self.held_key) == 0:
+            return np.zeros(len(units))
+        key = np.asarray(units, dtype=np.int64) * max(len(self.reps), 1) + np.asarray(reps, dtype=np.int64)
+        pos = np.searchsorted(self.held_key, key).clip(0, len(self.held_key) - 1)
+        return np.where(self.held_key[pos] == key, self.held_count[pos], 0.0)
+
+    def gained_accounts(self, units: np.ndarray, reps: np.ndarray) -> np.ndarray:
+        """Accounts of each local unit that change owner (contract "moved") if it goes to the rep."""
+        owned = np.zeros(len(self.units)) if self.unit_owned is None else self.unit_owned
+        return owned[np.asarray(units, dtype=np.int64)] - self.kept_accounts(units, reps)
+
+
+def fixed_loads(block: BlockData, fixed: np.ndarray, rep_of_unit: np.ndarray) -> dict[str, np.ndarray]:
+    """What the ``fixed`` local units place on each local rep, for sub-problems.
+
+    Balance metrics per rep, plus ``kept`` (accounts kept by their owner) and
+    ``gained`` (accounts gained from another owner) for the continuity limits.
+    """
+    nr = len(block.reps)
+    u = np.flatnonzero(fixed)
+    r = np.asarray(rep_of_unit)[u]
+    loads = {m: np.bincount(r, weights=v[u], minlength=nr) for m, v in block.unit_values.items()}
+    loads["kept"] = np.bincount(r, weights=block.kept_accounts(u, r), minlength=nr)
+    loads["gained"] = np.bincount(r, weights=block.gained_accounts(u, r), minlength=nr)
+    return loads
+
+
+def unit_eligibility(
+    problem: Problem, accs: np.ndarray, acc_unit: np.ndarray, reps: np.ndarray, n_units: int
+) -> np.ndarray | None:
+    """units x reps: every account of the unit may go to the rep (None: no restriction)."""
+    ok = eligible_matrix(problem, accs, reps)
+    if ok is None:
+        return None
+    order = np.argsort(acc_unit, kind="stable")
+    starts = np.searchsorted(acc_unit[order], np.arange(n_units))
+    return np.logical_and.reduceat(ok[order], starts, axis=0)
 
 
 def build_block(problem: Problem, b: int) -> BlockData:
@@ -76,6 +131,9 @@ def build_block(problem: Problem, b: int) -> BlockData:
     pu = np.repeat(np.arange(nu), nr)
     pr = np.tile(np.arange(nr), nu)
     keep = (pinned_rep[pu] < 0) | (pinned_rep[pu] == pr)
+    allowed = unit_eligibility(problem, accs, acc_unit, reps, nu) if nr and nu else None
+    if allowed is not None:
+        keep &= allowed[pu, pr]
     pu, pr = pu[keep], pr[keep]
 
     # moved potential: owned potential of the unit minus what its owner r already holds
@@ -92,6 +150,14 @@ def build_block(problem: Problem, b: int) -> BlockData:
         held_pairs = held.reindex(held_pairs.index, fill_value=0.0)
     moved = owned_total[pu] - held_pairs.to_numpy()
 
+    # continuity counts: who owns each unit's accounts today
+    has_owner = problem.owner[accs] != NO_OWNER
+    local_owned = owner_local >= 0
+    held_key, held_count = np.unique(
+        acc_unit[local_owned].astype(np.int64) * max(nr, 1) + owner_local[local_owned], return_counts=True
+    )
+    owned_by_rep = np.bincount(problem.owner[problem.owner >= 0], minlength=problem.n_reps)
+
     km = account_rep_km(problem, accs, reps) if nr else np.zeros((len(accs), 0))
     unit_km = np.zeros((nu, nr))
     np.add.at(unit_km, acc_unit, p[:, None] * km)
@@ -106,4 +172,8 @@ def build_block(problem: Problem, b: int) -> BlockData:
         potential_km=unit_km[pu, pr],
         unit_values=unit_values,
         pinned_rep=pinned_rep,
+        unit_owned=np.bincount(acc_unit, weights=has_owner.astype(float), minlength=nu),
+        held_key=held_key,
+        held_count=held_count.astype(float),
+        rep_owned=owned_by_rep[reps].astype(float),
     )

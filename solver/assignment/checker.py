@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from solver.assignment.eligibility import eligible_pairs, why_not
 from solver.assignment.terms import (
     account_rep_km,
     active_reps,
@@ -90,6 +91,11 @@ def violations(problem: Problem, rep_of_account: np.ndarray, rules: AssignmentCo
     wrong_block = problem.rep_block[r] != problem.account_block()
     for i in np.flatnonzero(wrong_block)[:20]:
         out.append(Violation("eligibility", str(ids[i]), f"rep {problem.rep_ids[r[i]]} covers another block"))
+    not_allowed = ~eligible_pairs(problem, np.arange(problem.n_accounts), r)
+    for i in np.flatnonzero(not_allowed)[:20]:
+        for why in why_not(problem, int(i), int(r[i])):
+            rule = "forbidden" if why.endswith("is forbidden") else "eligibility"
+            out.append(Violation(rule, str(ids[i]), why))
     # families: every member with the same rep as the unit's first member
     first = np.full(problem.n_units, -1)
     first[problem.unit[::-1]] = r[::-1]
@@ -122,11 +128,60 @@ def violations(problem: Problem, rep_of_account: np.ndarray, rules: AssignmentCo
         over = ~np.isnan(limit) & (got > limit + CHECK_TOLERANCE)
         for j in np.flatnonzero(over):
             out.append(Violation(name, str(problem.rep_ids[j]), f"{got[j]:g} > {limit[j]:g}"))
+    out += continuity_violations(problem, r)
     if rules.max_moved_share is not None:
         moved = float(problem.potential[moved_mask(problem, r)].sum())
         budget = rules.max_moved_share * float(problem.potential.sum())
         if moved > budget * (1 + CHECK_TOLERANCE) + CHECK_TOLERANCE:
             out.append(Violation("max_moved_share", "plan", f"moved {moved:.2f} > budget {budget:.2f}"))
+    return out
+
+
+def accounts_lost_gained(problem: Problem, rep_of_account: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per rep: accounts it owned that went elsewhere, and accounts it got from another owner."""
+    moved = moved_mask(problem, rep_of_account)
+    gained = np.bincount(rep_of_account[moved], minlength=problem.n_reps)
+    lost = np.bincount(problem.owner[moved & (problem.owner >= 0)], minlength=problem.n_reps)
+    return lost, gained
+
+
+def continuity_violations(problem: Problem, rep_of_account: np.ndarray) -> list[Violation]:
+    """``max_accounts_lost`` / ``max_accounts_gained`` of every rep that has one."""
+    out = []
+    lost, gained = accounts_lost_gained(problem, rep_of_account)
+    for name, got in (("max_accounts_lost", lost), ("max_accounts_gained", gained)):
+        limit = problem.limit(name)
+        over = ~np.isnan(limit) & (got > limit + CHECK_TOLERANCE)
+        for j in np.flatnonzero(over):
+            verb = "loses" if name == "max_accounts_lost" else "gains"
+            out.append(Violation(name, str(problem.rep_ids[j]), f"{verb} {got[j]:g} accounts > {limit[j]:g}"))
+    return out
+
+
+def balance_deviation(problem: Problem, rep_of_account: np.ndarray, metrics: list[str]) -> dict[str, float]:
+    """Worst relative deviation |value / target - 1| over reps with capacity.
+
+    Keys: ``balance`` (worst over the metrics given), ``balance:<metric>``
+    per metric, and ``balance_blocks`` (the sum over blocks of each block's
+    worst deviation: what the lexicographic "balance" term minimises, block
+    by block).
+    """
+    r = np.asarray(rep_of_account, dtype=np.int64)
+    act = active_reps(problem)
+    out: dict[str, float] = {}
+    per_block = np.zeros(len(problem.blocks))
+    for metric in sorted(metrics):
+        values = metric_values(problem, metric)
+        got = rep_totals(problem, r, values)
+        target = rep_targets(problem, values)
+        use = act & (target > 0)
+        dev = np.zeros(problem.n_reps)
+        dev[use] = np.abs(got[use] / target[use] - 1.0)
+        out[f"balance:{metric}"] = float(dev.max(initial=0.0))
+        if use.any():
+            np.maximum.at(per_block, problem.rep_block[use], dev[use])
+    out["balance"] = max((v for k, v in out.items() if k.startswith("balance:")), default=0.0)
+    out["balance_blocks"] = float(per_block.sum())
     return out
 
 

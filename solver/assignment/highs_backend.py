@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from dataclasses import dataclass
 
@@ -26,6 +28,27 @@ HIGHS_STATUS = {
     highspy.HighsModelStatus.kObjectiveTarget: Status.NO_SOLUTION,
     highspy.HighsModelStatus.kModelEmpty: Status.OPTIMAL,
 }
+
+
+def _silence_banner() -> None:
+    """HiGHS prints a copyright banner from C++ the first time it starts in a process;
+    start it once with the process's stdout pointed at /dev/null, so CLI output and
+    CSV written to stdout stay clean."""
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError, AttributeError):
+        return
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+_silence_banner()
 
 
 def highs_version() -> str:

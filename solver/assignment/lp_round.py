@@ -14,7 +14,7 @@ import time
 
 import numpy as np
 
-from solver.assignment.block import BlockData
+from solver.assignment.block import BlockData, fixed_loads
 from solver.assignment.highs_backend import solve_mip
 from solver.assignment.rules import block_rows
 from solver.config import AssignmentConfig
@@ -49,10 +49,7 @@ def cheapest_mask(block: BlockData, cost: np.ndarray, k: int) -> np.ndarray:
 def sub_block(block: BlockData, free: np.ndarray, rep_of_unit: np.ndarray, keep: np.ndarray) -> BlockData:
     """The block with only the free units' kept pairs; fixed units become rep loads."""
     fixed = ~free
-    loads = {
-        m: np.bincount(rep_of_unit[fixed], weights=v[fixed], minlength=len(block.reps))
-        for m, v in block.unit_values.items()
-    }
+    loads = fixed_loads(block, fixed, rep_of_unit)
     fixed_units = np.flatnonzero(fixed)
     fixed_moved = float(block.moved[pairs_of(block, fixed_units, rep_of_unit[fixed_units])].sum())
     sel = keep & free[block.pair_unit]

@@ -9,7 +9,9 @@ from __future__ import annotations
 import numpy as np
 
 from solver.assignment.block import BlockData
+from solver.assignment.eligibility import why_not
 from solver.assignment.rules import balance_targets
+from solver.assignment.terms import active_reps
 from solver.config import AssignmentConfig
 from solver.problem import Problem
 
@@ -80,6 +82,114 @@ def block_findings(problem: Problem, block: BlockData, rules: AssignmentConfig) 
             out.append(
                 f"{name}: {metric} {_fmt(need)} to place but the reps' {cap} add up to "
                 f"{_fmt(limit.sum())}. Rule: capacity ({cap})."
+            )
+    out += split_pins(problem, block)
+    out += no_eligible_rep(problem, block)
+    out += continuity_findings(problem, block)
+    return out
+
+
+def split_pins(problem: Problem, block: BlockData) -> list[str]:
+    """Families whose members are pinned to different reps (a family goes to one rep)."""
+    accs = np.flatnonzero(np.isin(problem.unit, block.units) & (problem.pin >= 0))
+    if len(accs) == 0:
+        return []
+    units = problem.unit[accs]
+    lo = np.full(problem.n_units, np.iinfo(np.int64).max)
+    hi = np.full(problem.n_units, -1)
+    np.minimum.at(lo, units, problem.pin[accs])
+    np.maximum.at(hi, units, problem.pin[accs])
+    out = []
+    for u in np.flatnonzero((hi >= 0) & (lo != hi))[:10]:
+        members = accs[units == u]
+        pins = ", ".join(f"{problem.account_ids[a]} to {problem.rep_ids[problem.pin[a]]}" for a in members)
+        out.append(
+            f"{problem.block_name(block.index)}: accounts of one family are pinned to different reps "
+            f"({pins}). Rules: pins vs families (a family goes to one rep)."
+        )
+    return out
+
+
+def no_eligible_rep(problem: Problem, block: BlockData) -> list[str]:
+    """Units left without any candidate rep by the countries / languages lists or forbidden pairs."""
+    name = problem.block_name(block.index)
+    has_pair = np.zeros(len(block.units), dtype=bool)
+    has_pair[block.pair_unit] = True
+    out = []
+    for u in np.flatnonzero(~has_pair & (block.pinned_rep != -2))[:10]:
+        accs = np.flatnonzero(problem.unit == block.units[u])
+        pinned = block.pinned_rep[u]
+        reps = block.reps[[pinned]] if pinned >= 0 else block.reps
+        whys = sorted({w for a in accs for j in reps[:50] for w in why_not(problem, int(a), int(j))})
+        shown = "; ".join(whys[:4]) + (f"; and {len(whys) - 4} more" if len(whys) > 4 else "")
+        what = (
+            f"is pinned to {problem.rep_ids[reps[0]]}, who may not take it"
+            if pinned >= 0
+            else f"has no eligible rep among the block's {len(block.reps)}"
+        )
+        out.append(
+            f"{name}: account {problem.account_ids[accs[0]]} (with its family) {what}: {shown}. "
+            "Rules: eligibility (countries, languages, forbidden pairs)"
+            + (" vs pins." if pinned >= 0 else ".")
+        )
+    return out
+
+
+def continuity_findings(problem: Problem, block: BlockData) -> list[str]:
+    """``max_accounts_lost`` / ``max_accounts_gained`` below what no plan can avoid."""
+    name = problem.block_name(block.index)
+    out = []
+    lost_limit = problem.limit("max_accounts_lost")
+    owned = np.bincount(problem.owner[problem.owner >= 0], minlength=problem.n_reps)
+    # reps that hold nothing this year lose every account they own; reported by
+    # their own block, or (no block) by the block of their first owned account
+    idle = ~active_reps(problem) & (owned > 0) & ~np.isnan(lost_limit)
+    first_block = np.full(problem.n_reps, -1)
+    acc_block = problem.account_block()
+    owners = problem.owner >= 0
+    first_block[problem.owner[owners][::-1]] = acc_block[owners][::-1]
+    home = np.where(problem.rep_block >= 0, problem.rep_block, first_block)
+    for j in np.flatnonzero(idle & (home == block.index)):
+        if owned[j] > lost_limit[j]:
+            out.append(
+                f"{name}: rep {problem.rep_ids[j]} can hold no account this year but owns "
+                f"{owned[j]} today, above its max_accounts_lost = {lost_limit[j]:g}. "
+                "Rules: max_accounts_lost vs capacity (leaving, starting later, or no block)."
+            )
+    if len(block.reps) == 0:
+        return out
+    nr = len(block.reps)
+    kept = block.kept_accounts(block.pair_unit, block.pair_rep)
+    gained = block.gained_accounts(block.pair_unit, block.pair_rep)
+    limit = lost_limit[block.reps]
+    most_kept = np.bincount(block.pair_rep, weights=kept, minlength=nr)
+    rep_owned = owned[block.reps]
+    for r in np.flatnonzero(~np.isnan(limit) & (rep_owned - most_kept > limit + 1e-9)):
+        out.append(
+            f"{name}: rep {problem.rep_ids[block.reps[r]]} owns {rep_owned[r]} accounts today and at "
+            f"most {most_kept[r]:g} can stay (the others are in other blocks, pinned to other reps or "
+            f"not eligible), so it loses {rep_owned[r] - most_kept[r]:g}, above its "
+            f"max_accounts_lost = {limit[r]:g}. Rules: max_accounts_lost vs pins / eligibility."
+        )
+    limit = problem.limit("max_accounts_gained")[block.reps]
+    if np.isnan(limit).all():
+        return out
+    pinned = block.pinned_rep[block.pair_unit] == block.pair_rep
+    least = np.bincount(block.pair_rep[pinned], weights=gained[pinned], minlength=nr)
+    for r in np.flatnonzero(~np.isnan(limit) & (least > limit + 1e-9)):
+        out.append(
+            f"{name}: pins give rep {problem.rep_ids[block.reps[r]]} {least[r]:g} accounts from other "
+            f"owners, above its max_accounts_gained = {limit[r]:g}. Rules: pins vs max_accounts_gained."
+        )
+    if not np.isnan(limit).any():
+        must = np.full(len(block.units), np.inf)
+        np.minimum.at(must, block.pair_unit, gained)
+        need = float(must[np.isfinite(must)].sum())
+        if need > limit.sum() + 1e-9:
+            out.append(
+                f"{name}: {need:g} accounts must change owner whatever the plan (owner left, or cannot "
+                f"keep them), but the reps' max_accounts_gained add up to {limit.sum():g}. "
+                "Rule: max_accounts_gained."
             )
     return out
 

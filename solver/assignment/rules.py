@@ -98,6 +98,40 @@ def capacity(problem: Problem, block: BlockData, name: str) -> Rows | None:
     )
 
 
+def continuity_limit(problem: Problem, block: BlockData, name: str) -> Rows | None:
+    """Per-rep ``max_accounts_lost`` / ``max_accounts_gained`` (accounts, contract "moved").
+
+    lost_r = O_r - kept_r <= L_r is written as kept_r >= O_r - L_r, where
+    O_r counts every account r owns today (those in other blocks are lost
+    whatever happens) and kept_r the ones it keeps.
+    """
+    limit = problem.limit(name)[block.reps]
+    has = ~np.isnan(limit)
+    if not has.any():
+        return None
+    row_of_rep = np.cumsum(has) - 1
+    lost = name == "max_accounts_lost"
+    val = (block.kept_accounts if lost else block.gained_accounts)(block.pair_unit, block.pair_rep)
+    k = np.flatnonzero(has[block.pair_rep] & (val != 0))
+    owned = np.zeros(len(block.reps)) if block.rep_owned is None else block.rep_owned
+    n = int(has.sum())
+    if lost:
+        lower = owned[has] - limit[has] - block.load_of("kept")[has]
+        upper = np.full(n, np.inf)
+    else:
+        lower = np.full(n, -np.inf)
+        upper = limit[has] - block.load_of("gained")[has]
+    return Rows(
+        name,
+        row_of_rep[block.pair_rep[k]],
+        k,
+        val[k],
+        lower,
+        upper,
+        tuple(str(problem.rep_ids[r]) for r in block.reps[has]),
+    )
+
+
 def disruption_budget(block: BlockData, budget: float) -> Rows:
     """Potential changing owner in this block at most ``budget``."""
     k = np.arange(len(block.pair_unit))
@@ -123,6 +157,10 @@ def block_rows(
         cap = capacity(problem, block, name)
         if cap is not None:
             rows.append(cap)
+    for name in ("max_accounts_lost", "max_accounts_gained"):
+        lim = continuity_limit(problem, block, name)
+        if lim is not None:
+            rows.append(lim)
     if budget is not None:
         rows.append(disruption_budget(block, budget))
     return rows

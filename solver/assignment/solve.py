@@ -17,11 +17,17 @@ from collections.abc import Callable
 
 import numpy as np
 
-from solver.assignment.backends import backend_for
+from solver.assignment.backends import backend_for, backend_version
 from solver.assignment.block import BlockData, build_block
-from solver.assignment.checker import objective_terms, violations, weighted_objective
+from solver.assignment.checker import (
+    balance_deviation,
+    objective_terms,
+    violations,
+    weighted_objective,
+)
 from solver.assignment.explain_core import explain_infeasible
 from solver.assignment.highs_backend import BackendOutcome, highs_version, solve_mip
+from solver.assignment.lexicographic import lexicographic_objective, run_block_lexicographic
 from solver.assignment.lp_round import pairs_of, round_lp
 from solver.assignment.polish import polish
 from solver.assignment.prechecks import block_findings, budget_finding
@@ -236,6 +242,9 @@ def solve(
     """Assign every account to one eligible rep under ``rules`` (see `solver.assignment.block`)."""
     t0 = time.perf_counter()
     solver_name = highs_version()
+    if rules.solver not in ("auto", "highs"):
+        # the chosen backend solves the exact (small) blocks; HiGHS runs the LP pipeline
+        solver_name = f"{backend_version(rules.solver)} + {solver_name}"
     nothing = np.full(problem.n_accounts, -1)
     blocks = [build_block(problem, b) for b in range(len(problem.blocks))]
     findings = [f for block in blocks for f in block_findings(problem, block, rules)]
@@ -335,16 +344,27 @@ def solve(
         if progress:
             progress(f"assigning {problem.block_name(block.index)}")
         cost = pair_costs(block, rules, total_p, float(d_ref[block.index]))
-        out, solved = _run_block(
-            problem,
-            block,
-            rules,
-            cost,
-            budgets[block.index],
-            tl,
-            t0 + rules.time_limit,
-            starts[block.index],
-        )
+        if rules.objective == "lexicographic":
+            out, solved = run_block_lexicographic(
+                problem,
+                block,
+                rules,
+                budgets[block.index],
+                tl,
+                total_p=total_p,
+                d_ref_km=float(d_ref[block.index]),
+            )
+        else:
+            out, solved = _run_block(
+                problem,
+                block,
+                rules,
+                cost,
+                budgets[block.index],
+                tl,
+                t0 + rules.time_limit,
+                starts[block.index],
+            )
         if out.x is None:
             return _unsolved(problem, block, out, rules, solver_name, t0, nothing, budgets[block.index])
         rep_of_unit[block.units] = _choice(solved, out.x)
@@ -372,7 +392,11 @@ def solve(
     rep_of_account = rep_of_unit[problem.unit]
     broken = violations(problem, rep_of_account, rules)
     terms = objective_terms(problem, rep_of_account)
-    checked = weighted_objective(terms, rules)
+    terms |= balance_deviation(problem, rep_of_account, list(rules.balance))
+    if rules.objective == "lexicographic":
+        checked = lexicographic_objective(problem, rep_of_account, rules)
+    else:
+        checked = weighted_objective(terms, rules)
     if broken or abs(checked - objective) > 1e-6 * max(1.0, abs(objective)):
         detail = "; ".join(str(v) for v in broken[:10]) or f"objective {objective} vs checker {checked}"
         log.error("backend returned an invalid plan: %s", detail)
