@@ -117,11 +117,16 @@ def run_scenario(
     if render:
         # renderers load matplotlib and basemaps: import only when drawing
         from maps import territory_map_png
+        from maps.choropleth import choropleth_png
         from reports import render_run_report, salesforce_files, workbook_bytes
 
         say("drawing the map and writing reports")
         png = territory_map_png(assignment, reps, title=f"{scenario.name}: territories")
         files["map.png"] = png
+        for value in ("potential", "quota"):
+            files[f"choropleth_{value}.png"] = choropleth_png(
+                assignment, reps, value=value, title=f"{scenario.name}: {value} by state / country"
+            )
         files["report.html"] = render_run_report(run, png).encode("utf-8")
         files["workbook.xlsx"] = workbook_bytes(run)
         for name, data in salesforce_files(run).items():
