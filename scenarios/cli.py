@@ -49,12 +49,25 @@ def run(
         typer.Option("-o", "--output", help="Run folder to write (default runs/<name>)"),
     ] = None,
     no_render: Annotated[bool, typer.Option("--no-render", help="Skip map, report and workbook")] = False,
+    alternatives: Annotated[
+        int, typer.Option("--alternatives", help="Also find K-1 different good plans (folders <out>-altN)")
+    ] = 1,
+    min_diff: Annotated[
+        float, typer.Option("--min-diff", help="Alternatives differ by at least this share of accounts")
+    ] = 0.05,
+    max_gap: Annotated[
+        float, typer.Option("--max-gap", help="Alternatives cost at most this much more than the best")
+    ] = 0.02,
 ) -> None:
-    """Run one scenario and write its run folder."""
-    from scenarios.run_command import run_one
+    """Run one scenario and write its run folder (and alternative plans' folders)."""
+    from scenarios.run_command import run_alternatives, run_one
 
     try:
-        code = run_one(scenario, output, render=not no_render, log=_status, console=out)
+        if alternatives > 1:
+            code = run_alternatives(scenario, output, alternatives, min_diff=min_diff, max_gap=max_gap,
+                                    render=not no_render, log=_status, console=out)
+        else:
+            code = run_one(scenario, output, render=not no_render, log=_status, console=out)
     except InputError as e:
         raise _input_failure(e) from None
     raise typer.Exit(code)

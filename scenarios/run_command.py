@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
 from rich.console import Console
 
+from scenarios.prepare import prepare
 from scenarios.runfolder import write_folder_atomically
 from scenarios.runner import RunOutcome, run_scenario
 from scenarios.scenario import load_scenario
+from solver.assignment.alternatives import alternatives
 
 
 def summary_line(outcome: RunOutcome) -> str:
@@ -25,6 +28,38 @@ def summary_line(outcome: RunOutcome) -> str:
         f"({moved.get('potential_share', 0):.1%} of potential); worst balance "
         f"{bal.get('max_abs_deviation', 0):.2%}; {r.seconds:.1f} s"
     )
+
+
+def run_alternatives(
+    scenario_path: Path,
+    output: Path | None,
+    k: int,
+    *,
+    min_diff: float,
+    max_gap: float,
+    render: bool,
+    log: Callable[[str], None],
+    console: Console,
+) -> int:
+    """The best plan and up to k-1 different good ones, each in its own run folder."""
+    scenario = load_scenario(scenario_path)
+    prep = prepare(scenario)
+    results = alternatives(prep.problem, scenario.params.assignment, k, min_diff_share=min_diff,
+                           max_gap=max_gap, progress=log)
+    base = output or Path("runs") / scenario.name
+    codes = []
+    for i, result in enumerate(results):
+        named = scenario if i == 0 else dataclasses.replace(scenario, name=f"{scenario.name}-alt{i}")
+        outcome = run_scenario(named, progress=log, render=render, prepared=prep, result=result)
+        target = base if i == 0 else base.parent / f"{base.name}-alt{i}"
+        write_folder_atomically(target, outcome.files)
+        console.print(summary_line(outcome), markup=False, highlight=False, soft_wrap=True)
+        console.print(f"run folder: {target}", markup=False, highlight=False, soft_wrap=True)
+        codes.append(outcome.exit_code)
+    if len(results) < k and results[0].status.has_plan:
+        console.print(f"found {len(results) - 1} of {k - 1} alternatives within {max_gap:.1%} of the best "
+                      f"objective and at least {min_diff:.0%} different", markup=False, soft_wrap=True)
+    return codes[0]
 
 
 def run_one(

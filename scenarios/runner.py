@@ -86,14 +86,25 @@ def _quotas(scenario: Scenario, prep: Prepared, result: Result) -> QuotaPlan:
 
 
 def run_scenario(
-    scenario: Scenario, progress: Callable[[str], None] | None = None, render: bool = True
+    scenario: Scenario,
+    progress: Callable[[str], None] | None = None,
+    render: bool = True,
+    *,
+    prepared: Prepared | None = None,
+    result: Result | None = None,
 ) -> RunOutcome:
-    """Solve one scenario and return every file of its run folder (not yet written)."""
+    """Solve one scenario and return every file of its run folder (not yet written).
+
+    ``prepared`` and ``result`` skip reading and solving (alternative plans of
+    one scenario share both the inputs and the reading).
+    """
     say = progress or (lambda _msg: None)
-    say("reading and validating inputs")
-    prep = prepare(scenario)
-    say(f"assigning {prep.problem.n_accounts:,} accounts to {prep.problem.n_reps} reps")
-    result = solve(prep.problem, scenario.params.assignment, progress=say)
+    if prepared is None:
+        say("reading and validating inputs")
+    prep = prepared or prepare(scenario)
+    if result is None:
+        say(f"assigning {prep.problem.n_accounts:,} accounts to {prep.problem.n_reps} reps")
+        result = solve(prep.problem, scenario.params.assignment, progress=say)
     files: dict[str, bytes] = {"scenario.toml": scenario.to_toml().encode("utf-8")}
     if not result.status.has_plan:
         m = metrics(scenario, prep, result, None)

@@ -41,6 +41,29 @@ from solver.problem import Problem
 
 log = logging.getLogger(__name__)
 
+
+class Avoid:
+    """Penalty on the (unit, rep) pairs of earlier plans, and the bounds to report.
+
+    ``plans`` are rep_of_unit arrays (global rep per unit); ``weight`` is the
+    penalty per pair used by any earlier plan; ``bounds`` are the per-block
+    bounds of the unpenalised solve (valid for every plan).
+    """
+
+    def __init__(self, plans: list[np.ndarray], weight: float, bounds: dict[int, float]) -> None:
+        self.plans = plans
+        self.weight = weight
+        self.bounds = bounds
+
+    def block_penalty(self, block: BlockData) -> np.ndarray:
+        used = np.zeros(len(block.pair_unit), dtype=bool)
+        for plan in self.plans:
+            used |= plan[block.units[block.pair_unit]] == block.reps[block.pair_rep]
+        return np.where(used, self.weight, 0.0)
+
+    def bound_of(self, block: int) -> float:
+        return self.bounds.get(block, -np.inf)
+
 #: Share of the time limit spent finding each block's least disruption when a
 #: plan-wide budget is set.
 FIRST_PASS_SHARE = 0.5
@@ -238,8 +261,14 @@ def solve(
     problem: Problem,
     rules: AssignmentConfig,
     progress: Callable[[str], None] | None = None,
+    avoid: Avoid | None = None,
 ) -> Result:
-    """Assign every account to one eligible rep under ``rules`` (see `solver.assignment.block`)."""
+    """Assign every account to one eligible rep under ``rules`` (see `solver.assignment.block`).
+
+    ``avoid`` (used by `solver.assignment.alternatives`) adds a penalty to the
+    (unit, rep) pairs of earlier plans, to find a different good plan; the
+    reported objective never includes it.
+    """
     t0 = time.perf_counter()
     solver_name = highs_version()
     if rules.solver not in ("auto", "highs"):
@@ -344,6 +373,9 @@ def solve(
         if progress:
             progress(f"assigning {problem.block_name(block.index)}")
         cost = pair_costs(block, rules, total_p, float(d_ref[block.index]))
+        penalty = avoid.block_penalty(block) if avoid is not None else None
+        if penalty is not None:
+            cost = cost + penalty
         if rules.objective == "lexicographic":
             out, solved = run_block_lexicographic(
                 problem,
@@ -368,6 +400,17 @@ def solve(
         if out.x is None:
             return _unsolved(problem, block, out, rules, solver_name, t0, nothing, budgets[block.index])
         rep_of_unit[block.units] = _choice(solved, out.x)
+        if penalty is not None:
+            plan = local_plan(solved, out.x)
+            paid = float(penalty[pairs_of(block, np.arange(len(block.units)), plan)].sum())
+            real = out.objective - paid
+            bound_b = avoid.bound_of(block.index)
+            out = dataclasses.replace(
+                out,
+                objective=real,
+                bound=bound_b,
+                status=Status.OPTIMAL if relative_gap(real, bound_b) <= rules.mip_gap else Status.FEASIBLE,
+            )
         objective += out.objective
         bound += out.bound
         seg, reg = problem.blocks[block.index]

@@ -179,3 +179,18 @@ def test_small_demo_end_to_end(tmp_path: Path) -> None:
     for r in runs:
         assert {p.name for p in (tmp_path / "demo" / "runs" / r).iterdir()} >= CONTRACT_FILES
     assert {"map.png", "report.html"} <= {p.name for p in (tmp_path / "demo" / "comparison").iterdir()}
+
+
+def test_run_with_alternatives_writes_one_folder_per_plan(tmp_path: Path) -> None:
+    done = terraquota(
+        "run", str(TINY / "scenario.toml"), "-o", str(tmp_path / "tiny"), "--alternatives", "3",
+        "--min-diff", "0.1", "--max-gap", "2", "--no-render",
+    )
+    assert done.returncode == 0, done.stderr
+    folders = sorted(p.name for p in tmp_path.iterdir())
+    assert folders[0] == "tiny" and len(folders) >= 2
+    plans = [(tmp_path / f / "assignment.csv").read_text() for f in folders]
+    assert len(set(plans)) == len(plans)  # every plan differs
+    for f in folders[1:]:
+        m = json.loads((tmp_path / f / "metrics.json").read_text())
+        assert m["name"] == f and m["bound"] <= m["objective"]
