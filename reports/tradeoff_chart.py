@@ -10,6 +10,7 @@ the plot so that long run names never overlap the points.
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Sequence
 
 import numpy as np
@@ -25,9 +26,10 @@ __all__ = ["axis_label", "tradeoff_chart_png"]
 
 FRONT = "#e45756"
 OTHER = "#8c8c8c"
-#: Front runs listed beside the plot; more are numbered on the plot only.
-MAX_LISTED = 16
-MAX_LABEL_CHARS = 58
+#: Characters per line of the list of non-dominated runs beside the plot.
+LIST_CHARS = 56
+#: Frontier points closer than this share of the axis range share one label.
+NEAR_X, NEAR_Y = 0.05, 0.04
 
 
 def _kpi_key(path: str) -> str:
@@ -43,10 +45,6 @@ def axis_label(path: str) -> str:
 
 def _is_share(path: str) -> bool:
     return kpi_kind(_kpi_key(path)) == "share"
-
-
-def _short(text: str) -> str:
-    return text if len(text) <= MAX_LABEL_CHARS else text[: MAX_LABEL_CHARS - 1] + "…"
 
 
 def tradeoff_chart_png(
@@ -85,22 +83,23 @@ def tradeoff_chart_png(
     # frontier from the least x (most of y) to the least y
     order = np.flatnonzero(front)[np.lexsort((ys[front], xs[front]))]
 
-    fig = Figure(figsize=(11.0, 6.0), dpi=110)
+    fig = Figure(figsize=(12.0, 6.4), dpi=110)
     FigureCanvasAgg(fig)
-    ax = fig.add_axes((0.08, 0.11, 0.54, 0.76))
+    ax = fig.add_axes((0.07, 0.10, 0.52, 0.77))
     others = ok & ~front
     ax.scatter(xs[others], ys[others], s=36, color=OTHER, alpha=0.55, lw=0, zorder=2)
     if len(order):
         ax.step(xs[order], ys[order], where="post", color=FRONT, lw=1.2, alpha=0.7, zorder=3)
         ax.scatter(xs[order], ys[order], s=70, color=FRONT, edgecolor="white", lw=0.8, zorder=4)
-        # runs on the same point share one label ("2,3") instead of overprinting
-        numbers: dict[tuple[float, float], list[str]] = {}
-        for k, i in enumerate(order, start=1):
-            numbers.setdefault((float(xs[i]), float(ys[i])), []).append(str(k))
-        for (px, py), ks in numbers.items():
+        # runs on (nearly) the same spot share one label ("2-4") instead of overprinting
+        for group in _label_groups(xs[order], ys[order], np.ptp(xs[ok]), np.ptp(ys[ok])):
+            first, last = group[0] + 1, group[-1] + 1
+            text = (
+                str(first) if first == last else f"{first},{last}" if last == first + 1 else f"{first}-{last}"
+            )
             ax.annotate(
-                ",".join(ks) if len(ks) <= 4 else f"{ks[0]}-{ks[-1]}",
-                (px, py),
+                text,
+                (xs[order[group[0]]], ys[order[group[0]]]),
                 xytext=(6, 5),
                 textcoords="offset points",
                 fontsize=8.5,
@@ -134,10 +133,10 @@ def tradeoff_chart_png(
         fontsize=8.5,
         frameon=False,
     )
-    fig.suptitle(title or f"Trade-off: {axis_label(y)} vs {axis_label(x)}", x=0.08, ha="left", fontsize=12)
+    fig.suptitle(title or f"Trade-off: {axis_label(y)} vs {axis_label(x)}", x=0.07, ha="left", fontsize=12)
     missing = len(frame) - int(ok.sum())
     fig.text(
-        0.08,
+        0.07,
         0.905,
         f"{int(ok.sum())} runs drawn"
         + (f", {missing} without both figures (infeasible or failed) left out" if missing else "")
@@ -152,22 +151,54 @@ def tradeoff_chart_png(
     return buf.getvalue()
 
 
+def _label_groups(px: np.ndarray, py: np.ndarray, x_range: float, y_range: float) -> list[list[int]]:
+    """Consecutive frontier points closer than a label's size, grouped (indices into the frontier)."""
+    groups: list[list[int]] = []
+    xr, yr = x_range or 1.0, y_range or 1.0
+    for i in range(len(px)):
+        if groups:
+            j = groups[-1][0]
+            if abs(px[i] - px[j]) / xr < NEAR_X and abs(py[i] - py[j]) / yr < NEAR_Y:
+                groups[-1].append(i)
+                continue
+        groups.append([i])
+    return groups
+
+
+def _wrap(label: str, width: int) -> list[str]:
+    """Lines of at most ``width`` characters, broken after ", " where possible."""
+    lines: list[str] = []
+    for part in label.split(", "):
+        piece = part if not lines else ", " + part
+        if lines and len(lines[-1]) + len(piece) <= width:
+            lines[-1] += piece
+        else:
+            if lines:
+                lines[-1] += ","
+            lines += textwrap.wrap(part, width) or [""]
+    return lines
+
+
 def _front_list(fig: Figure, labels: list[str]) -> None:
-    """Numbered list of the non-dominated runs, right of the plot."""
-    fig.text(0.66, 0.87, "Non-dominated runs (left to right)", fontsize=9.5, fontweight="bold")
-    shown = labels[:MAX_LISTED]
-    step = min(0.045, 0.74 / max(1, len(shown) + 1))
-    for k, label in enumerate(shown, start=1):
-        top = 0.87 - k * step
-        fig.text(0.66, top, f"{k:>2}", fontsize=8.5, color="#7a1f1f", fontweight="bold", family="monospace")
-        fig.text(0.69, top, _short(label), fontsize=8.5, family="monospace")
-    if len(labels) > MAX_LISTED:
-        fig.text(
-            0.69,
-            0.87 - (len(shown) + 1) * step,
-            f"… and {len(labels) - MAX_LISTED} more (see tradeoff.csv)",
-            fontsize=8.5,
-            color="#555555",
-        )
+    """Numbered list of the non-dominated runs, right of the plot, wrapped; overflow is counted."""
+    left, top, bottom, line = 0.63, 0.87, 0.05, 0.026
+    fig.text(left, top, "Non-dominated runs (left to right)", fontsize=9.5, fontweight="bold")
+    y = top - 0.045
+    for k, label in enumerate(labels, start=1):
+        lines = _wrap(label, LIST_CHARS)
+        if y - len(lines) * line < bottom:
+            fig.text(
+                left + 0.03,
+                y,
+                f"… and {len(labels) - k + 1} more (see tradeoff.csv)",
+                fontsize=8.5,
+                color="#555555",
+            )
+            break
+        fig.text(left, y, f"{k:>2}", fontsize=8.5, color="#7a1f1f", fontweight="bold", family="monospace")
+        for text in lines:
+            fig.text(left + 0.03, y, text, fontsize=8.5, family="monospace")
+            y -= line
+        y -= 0.006
     if not labels:
-        fig.text(0.66, 0.82, "none: no run has both figures", fontsize=8.5, color="#555555")
+        fig.text(left, top - 0.05, "none: no run has both figures", fontsize=8.5, color="#555555")

@@ -10,6 +10,7 @@ the validated ``events.csv``.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -136,7 +137,17 @@ def replan_run(
     result = replan(inputs, events)
     name = f"{run.name}-replan"
     if not result.status.has_plan:
-        console.print(result.explanation or str(result.status), markup=False, highlight=False, soft_wrap=True)
+        text = result.explanation or str(result.status)
+        metrics = {"name": name, "status": str(result.status), "replan_of": run.name, "events": len(events)}
+        write_folder_atomically(
+            output,
+            {
+                "metrics.json": (json.dumps(metrics, indent=2, sort_keys=True) + "\n").encode("utf-8"),
+                "explanation.txt": (text + "\n").encode("utf-8"),
+                "scenario.toml": run.scenario_toml.encode("utf-8"),
+            },
+        )
+        console.print(text, markup=False, highlight=False, soft_wrap=True)
         return EXIT_BY_STATUS[result.status]
     files = replan_files(
         prep,

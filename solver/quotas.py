@@ -123,7 +123,7 @@ def quota_plan(
     Parameters
     ----------
     reps
-        Indexed by rep_id (sorted), rows aligned with ``monthly_capacity``:
+        Indexed by rep_id (any order), rows aligned with ``monthly_capacity``:
         ``region``, ``potential`` (assigned potential), optional ``segment``,
         ``manager_id``, ``last_year_bookings``, ``last_year_quota``.
     monthly_capacity
@@ -263,9 +263,10 @@ class _Tree:
 
     @classmethod
     def of(cls, reps: pd.DataFrame, monthly: np.ndarray, config: QuotaConfig, regions: pd.Index) -> _Tree:
-        reps = reps.sort_index()
         if len(reps) != monthly.shape[0]:
             raise ValueError("reps and monthly capacity rows do not align")
+        order = np.argsort(reps.index.astype(str).to_numpy(), kind="stable")
+        reps, monthly = reps.iloc[order], monthly[order]
         cf = monthly.sum(axis=1) / PLAN_MONTHS
         carrying = cf > 0
         region = reps["region"].astype(str).to_numpy()

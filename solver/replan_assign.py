@@ -112,6 +112,9 @@ def _unit_owner(problem: Problem, block: BlockData) -> np.ndarray:
 def _part(problem: Problem, b: int, rules: AssignmentConfig, neighbours: int) -> _Part:
     block = build_block(problem, b)
     nu = len(block.units)
+    if len(block.reps) == 0:  # nobody left in the block: every unit is freed and has nowhere to go
+        none = np.zeros(0, dtype=np.int64)
+        return _Part(block, none, np.zeros(0), np.ones(nu, dtype=bool), {}, {}, {})
     owner = _unit_owner(problem, block)
     pinned = block.pinned_rep >= 0
     own_pair = (block.pair_rep == owner[block.pair_unit]) & (owner[block.pair_unit] >= 0)

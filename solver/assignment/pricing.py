@@ -40,6 +40,17 @@ def reduced_costs(rows: list[Rows], cost: np.ndarray, row_dual: np.ndarray) -> n
     return cost - at_y
 
 
+def owner_mask(block: BlockData) -> np.ndarray:
+    """The pair keeping each owned unit with its owner (it moves nothing).
+
+    Unowned units move nothing with any rep, so "moves nothing" alone would
+    start the LP with all of their pairs.
+    """
+    has_owner = np.zeros(len(block.units), dtype=bool)
+    has_owner[block.pair_unit[block.moved > 1e-12]] = True
+    return (block.moved <= 1e-12) & has_owner[block.pair_unit]
+
+
 def reach_mask(problem: Problem, block: BlockData, cover: float = REACH_COVER) -> np.ndarray:
     """Pairs linking each rep to its nearest units until they hold ``cover`` x its target.
 
@@ -82,7 +93,8 @@ def priced_lp(
         cheapest_mask(block, cost, START_COLUMNS)
         | cheapest_mask(block, block.potential_km, 3)
         | (lower > 0)
-        | (block.moved <= 1e-12)
+        | owner_mask(block)
+        | reach_mask(problem, block)
     )
     lp = IncrementalLp(rows, cost, lower, seed=rules.seed)
     lp.add(np.flatnonzero(keep))

@@ -64,6 +64,7 @@ class Avoid:
     def bound_of(self, block: int) -> float:
         return self.bounds.get(block, -np.inf)
 
+
 #: Share of the time limit spent finding each block's least disruption when a
 #: plan-wide budget is set.
 FIRST_PASS_SHARE = 0.5
@@ -147,16 +148,17 @@ def _run_block(
     lp = priced_lp(problem, block, rules, cost, budget, hard)
     if lp.x is None:
         return lp, block
-    deadline = t0 + time_limit
-    rep_of_unit = lp_repair_improve(problem, block, rules, cost, budget, lp.x, hard, deadline)
+    # local search and polishing stop on move/node budgets, not on this block's share of
+    # the time, so a busy machine gives the same plan; the run's time limit is the safety net
+    rep_of_unit = lp_repair_improve(problem, block, rules, cost, budget, lp.x, hard, hard)
     if start is not None:
-        from_start = improve_plan(problem, block, rules, cost, budget, start, deadline)
+        from_start = improve_plan(problem, block, rules, cost, budget, start, hard)
         if rep_of_unit is None or _plan_cost(block, cost, from_start) < _plan_cost(block, cost, rep_of_unit):
             rep_of_unit = from_start
     if rep_of_unit is None:
         rep_of_unit = round_lp(problem, block, rules, cost, budget, lp.x, hard - time.perf_counter())
     if rep_of_unit is not None:
-        rep_of_unit = polish(problem, block, rules, cost, budget, lp.x, rep_of_unit, deadline)
+        rep_of_unit = polish(problem, block, rules, cost, budget, lp.x, rep_of_unit, hard)
     if rep_of_unit is not None:
         x = np.zeros(len(block.pair_unit))
         x[pairs_of(block, np.arange(len(block.units)), rep_of_unit)] = 1.0

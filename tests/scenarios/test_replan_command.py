@@ -90,6 +90,19 @@ def test_bad_events_exit_2_naming_row_and_column(tiny_run: Path) -> None:
     assert not (tiny_run / "never").exists()
 
 
+def test_losing_a_block_s_last_rep_is_infeasible_and_explained(tiny_run: Path) -> None:
+    events = tiny_run / "last_rep.csv"
+    events.write_text(
+        "event,date,rep_id,segment,region,account_id\nleave,2027-09-01,R3,,,\nleave,2027-09-01,R4,,,\n"
+    )
+    out = tiny_run / "infeasible"
+    done = _invoke("replan", str(tiny_run / "run"), str(events), "-o", str(out), "--no-render")
+    assert done.returncode == 3
+    assert {p.name for p in out.iterdir()} == {"metrics.json", "explanation.txt", "scenario.toml"}
+    assert "SMB x EMEA" in (out / "explanation.txt").read_text()
+    assert json.loads((out / "metrics.json").read_text())["status"] == "infeasible"
+
+
 def test_replan_refuses_a_folder_that_is_not_a_run(tmp_path: Path) -> None:
     done = _invoke("replan", str(tmp_path), str(tmp_path / "e.csv"), "-o", str(tmp_path / "x"))
     assert done.returncode == 2 and "not a run folder" in done.stderr
@@ -120,3 +133,21 @@ def test_plan_hires_appends_placeholder_rows(tmp_path: Path) -> None:
     assert hires["start_date"].tolist() == ["2027-02-01", "2027-08-01"]
     assert (hires["name"] == "").all() and (hires["ote"] == "50000.00").all()
     assert "2 hires proposed" in done.stdout
+
+
+def test_same_inputs_give_the_same_bytes(tiny_run: Path) -> None:
+    a = run_scenario(load_scenario(tiny_run / "scenario.toml"), render=False).files
+    b = run_scenario(load_scenario(tiny_run / "scenario.toml"), render=False).files
+    for name in ("capacity.csv", "reconcile.csv", "quotas.csv"):
+        assert a[name] == b[name], name
+    outs = []
+    for name in ("r1", "r2"):
+        out = tiny_run / name
+        done = _invoke(
+            "replan", str(tiny_run / "run"), str(tiny_run / "events.csv"), "-o", str(out), "--no-render"
+        )
+        assert done.returncode == 0, done.stderr
+        outs.append(
+            {f: (out / f).read_bytes() for f in ("assignment.csv", "quotas.csv", "changes.csv", "reps.csv")}
+        )
+    assert outs[0] == outs[1]

@@ -88,6 +88,7 @@ def _events(draw_seed: int, inputs: ReplanInputs, k: int) -> list[Event]:
     """k consistent events on random dates (validated by parse_events)."""
     rng = np.random.default_rng(draw_seed)
     team = {r.rep_id: [r.segment, True] for r in inputs.reps.itertuples()}
+    start = {r.rep_id: r.start_date for r in inputs.reps.itertuples()}
     days = sorted(rng.choice(np.arange(30, 330), size=k, replace=False))
     rows = []
     joined = 0
@@ -103,10 +104,13 @@ def _events(draw_seed: int, inputs: ReplanInputs, k: int) -> list[Event]:
             joined += 1
             rid, seg = f"J{joined}", str(rng.choice(["SMB", "MM"]))
             team[rid] = [seg, True]
+            start[rid] = pd.Timestamp(date)
             rows.append(("join", date, rid, seg, "NA", ""))
         elif kind in ("leave", "move"):
             seg = str(rng.choice([s for s, v in per_block.items() if len(v) > 1]))
             rid = str(rng.choice(per_block[seg]))
+            if kind == "leave" and not (pd.isna(start[rid]) or start[rid] <= pd.Timestamp(date)):
+                continue  # a hire cannot leave before it starts
             if kind == "leave":
                 team[rid][1] = False
                 rows.append(("leave", date, rid, "", "", ""))
@@ -162,6 +166,19 @@ def test_leave_and_join_by_hand() -> None:
     assert int(acc_rows["quota_moved_cents"].sum()) == sum(before["R0"][2:])
 
 
+def test_a_leaver_without_accounts_hands_its_quota_to_its_team() -> None:
+    inputs = _world(5)
+    owner = np.where(inputs.owner == "R2", "R1", inputs.owner)  # R2 holds no account, but has quota
+    inputs = ReplanInputs(**{**inputs.__dict__, "owner": owner})
+    out = replan(inputs, [Event(2, "leave", dt.date(2027, 8, 1), "R2")])
+    before, after = _per_rep(inputs.quotas), _per_rep(out.quotas)
+    assert after["R2"] == [*before["R2"][:2], 0, 0]
+    handed = out.changes[out.changes["kind"] == "quota"]
+    assert set(handed["to_rep"]) == {"R0", "R1"} and set(handed["from_rep"]) == {"R2"}
+    assert int(handed["quota_moved_cents"].sum()) == sum(before["R2"][2:])
+    assert sum(map(sum, after.values())) == sum(map(sum, before.values()))
+
+
 def test_forbidden_pairs_of_the_plan_still_hold() -> None:
     inputs = _world(4)
     freed = inputs.accounts["account_id"][inputs.owner == "R0"]
@@ -214,28 +231,21 @@ def test_totals_conserve_and_only_freed_accounts_move(seed, k, periods, target) 
             assert all(c == 0 for c, s in zip(after[e.rep_id], period_starts, strict=True) if s >= e.date)
         if e.kind == "join":  # none before it starts
             assert all(c == 0 for c, end in zip(after[e.rep_id], ends, strict=True) if end <= e.date)
-    # with no disruption budget only accounts the events free (or transfer) change owner
-    freed_owners = {e.rep_id for e in events if e.kind in ("leave", "move")}
-    transferred = {e.account_id for e in events if e.kind == "transfer"}
-    family = inputs.accounts["family_id"].to_numpy()
+    # with no disruption budget every change of owner is caused by an event of that day
+    rows = out.changes[out.changes["kind"] == "account"]
+    by_day = {(e.date.isoformat(), e.kind, e.rep_id) for e in events}
+    for r in rows.itertuples():
+        if r.event in ("leave", "move"):
+            assert (r.date, r.event, r.from_rep) in by_day
+        else:
+            assert r.event in ("transfer", "transfer (family)") and (r.date, "transfer", r.to_rep) in by_day
+    # ... and the table accounts for every account that changed owner
     moved = np.flatnonzero(out.owner != inputs.owner)
-    for i in moved:
-        aid = inputs.accounts["account_id"].iloc[i]
-        fam_members = set(inputs.accounts["account_id"][family == family[i]])
-        assert (
-            inputs.owner[i] in freed_owners
-            or aid in transferred
-            or fam_members & transferred
-            or _owner_changed_by_an_earlier_event(out, aid)
-        ), aid
-    # the changes table accounts for every account that changed owner at least once
-    changed = set(out.changes.loc[out.changes["kind"] == "account", "account_id"])
-    assert {inputs.accounts["account_id"].iloc[i] for i in moved} <= changed
-
-
-def _owner_changed_by_an_earlier_event(out, account_id: str) -> bool:
-    rows = out.changes[(out.changes["kind"] == "account") & (out.changes["account_id"] == account_id)]
-    return len(rows) > 1 or (len(rows) == 1 and rows.iloc[0]["event"] != "rebalance")
+    assert {inputs.accounts["account_id"].iloc[i] for i in moved} <= set(rows["account_id"])
+    # accounts nobody touched did not move
+    touched = set(rows["account_id"])
+    untouched = ~inputs.accounts["account_id"].isin(touched).to_numpy()
+    assert (out.owner[untouched] == inputs.owner[untouched]).all()
 
 
 def _table(rows: list[tuple]) -> pd.DataFrame:
