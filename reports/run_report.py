@@ -79,6 +79,76 @@ BALANCE_COLUMNS = (
 )
 
 
+CAPACITY_COLUMNS = (
+    Column("block", "Block"),
+    Column("reps", "Reps", "count"),
+    Column("to_be_hired", "To hire", "count"),
+    Column("ramped_capacity", "Ramped capacity", "factor"),
+    Column("required_capacity", "Required capacity", "factor"),
+    Column("capacity_gap", "Capacity gap", "factor"),
+    Column("cost", "Cost (prorated OTE)", "money"),
+    Column("potential_per_capacity", "Potential per effective rep", "money"),
+    Column("expected_bookings", "Expected bookings", "money"),
+    Column("quota", "Quota", "money"),
+    Column("bookings_vs_quota", "Bookings / quota", "share"),
+)
+
+RECONCILE_COLUMNS = (
+    Column("level", "Level"),
+    Column("nodes", "Nodes", "count"),
+    Column("top_down", "Top-down", "money_exact"),
+    Column("bottom_up", "Bottom-up", "money_exact"),
+    Column("gap", "Gap", "money_exact"),
+    Column("gap_share", "Gap share", "share"),
+    Column("conserved", "Adds up to the cent"),
+)
+
+
+def _capacity_table(metrics: dict[str, Any]) -> Table:
+    """Finance view per block and in total (metrics.json ``capacity``)."""
+    blocks = get(metrics, "capacity", "blocks")
+    rows = []
+    if isinstance(blocks, dict):
+        rows = [{"block": name, **vals} for name, vals in sorted(blocks.items()) if isinstance(vals, dict)]
+    total = get(metrics, "capacity", "total")
+    if isinstance(total, dict):
+        rows.append({"block": "Total", **total})
+    return build_table(pd.DataFrame(rows), CAPACITY_COLUMNS)
+
+
+def _reconcile_table(metrics: dict[str, Any]) -> Table:
+    """Top-down vs bottom-up quota per level, with each level's conservation check."""
+    levels = get(metrics, "quota", "reconcile")
+    rows = []
+    if isinstance(levels, dict):
+        order = ["company", "region", "segment", "manager", "rep"]
+        for level in sorted(levels, key=lambda x: order.index(x) if x in order else len(order)):
+            vals = levels[level]
+            if isinstance(vals, dict):
+                row = {"level": level, **vals}
+                row["conserved"] = "yes" if vals.get("conserved") else "NO"
+                rows.append(row)
+    return build_table(pd.DataFrame(rows), RECONCILE_COLUMNS)
+
+
+def _fairness_line(metrics: dict[str, Any]) -> str | None:
+    f = get(metrics, "quota", "fairness")
+    if not isinstance(f, dict):
+        return None
+    cv = get(f, "quota_potential_ratio", "cv")
+    share = f.get("expected_share_reaching_quota")
+    spread = get(f, "attainment_model", "spread")
+    source = get(f, "attainment_model", "spread_source")
+    bits = []
+    if cv is not None:
+        bits.append(f"quota / potential CV {fmt_factor(cv)}")
+    if share is not None:
+        bits.append(f"expected share of reps reaching quota {fmt_pct(share)}")
+    if spread is not None:
+        bits.append(f"attainment spread {fmt_factor(spread)} ({source or 'given'})")
+    return "Fairness: " + "; ".join(bits) + "." if bits else None
+
+
 def _rep_table(run: RunData, tolerance: float | None) -> tuple[Table, int]:
     reps = run.reps
     if not len(reps.columns):
@@ -285,6 +355,9 @@ def render_run_report(run: RunData, map_png: bytes | None) -> str:
         chart_uri=png_data_uri(chart),
         chart_caption=caption,
         blocks_table=_block_table(metrics),
+        capacity_table=_capacity_table(metrics),
+        reconcile_table=_reconcile_table(metrics),
+        fairness_line=_fairness_line(metrics),
         reps_table=reps_table,
         reps_note=reps_note,
         map_uri=png_data_uri(map_png),

@@ -127,13 +127,14 @@ def run_scenario(
     run = RunData(scenario.name, assignment, reps, quota_periods, m, scenario.to_toml())
     if render:
         # renderers load matplotlib and basemaps: import only when drawing
-        from maps import territory_map_png
+        from maps import territory_map_png, territory_map_svg
         from maps.choropleth import choropleth_png
         from reports import render_run_report, salesforce_files, workbook_bytes
 
         say("drawing the map and writing reports")
         png = territory_map_png(assignment, reps, title=f"{scenario.name}: territories")
         files["map.png"] = png
+        files["map.svg"] = territory_map_svg(assignment, reps, title=f"{scenario.name}: territories")
         for value in ("potential", "quota"):
             files[f"choropleth_{value}.png"] = choropleth_png(
                 assignment, reps, value=value, title=f"{scenario.name}: {value} by state / country"
