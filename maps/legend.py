@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
 from maps.layout import PANEL_W, below_key
 from maps.palette import colours_for
@@ -70,7 +71,12 @@ def home_handle(label: str) -> Line2D:
     )
 
 
-def draw_key(strip: Axes, handles: list[Line2D]) -> None:
+def outline_handle(label: str) -> Patch:
+    """Legend entry for a territory outline."""
+    return Patch(facecolor="#5a5a5a10", edgecolor="#5a5a5a", linewidth=0.8, label=label)
+
+
+def draw_key(strip: Axes, handles: list[Line2D | Patch]) -> None:
     """One line of marker meanings along the top of the strip."""
     key = strip.legend(
         handles=handles,

@@ -37,7 +37,9 @@ from maps.legend import (
     draw_rep_list,
     home_handle,
     legend_rows,
+    outline_handle,
 )
+from maps.outlines import MAX_OUTLINED_REPS, draw_outlines
 from maps.palette import NO_REP_RGBA, colours_for, rep_colours
 from maps.tables import coordinates, rep_homes, rep_labels, select, sort_accounts
 
@@ -61,6 +63,7 @@ def _draw_panel(
     layers = base_layers(plan.spec.key, plan.frame.lon0, plan.frame.lat0)
     draw_base(ax, layers, plan.frame.xlim, plan.frame.ylim)
     n = len(plan.rows)
+    outlined = draw_outlines(ax, plan.x, plan.y, rep_ids.iloc[plan.rows], colour_table)
     ax.scatter(
         plan.x,
         plan.y,
@@ -92,14 +95,17 @@ def _draw_panel(
         fontweight="bold",
     )
     key = [dot_handle("#5a5a5a", "Account (colour = its rep)"), home_handle("Rep home")]
+    if outlined:
+        key.append(outline_handle("Territory (hull of its accounts)"))
     if rep_ids.iloc[plan.rows].isna().any():
         key.append(dot_handle(NO_REP_RGBA, "No rep"))
     draw_key(axes.strip, key)
     if n_reps > MAX_NAMED_REPS:
         draw_note(
             axes.strip,
-            f"{n_reps:,} reps: too many to list by name. "
-            "A rep keeps the same colour in every run and scenario.",
+            f"{n_reps:,} reps: too many to list by name"
+            + ("" if outlined else f" or outline (outlines up to {MAX_OUTLINED_REPS} reps)")
+            + ". A rep keeps the same colour in every run and scenario.",
         )
     elif n_reps:
         draw_rep_list(axes.strip, pd.Series(panel_reps.index, dtype="string"), panel_reps, colour_table)

@@ -38,6 +38,8 @@ from reports.kpis import (
     tolerances,
     worst_balance,
 )
+from reports.managers import MANAGER_COLUMNS, manager_frame
+from reports.quota_chart import quota_chart_png
 from reports.run_data import RunData
 from reports.templating import png_data_uri, render
 
@@ -162,6 +164,17 @@ def _rep_table(run: RunData, tolerance: float | None) -> tuple[Table, int]:
     out = outside_band(ratio, tolerance)
     classes = ["out" if o else "" for o in out.tolist()]
     return build_table(shown, REP_COLUMNS, classes), int(out.sum())
+
+
+def _manager_table(run: RunData, tolerance: float | None) -> Table:
+    """One row per manager; a row is red when its worst rep ratio is outside the band."""
+    frame = manager_frame(run.reps)
+    columns = tuple(c for c in MANAGER_COLUMNS if c.key in frame or c.key == "manager_id")
+    if frame.empty:
+        return build_table(frame, columns)
+    ratio = frame["worst_ratio"] if "worst_ratio" in frame else pd.Series(index=frame.index)
+    classes = ["out" if o else "" for o in outside_band(ratio, tolerance).tolist()]
+    return build_table(frame, columns, classes)
 
 
 def _block_table(metrics: dict[str, Any]) -> Table:
@@ -359,6 +372,8 @@ def render_run_report(run: RunData, map_png: bytes | None) -> str:
         reconcile_table=_reconcile_table(metrics),
         fairness_line=_fairness_line(metrics),
         reps_table=reps_table,
+        managers_table=_manager_table(run, t_pot),
+        quota_chart_uri=png_data_uri(quota_chart_png(run.quotas)),
         reps_note=reps_note,
         map_uri=png_data_uri(map_png),
     )

@@ -2,7 +2,8 @@
 
 Sheets: Summary (key figures), Reps, Accounts (the assignment), Quotas
 (rep x period pivot with a totals row and column) and Moves (moved accounts
-only). Each sheet has a frozen header row, an autofilter, sized columns and
+only); on request one sheet per manager (its reps and their accounts).
+Each sheet has a frozen header row, an autofilter, sized columns and
 number formats (money ``#,##0.00``, ratios ``0.0%``).
 
 Safety and reproducibility: text cells are neutralised against formula
@@ -26,6 +27,7 @@ from xlsxwriter.worksheet import Worksheet
 from reports.kpis import get, kpi_kind, kpi_label, run_kpis
 from reports.run_data import RunData
 from reports.safe_cells import neutralise_series
+from reports.sheet_names import unique_sheet_names
 
 #: Fixed document creation date: a timestamp would change the bytes every run.
 CREATED = dt.datetime(2000, 1, 1)
@@ -250,13 +252,62 @@ def _moves(run: RunData) -> pd.DataFrame:
     return a.loc[moved.fillna(False).astype(bool).to_numpy(), cols]
 
 
-def workbook_bytes(run: RunData) -> bytes:
+#: Sheet name for reps that have no manager_id.
+NO_MANAGER = "No manager"
+#: Rep columns that lead each row of a manager sheet.
+_MANAGER_REP_COLUMNS = {
+    "rep_id": "rep_id",
+    "name": "rep_name",
+    "segment": "rep_segment",
+    "region": "rep_region",
+}
+
+
+def manager_tables(run: RunData) -> list[tuple[str, pd.DataFrame]]:
+    """(manager label, table) per manager: one row per account of the manager's reps.
+
+    A rep without accounts still gets one row (empty account columns), so
+    every rep of the manager appears. Managers in id order, reps without a
+    manager last under `NO_MANAGER`; rows by rep_id then account_id.
+    """
+    reps, accounts = run.reps, run.assignment
+    if not {"rep_id", "manager_id"} <= set(reps.columns):
+        return []
+    rep_cols = [c for c in _MANAGER_REP_COLUMNS if c in reps]
+    people = reps[[*rep_cols, "manager_id"]].rename(columns=_MANAGER_REP_COLUMNS)
+    people = people.assign(
+        rep_id=people["rep_id"].astype("string"),
+        manager_id=people["manager_id"].astype("string").fillna(""),
+    )
+    if "rep_id" in accounts:
+        owned = accounts.drop(columns=["manager_id"], errors="ignore")
+        owned = owned.assign(rep_id=owned["rep_id"].astype("string"))
+        clash = [c for c in owned.columns if c in people.columns and c != "rep_id"]
+        rows = people.merge(owned.drop(columns=clash), on="rep_id", how="left")
+    else:
+        rows = people
+    keys = ["rep_id"] + (["account_id"] if "account_id" in rows else [])
+    rows = rows.sort_values(keys, kind="stable", na_position="first")
+    labels = sorted(set(rows["manager_id"].tolist()) - {""})
+    labels += [""] if (rows["manager_id"] == "").any() else []
+    grouped = dict(tuple(rows.groupby("manager_id", sort=False)))
+    return [
+        (label or NO_MANAGER, grouped[label].drop(columns=["manager_id"]).reset_index(drop=True))
+        for label in labels
+    ]
+
+
+def workbook_bytes(run: RunData, *, manager_sheets: bool = False) -> bytes:
     """Render the run's workbook (.xlsx) in memory.
 
     Parameters
     ----------
     run
         The run's tables and metrics.
+    manager_sheets
+        Also add one sheet per manager (see `manager_tables`), named after
+        the manager_id made valid for Excel (31 characters, no ``[]:*?/\\``,
+        unique ignoring case), after the standard sheets.
 
     Returns
     -------
@@ -290,5 +341,11 @@ def workbook_bytes(run: RunData) -> bytes:
     if "account_id" in moves:
         moves = moves.sort_values("account_id", kind="stable")
     _write_table(wb, wb.add_worksheet("Moves"), moves, formats)
+    if manager_sheets:
+        tables = manager_tables(run)
+        taken = [ws.get_name() for ws in wb.worksheets()]
+        names = unique_sheet_names([label for label, _ in tables], taken, fallback="Manager")
+        for name, (_, table) in zip(names, tables, strict=True):
+            _write_table(wb, wb.add_worksheet(name), table, formats)
     wb.close()
     return buf.getvalue()

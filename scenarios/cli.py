@@ -58,6 +58,9 @@ def run(
     max_gap: Annotated[
         float, typer.Option("--max-gap", help="Alternatives cost at most this much more than the best")
     ] = 0.02,
+    manager_sheets: Annotated[
+        bool, typer.Option("--manager-sheets", help="Add one workbook sheet per manager")
+    ] = False,
 ) -> None:
     """Run one scenario and write its run folder (and alternative plans' folders)."""
     from scenarios.run_command import run_alternatives, run_one
@@ -67,7 +70,8 @@ def run(
             code = run_alternatives(scenario, output, alternatives, min_diff=min_diff, max_gap=max_gap,
                                     render=not no_render, log=_status, console=out)
         else:
-            code = run_one(scenario, output, render=not no_render, log=_status, console=out)
+            code = run_one(scenario, output, render=not no_render, log=_status, console=out,
+                           manager_sheets=manager_sheets)
     except InputError as e:
         raise _input_failure(e) from None
     raise typer.Exit(code)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -66,20 +67,29 @@ def compare_folders(folders: list[Path], output: Path, *, console: Console) -> N
 
 
 def kpi_table(runs: list[RunData]) -> Table:
-    table = Table("run", "status", "moved accounts", "moved potential", "worst balance", "gap", "quota total")
+    """Key figures side by side: one row per figure, one column per run."""
+    table = Table(title="Runs compared")
+    table.add_column("", no_wrap=True)
     for r in runs:
-        m = r.metrics
-        mv = m.get("moved", {})
-        bal = m.get("balance", {}).get("potential", {})
-        table.add_row(
-            r.name,
-            str(m.get("status")),
-            f"{mv.get('accounts', 0):,}",
-            f"{mv.get('potential_share', 0):.1%}",
-            f"{bal.get('max_abs_deviation', 0):.2%}",
-            "-" if m.get("gap") is None else f"{m['gap']:.2%}",
-            str(m.get("quota", {}).get("total", "-")),
-        )
+        table.add_column(r.name, justify="right", overflow="fold")
+
+    def row(label: str, fmt: Callable[[dict], str]) -> None:
+        table.add_row(label, *(fmt(r.metrics) for r in runs))
+
+    def pick(m: dict, *path: str) -> object:
+        for key in path:
+            m = m.get(key, {}) if isinstance(m, dict) else {}
+        return m if m != {} else None
+
+    row("status", lambda m: str(m.get("status")))
+    row("moved accounts", lambda m: f"{pick(m, 'moved', 'accounts') or 0:,}")
+    row("moved potential", lambda m: f"{pick(m, 'moved', 'potential_share') or 0:.1%}")
+    row("worst balance", lambda m: f"{pick(m, 'balance', 'potential', 'max_abs_deviation') or 0:.2%}")
+    row("gap", lambda m: "-" if m.get("gap") is None else f"{m['gap']:.2%}")
+    row(
+        "quota total",
+        lambda m: "-" if pick(m, "quota", "total") is None else f"{float(pick(m, 'quota', 'total')):,.2f}",
+    )
     return table
 
 

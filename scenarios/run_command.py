@@ -69,9 +69,10 @@ def run_one(
     render: bool,
     log: Callable[[str], None],
     console: Console,
+    manager_sheets: bool = False,
 ) -> int:
     scenario = load_scenario(scenario_path)
-    outcome = run_scenario(scenario, progress=log, render=render)
+    outcome = run_scenario(scenario, progress=log, render=render, manager_sheets=manager_sheets)
     target = output or Path("runs") / scenario.name
     write_folder_atomically(target, outcome.files)
     console.print(summary_line(outcome), markup=False, highlight=False, soft_wrap=True)

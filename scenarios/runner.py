@@ -92,11 +92,13 @@ def run_scenario(
     *,
     prepared: Prepared | None = None,
     result: Result | None = None,
+    manager_sheets: bool = False,
 ) -> RunOutcome:
     """Solve one scenario and return every file of its run folder (not yet written).
 
     ``prepared`` and ``result`` skip reading and solving (alternative plans of
-    one scenario share both the inputs and the reading).
+    one scenario share both the inputs and the reading). ``manager_sheets``
+    adds one workbook sheet per manager.
     """
     say = progress or (lambda _msg: None)
     if prepared is None:
@@ -140,7 +142,7 @@ def run_scenario(
                 assignment, reps, value=value, title=f"{scenario.name}: {value} by state / country"
             )
         files["report.html"] = render_run_report(run, png).encode("utf-8")
-        files["workbook.xlsx"] = workbook_bytes(run)
+        files["workbook.xlsx"] = workbook_bytes(run, manager_sheets=manager_sheets)
         for name, data in salesforce_files(run).items():
             files[f"salesforce/{name}"] = data
     return RunOutcome(scenario, result, EXIT_OK, files, run)

@@ -140,6 +140,8 @@ class IncrementalLp:
         """(status, x over all columns, objective, row duals)."""
         self.h.setOptionValue("time_limit", float(max(time_limit, 0.1)))
         self.h.run()
+        # later solves only add columns: skip presolve so simplex restarts from this basis
+        self.h.setOptionValue("presolve", "off")
         ms = self.h.getModelStatus()
         if ms != highspy.HighsModelStatus.kOptimal:
             return HIGHS_STATUS.get(ms, Status.ERROR), None, float("inf"), None

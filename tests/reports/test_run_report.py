@@ -84,7 +84,7 @@ def test_rep_names_and_run_names_are_escaped() -> None:
 def test_no_map_gives_a_note_and_the_chart_stays() -> None:
     html = render_run_report(fx.make_run(), None)
     assert "No map for this run" in html
-    assert html.count("data:image/png;base64,") == 1  # the balance chart
+    assert html.count("data:image/png;base64,") == 2  # the balance and quota charts
 
 
 def test_same_run_same_html() -> None:
