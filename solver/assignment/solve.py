@@ -283,16 +283,7 @@ def solve(
     if budget_problem:
         findings.append(budget_problem)
     if findings:
-        return Result(
-            Status.INFEASIBLE,
-            float("inf"),
-            float("inf"),
-            time.perf_counter() - t0,
-            rules.seed,
-            solver_name,
-            nothing,
-            explanation="\n".join(findings),
-        )
+        return _no_plan(Status.INFEASIBLE, "\n".join(findings), t0, rules, solver_name, nothing)
 
     total_p = total_potential(problem)
     d_ref = block_distance_reference_km(problem)
@@ -334,31 +325,13 @@ def solve(
                     for b, m in zip(blocks, least_bound, strict=True)
                 )
             )
-            return Result(
-                Status.INFEASIBLE,
-                float("inf"),
-                float("inf"),
-                time.perf_counter() - t0,
-                rules.seed,
-                solver_name,
-                nothing,
-                explanation=text,
-            )
+            return _no_plan(Status.INFEASIBLE, text, t0, rules, solver_name, nothing)
         if sum(least) > budget * (1 + 1e-9):
             text = (
                 f"plan: the best moves found ({sum(least):,.0f}) exceed the budget ({budget:,.0f}) "
                 "within the time limit; no plan found (raise time_limit or max_moved_share)"
             )
-            return Result(
-                Status.NO_SOLUTION,
-                float("inf"),
-                float("-inf"),
-                time.perf_counter() - t0,
-                rules.seed,
-                solver_name,
-                nothing,
-                explanation=text,
-            )
+            return _no_plan(Status.NO_SOLUTION, text, t0, rules, solver_name, nothing)
         block_p = np.array([b.unit_values["potential"].sum() for b in blocks])
         slack = budget - sum(least)
         budgets = [m + slack * p / max(block_p.sum(), 1e-12) for m, p in zip(least, block_p, strict=True)]
@@ -471,6 +444,23 @@ def solve(
     )
 
 
+def _no_plan(
+    status: Status, text: str, t0: float, rules: AssignmentConfig, solver_name: str, nothing: np.ndarray
+) -> Result:
+    """A Result without a plan: infeasible (bound +inf) or no plan found in time (bound -inf)."""
+    bound = float("inf") if status == Status.INFEASIBLE else float("-inf")
+    return Result(
+        status,
+        float("inf"),
+        bound,
+        time.perf_counter() - t0,
+        rules.seed,
+        solver_name,
+        nothing,
+        explanation=text,
+    )
+
+
 def _unsolved(
     problem: Problem,
     block: BlockData,
@@ -491,24 +481,7 @@ def _unsolved(
             f"({solver_name}); no single rule is infeasible on its own figures.\n"
             + explain_infeasible(problem, block, rules, budget, CORE_SECONDS)
         )
-        return Result(
-            Status.INFEASIBLE,
-            float("inf"),
-            float("inf"),
-            time.perf_counter() - t0,
-            rules.seed,
-            solver_name,
-            nothing,
-            explanation=text,
-        )
+        return _no_plan(Status.INFEASIBLE, text, t0, rules, solver_name, nothing)
     text = f"{name}: no plan found within the time limit ({out.raw_status})"
-    return Result(
-        Status.NO_SOLUTION if out.status != Status.ERROR else Status.ERROR,
-        float("inf"),
-        float("-inf"),
-        time.perf_counter() - t0,
-        rules.seed,
-        solver_name,
-        nothing,
-        explanation=text,
-    )
+    status = Status.NO_SOLUTION if out.status != Status.ERROR else Status.ERROR
+    return _no_plan(status, text, t0, rules, solver_name, nothing)
