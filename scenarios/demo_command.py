@@ -28,6 +28,19 @@ def _run_to_folder(scenario_path: str, runs_dir: str) -> tuple[str, int, str, fl
     return str(target), outcome.exit_code, summary_line(outcome), time.perf_counter() - t0
 
 
+def _track_baseline(run_dir: Path, inputs: Path) -> None:
+    """Write demo opportunities and the baseline's tracking folder (attainment, forecast)."""
+    from scenarios.demo_opportunities import demo_opportunities
+    from scenarios.scenario import load_scenario
+    from scenarios.track_command import track_folder
+
+    run = RunData.from_folder(run_dir)
+    plan_start = load_scenario(inputs / "baseline.toml").params.plan.start
+    path = inputs / "opportunities.csv"
+    demo_opportunities(run.assignment, plan_start).to_csv(path, index=False, lineterminator="\n")
+    track_folder(run_dir, path)
+
+
 def run_demo(
     output: Path,
     *,
@@ -49,6 +62,10 @@ def run_demo(
             log(f"{line} [{seconds:.0f} s wall]")
             results.append((Path(folder), code))
     worst = max(code for _, code in results)
+    baseline = runs_dir / "fy27-baseline"
+    if (baseline / "assignment.csv").is_file():
+        log("tracking the baseline mid-year against demo opportunities")
+        _track_baseline(baseline, output / "inputs")
     solved = [folder for folder, code in results if code == EXIT_OK]
     if len(solved) >= 2:
         log("comparing the runs")

@@ -179,6 +179,8 @@ def test_small_demo_end_to_end(tmp_path: Path) -> None:
     for r in runs:
         assert {p.name for p in (tmp_path / "demo" / "runs" / r).iterdir()} >= CONTRACT_FILES
     assert {"map.png", "report.html"} <= {p.name for p in (tmp_path / "demo" / "comparison").iterdir()}
+    tracking = tmp_path / "demo" / "runs" / "fy27-baseline" / "tracking"
+    assert {"dashboard.html", "attainment_by_rep.csv", "forecast.csv"} <= {p.name for p in tracking.iterdir()}
 
 
 def test_run_with_alternatives_writes_one_folder_per_plan(tmp_path: Path) -> None:
