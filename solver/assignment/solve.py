@@ -68,6 +68,8 @@ class Avoid:
 #: Share of the time limit spent finding each block's least disruption when a
 #: plan-wide budget is set.
 FIRST_PASS_SHARE = 0.5
+#: With a disruption budget, share of the time for a first solve without it (often it does not bind).
+RELAXED_FIRST_SHARE = 0.4
 #: Weight of the plan's objective in the least-disruption pass (a tie-break).
 FIRST_PASS_TIE_BREAK = 1e-3
 #: Cheapest reps per unit added to the LP support in the restricted MIP.
@@ -264,6 +266,7 @@ def solve(
     rules: AssignmentConfig,
     progress: Callable[[str], None] | None = None,
     avoid: Avoid | None = None,
+    _budget_pass: bool = False,
 ) -> Result:
     """Assign every account to one eligible rep under ``rules`` (see `solver.assignment.block`).
 
@@ -272,6 +275,31 @@ def solve(
     reported objective never includes it.
     """
     t0 = time.perf_counter()
+    if rules.max_moved_share is not None and rules.objective == "weighted" and not _budget_pass:
+        # most budgets do not bind: a plan solved without the budget that keeps it anyway is
+        # a plan of the budgeted problem, and its bound (of a relaxation) stays valid
+        relaxed_rules = rules.model_copy(
+            update={"max_moved_share": None, "time_limit": rules.time_limit * RELAXED_FIRST_SHARE}
+        )
+        relaxed = solve(problem, relaxed_rules, progress, avoid)
+        keeps_budget = relaxed.status.has_plan and not violations(problem, relaxed.rep_of_account, rules)
+        if keeps_budget or relaxed.status in (Status.INFEASIBLE, Status.ERROR):
+            # a plan that keeps the budget, or rules infeasible even without it
+            return dataclasses.replace(relaxed, seconds=time.perf_counter() - t0)
+        left = rules.time_limit - (time.perf_counter() - t0)
+        if left <= 0.5:
+            return _no_plan(
+                Status.NO_SOLUTION,
+                "plan: no plan within the disruption budget was found within the time limit",
+                t0,
+                rules,
+                relaxed.solver,
+                np.full(problem.n_accounts, -1),
+            )
+        budgeted = solve(
+            problem, rules.model_copy(update={"time_limit": left}), progress, avoid, _budget_pass=True
+        )
+        return dataclasses.replace(budgeted, seconds=time.perf_counter() - t0)
     solver_name = highs_version()
     if rules.solver not in ("auto", "highs"):
         # the chosen backend solves the exact (small) blocks; HiGHS runs the LP pipeline
