@@ -12,8 +12,12 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import multiprocessing
+import os
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -245,6 +249,103 @@ def lp_repair_improve(
     return improve(bands, c, moved, budget, fixed, movable, max(improve_deadline, time.perf_counter() + 0.2))
 
 
+#: Problems with at least this many accounts solve their blocks in parallel processes.
+PARALLEL_MIN_ACCOUNTS = 50_000
+
+
+@dataclass(frozen=True)
+class BlockOutcome:
+    """What solving one block returns (plain data, so it can cross processes)."""
+
+    outcome: BackendOutcome  # without the pair values
+    rep_of_unit: np.ndarray  # global rep per unit of the block
+    unsolved: Result | None = None
+
+
+def _block_workers(problem: Problem, blocks: list[BlockData]) -> int:
+    """Processes for the blocks: one per core for large problems, never inside a daemon worker."""
+    if problem.n_accounts < PARALLEL_MIN_ACCOUNTS or len(blocks) < 2:
+        return 1
+    if multiprocessing.current_process().daemon:
+        return 1  # batch and Dask workers may not start processes; they already run in parallel
+    return max(1, min(os.cpu_count() or 1, len(blocks)))
+
+
+def _block_task(
+    problem: Problem,
+    b: int,
+    rules: AssignmentConfig,
+    total_p: float,
+    d_ref_b: float,
+    budget: float | None,
+    start: np.ndarray | None,
+    share: float,
+    hard_left: float,
+    avoid: Avoid | None,
+    solver_name: str,
+    t0: float,
+) -> BlockOutcome:
+    """Worker: build block ``b`` here (blocks are large) and solve it."""
+    block = build_block(problem, b)
+    return _solve_one_block(
+        problem,
+        block,
+        rules,
+        total_p,
+        d_ref_b,
+        budget,
+        start,
+        share,
+        time.perf_counter() + hard_left,
+        avoid,
+        solver_name,
+        t0,
+    )
+
+
+def _solve_one_block(
+    problem: Problem,
+    block: BlockData,
+    rules: AssignmentConfig,
+    total_p: float,
+    d_ref_b: float,
+    budget: float | None,
+    start: np.ndarray | None,
+    share: float,
+    hard: float,
+    avoid: Avoid | None,
+    solver_name: str,
+    t0: float,
+) -> BlockOutcome:
+    """Solve one block: its plan (global reps per unit) and outcome, or the Result explaining why not."""
+    cost = pair_costs(block, rules, total_p, d_ref_b)
+    penalty = avoid.block_penalty(block) if avoid is not None else None
+    if penalty is not None:
+        cost = cost + penalty
+    if rules.objective == "lexicographic":
+        out, solved = run_block_lexicographic(
+            problem, block, rules, budget, share, total_p=total_p, d_ref_km=d_ref_b
+        )
+    else:
+        out, solved = _run_block(problem, block, rules, cost, budget, share, hard, start)
+    if out.x is None:
+        nothing = np.full(problem.n_accounts, -1)
+        unsolved = _unsolved(problem, block, out, rules, solver_name, t0, nothing, budget)
+        return BlockOutcome(dataclasses.replace(out, x=None), np.zeros(0, dtype=np.int64), unsolved)
+    plan = _choice(solved, out.x)
+    if penalty is not None:
+        paid = float(penalty[pairs_of(block, np.arange(len(block.units)), local_plan(solved, out.x))].sum())
+        real = out.objective - paid
+        bound_b = avoid.bound_of(block.index)
+        out = dataclasses.replace(
+            out,
+            objective=real,
+            bound=bound_b,
+            status=Status.OPTIMAL if relative_gap(real, bound_b) <= rules.mip_gap else Status.FEASIBLE,
+        )
+    return BlockOutcome(dataclasses.replace(out, x=None, row_dual=None), plan)
+
+
 class _Clock:
     """Hands each block its share of the time left, by size, as blocks finish.
 
@@ -371,49 +472,71 @@ def solve(
     objective = bound = 0.0
     worst = Status.OPTIMAL
     clock = _Clock(blocks, max(limit, 0.5))
+    hard = t0 + rules.time_limit
+    workers = _block_workers(problem, blocks)
+    outcomes: dict[int, BlockOutcome] = {}
+    if workers > 1:
+        # blocks are independent: one process per block, largest first (plain data in and out)
+        order = sorted(blocks, key=lambda b: -len(b.pair_unit))
+        shares = {
+            b.index: max(limit, 0.5)
+            * workers
+            * len(b.pair_unit)
+            / max(sum(len(x.pair_unit) for x in blocks), 1)
+            for b in blocks
+        }
+        # fork: the children inherit the problem and need no `if __name__ == "__main__"` guard
+        # in the caller's script; the solver runs single-threaded, so forking is safe
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            futures = {
+                b.index: pool.submit(
+                    _block_task,
+                    problem,
+                    b.index,
+                    rules,
+                    total_p,
+                    float(d_ref[b.index]),
+                    budgets[b.index],
+                    starts[b.index],
+                    min(shares[b.index], hard - time.perf_counter()),
+                    hard - time.perf_counter(),
+                    avoid,
+                    solver_name,
+                    t0,
+                )
+                for b in order
+            }
+            for b in order:
+                if progress:
+                    progress(f"assigning {problem.block_name(b.index)}")
+                outcomes[b.index] = futures[b.index].result()
     for block in blocks:
-        tl = clock.share(block)
-        if progress:
-            progress(f"assigning {problem.block_name(block.index)}")
-        cost = pair_costs(block, rules, total_p, float(d_ref[block.index]))
-        penalty = avoid.block_penalty(block) if avoid is not None else None
-        if penalty is not None:
-            cost = cost + penalty
-        if rules.objective == "lexicographic":
-            out, solved = run_block_lexicographic(
+        if block.index not in outcomes:
+            if progress:
+                progress(f"assigning {problem.block_name(block.index)}")
+            outcomes[block.index] = _solve_one_block(
                 problem,
                 block,
                 rules,
+                total_p,
+                float(d_ref[block.index]),
                 budgets[block.index],
-                tl,
-                total_p=total_p,
-                d_ref_km=float(d_ref[block.index]),
+                starts[block.index],
+                clock.share(block),
+                hard,
+                avoid,
+                solver_name,
+                t0,
             )
         else:
-            out, solved = _run_block(
-                problem,
-                block,
-                rules,
-                cost,
-                budgets[block.index],
-                tl,
-                t0 + rules.time_limit,
-                starts[block.index],
-            )
-        if out.x is None:
-            return _unsolved(problem, block, out, rules, solver_name, t0, nothing, budgets[block.index])
-        rep_of_unit[block.units] = _choice(solved, out.x)
-        if penalty is not None:
-            plan = local_plan(solved, out.x)
-            paid = float(penalty[pairs_of(block, np.arange(len(block.units)), plan)].sum())
-            real = out.objective - paid
-            bound_b = avoid.bound_of(block.index)
-            out = dataclasses.replace(
-                out,
-                objective=real,
-                bound=bound_b,
-                status=Status.OPTIMAL if relative_gap(real, bound_b) <= rules.mip_gap else Status.FEASIBLE,
-            )
+            clock.share(block)
+        done = outcomes[block.index]
+        if done.unsolved is not None:
+            return done.unsolved
+        out = done.outcome
+        rep_of_unit[block.units] = done.rep_of_unit
         objective += out.objective
         bound += out.bound
         seg, reg = problem.blocks[block.index]
