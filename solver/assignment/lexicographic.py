@@ -221,7 +221,7 @@ def run_block_lexicographic(
     total_p: float,
     d_ref_km: float,
 ) -> tuple[BackendOutcome, BlockData]:
-    """`solve_block_lexicographic` with the return shape of `solve._run_block`.
+    """`solve_block_lexicographic` with the return shape of `block_solve.run_block`.
 
     The outcome's objective and bound are the last stage's (its term's value
     in this block); `lexicographic_objective` is the checker's sum of them.

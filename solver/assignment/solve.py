@@ -21,8 +21,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from solver.assignment.backends import backend_for, backend_version
+from solver.assignment.backends import backend_version
 from solver.assignment.block import BlockData, build_block
+from solver.assignment.block_solve import global_plan, local_plan, run_block
 from solver.assignment.checker import (
     balance_deviation,
     objective_terms,
@@ -30,15 +31,12 @@ from solver.assignment.checker import (
     weighted_objective,
 )
 from solver.assignment.explain_core import explain_infeasible
-from solver.assignment.highs_backend import BackendOutcome, highs_version, solve_mip
+from solver.assignment.highs_backend import BackendOutcome, highs_version
 from solver.assignment.lexicographic import lexicographic_objective, run_block_lexicographic
-from solver.assignment.lp_round import pairs_of, round_lp
-from solver.assignment.polish import polish
+from solver.assignment.lp_round import pairs_of
 from solver.assignment.prechecks import block_findings, budget_finding
-from solver.assignment.pricing import priced_lp
-from solver.assignment.repair import Bands, dense_costs, dense_moved, improve, repair
 from solver.assignment.result import BlockResult, Result, Status, relative_gap
-from solver.assignment.rules import block_rows, pair_costs
+from solver.assignment.rules import pair_costs
 from solver.assignment.terms import block_distance_reference_km, total_potential
 from solver.config import AssignmentConfig
 from solver.problem import Problem
@@ -76,179 +74,8 @@ FIRST_PASS_SHARE = 0.5
 RELAXED_FIRST_SHARE = 0.4
 #: Weight of the plan's objective in the least-disruption pass (a tie-break).
 FIRST_PASS_TIE_BREAK = 1e-3
-#: Cheapest reps per unit added to the LP support in the restricted MIP.
-CANDIDATES_PER_UNIT = 3
-#: Blocks with at most this many candidate pairs are solved as one exact MIP.
-EXACT_MIP_PAIRS = 2_000
 #: Seconds allowed to find and shrink the conflict of an infeasible block.
 CORE_SECONDS = 10.0
-
-
-def _choice(block: BlockData, x: np.ndarray) -> np.ndarray:
-    """Global rep index per local unit from the pair values."""
-    chosen = x > 0.5
-    rep_of_unit = np.full(len(block.units), -1)
-    rep_of_unit[block.pair_unit[chosen]] = block.reps[block.pair_rep[chosen]]
-    return rep_of_unit
-
-
-def _pins(block: BlockData) -> np.ndarray:
-    pinned = block.pinned_rep[block.pair_unit] >= 0
-    return np.flatnonzero(pinned)
-
-
-def _restrict(block: BlockData, keep: np.ndarray) -> BlockData:
-    return dataclasses.replace(
-        block,
-        pair_unit=block.pair_unit[keep],
-        pair_rep=block.pair_rep[keep],
-        moved=block.moved[keep],
-        potential_km=block.potential_km[keep],
-    )
-
-
-def _cheapest(block: BlockData, cost: np.ndarray, k: int) -> np.ndarray:
-    """Mask of each unit's k cheapest candidate pairs."""
-    order = np.lexsort((np.arange(len(cost)), cost, block.pair_unit))
-    first = np.searchsorted(block.pair_unit[order], np.arange(len(block.units)))
-    rank = np.empty(len(cost), dtype=np.int64)
-    rank[order] = np.arange(len(cost)) - first[block.pair_unit[order]]
-    return rank < k
-
-
-def _run_block(
-    problem: Problem,
-    block: BlockData,
-    rules: AssignmentConfig,
-    cost: np.ndarray,
-    budget: float | None,
-    time_limit: float,
-    hard_deadline: float | None = None,
-    start: np.ndarray | None = None,
-) -> tuple[BackendOutcome, BlockData]:
-    """Exact MIP for small blocks; else priced LP -> rounding + repair -> local search -> polish.
-
-    The LP of this model is nearly integral (see SOLVER-NOTES), so rounding
-    and repair land close to the LP bound, which is valid for the whole block
-    and reported as its bound. ``time_limit`` is the block's share; finding a
-    first plan may run on to ``hard_deadline`` (the run's time limit), polishing
-    may not. ``start`` (local rep per unit) is a plan known to keep every rule
-    of this block, e.g. the least-disruption plan under a disruption budget:
-    local search from it is a fallback that cannot fail.
-    """
-    t0 = time.perf_counter()
-    hard = max(hard_deadline or 0.0, t0 + time_limit)
-    fixed = _pins(block)
-    rows = block_rows(problem, block, rules, budget)
-    if len(block.pair_unit) <= EXACT_MIP_PAIRS:
-        out = backend_for(rules.solver, rules.num_workers)(
-            len(block.pair_unit),
-            cost,
-            rows,
-            fixed_one=fixed,
-            time_limit=time_limit,
-            seed=rules.seed,
-            mip_gap=rules.mip_gap,
-        )
-        return out, block
-    lp = priced_lp(problem, block, rules, cost, budget, hard)
-    if lp.x is None:
-        return lp, block
-    # local search and polishing stop on move/node budgets, not on this block's share of
-    # the time, so a busy machine gives the same plan; the run's time limit is the safety net
-    rep_of_unit = lp_repair_improve(problem, block, rules, cost, budget, lp.x, hard, hard)
-    if start is not None:
-        from_start = improve_plan(problem, block, rules, cost, budget, start, hard)
-        if rep_of_unit is None or _plan_cost(block, cost, from_start) < _plan_cost(block, cost, rep_of_unit):
-            rep_of_unit = from_start
-    if rep_of_unit is None:
-        rep_of_unit = round_lp(problem, block, rules, cost, budget, lp.x, hard - time.perf_counter())
-    if rep_of_unit is not None:
-        rep_of_unit = polish(problem, block, rules, cost, budget, lp.x, rep_of_unit, hard)
-    if rep_of_unit is not None:
-        x = np.zeros(len(block.pair_unit))
-        x[pairs_of(block, np.arange(len(block.units)), rep_of_unit)] = 1.0
-        out = dataclasses.replace(lp, x=x, objective=float(cost @ x), status=Status.FEASIBLE)
-        chosen = block
-    else:
-        left = hard - time.perf_counter()
-        out = solve_mip(
-            len(block.pair_unit),
-            cost,
-            rows,
-            fixed_one=fixed,
-            time_limit=left,
-            seed=rules.seed,
-            mip_gap=rules.mip_gap,
-        )
-        chosen = block
-    bound = max(lp.bound, out.bound) if rep_of_unit is None else lp.bound
-    status = out.status
-    if out.x is not None:
-        status = Status.OPTIMAL if relative_gap(out.objective, bound) <= rules.mip_gap else Status.FEASIBLE
-    return dataclasses.replace(out, bound=bound, status=status, seconds=time.perf_counter() - t0), chosen
-
-
-def _plan_cost(block: BlockData, cost: np.ndarray, rep_of_unit: np.ndarray) -> float:
-    return float(cost[pairs_of(block, np.arange(len(block.units)), rep_of_unit)].sum())
-
-
-def local_plan(block: BlockData, x: np.ndarray) -> np.ndarray:
-    """Local rep per local unit from pair values of ``block``."""
-    chosen = x > 0.5
-    out = np.zeros(len(block.units), dtype=np.int64)
-    out[block.pair_unit[chosen]] = block.pair_rep[chosen]
-    return out
-
-
-def improve_plan(
-    problem: Problem,
-    block: BlockData,
-    rules: AssignmentConfig,
-    cost: np.ndarray,
-    budget: float | None,
-    rep_of_unit: np.ndarray,
-    deadline: float,
-) -> np.ndarray:
-    """Local search from a plan that already keeps every rule."""
-    bands = Bands.of(problem, block, rules)
-    return improve(
-        bands,
-        dense_costs(block, cost),
-        dense_moved(block),
-        budget,
-        rep_of_unit,
-        block.pinned_rep < 0,
-        max(deadline, time.perf_counter() + 0.2),
-    )
-
-
-def lp_repair_improve(
-    problem: Problem,
-    block: BlockData,
-    rules: AssignmentConfig,
-    cost: np.ndarray,
-    budget: float | None,
-    x_lp: np.ndarray,
-    repair_deadline: float,
-    improve_deadline: float,
-) -> np.ndarray | None:
-    """Round the LP to each unit's largest share, repair the bands, then improve."""
-    nu = len(block.units)
-    order = np.lexsort((-x_lp, block.pair_unit))
-    first = order[np.r_[True, np.diff(block.pair_unit[order]) != 0]]
-    rep_of_unit = np.zeros(nu, dtype=np.int64)
-    rep_of_unit[block.pair_unit[first]] = block.pair_rep[first]
-    bands = Bands.of(problem, block, rules)
-    c = dense_costs(block, cost)
-    moved = dense_moved(block)
-    movable = block.pinned_rep < 0
-    fixed = repair(bands, c, moved, budget, rep_of_unit, movable, repair_deadline)
-    if fixed is None:
-        return None
-    return improve(bands, c, moved, budget, fixed, movable, max(improve_deadline, time.perf_counter() + 0.2))
-
-
 #: Problems with at least this many accounts solve their blocks in parallel processes.
 PARALLEL_MIN_ACCOUNTS = 50_000
 
@@ -327,12 +154,12 @@ def _solve_one_block(
             problem, block, rules, budget, share, total_p=total_p, d_ref_km=d_ref_b
         )
     else:
-        out, solved = _run_block(problem, block, rules, cost, budget, share, hard, start)
+        out, solved = run_block(problem, block, rules, cost, budget, share, hard, start)
     if out.x is None:
         nothing = np.full(problem.n_accounts, -1)
         unsolved = _unsolved(problem, block, out, rules, solver_name, t0, nothing, budget)
         return BlockOutcome(dataclasses.replace(out, x=None), np.zeros(0, dtype=np.int64), unsolved)
-    plan = _choice(solved, out.x)
+    plan = global_plan(solved, out.x)
     if penalty is not None:
         paid = float(penalty[pairs_of(block, np.arange(len(block.units)), local_plan(solved, out.x))].sum())
         real = out.objective - paid
@@ -430,7 +257,7 @@ def solve(
             # least moves, ties broken by the plan's own objective: a far less degenerate
             # LP than moves alone, and its bound still bounds the moves (see below)
             tie = FIRST_PASS_TIE_BREAK * pair_costs(block, rules, total_p, float(d_ref[block.index]))
-            out, solved = _run_block(
+            out, solved = run_block(
                 problem, block, rules, block.moved / total_p + tie, None, tl, t0 + rules.time_limit
             )
             if out.x is None:
