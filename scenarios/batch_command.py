@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -45,7 +44,7 @@ from scenarios.batch import (
     summary_frame,
 )
 from scenarios.batch_engines import ENGINES, run_dask, run_local
-from scenarios.runfolder import write_folder_atomically
+from scenarios.runfolder import write_file_atomically, write_folder_atomically
 from scenarios.runner import EXIT_INPUT, EXIT_OK
 from scenarios.sweep import short_keys, value_slug
 from scenarios.tradeoff import DEFAULT_X, DEFAULT_Y, axis_problem, tradeoff_frame
@@ -61,19 +60,6 @@ __all__ = [
 
 #: A comparison report stays readable up to this many runs (one map per run).
 MAX_COMPARED = 12
-
-
-def write_file_atomically(path: Path, data: bytes) -> None:
-    """Write one file via a temporary sibling and a rename: readers never see half of it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        with tmp.open("xb") as f:  # plain open: the usual permissions (umask), unlike mkstemp
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 class _BatchProgress:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import numpy as np
 import pandas as pd
 from rich.table import Table
 
+from scenarios.runfolder import write_file_atomically
 from solver.errors import InputError, InputProblem
 from solver.gap import check_gap_solution, read_gap_instance, solve_gap
 
@@ -135,18 +135,6 @@ def list_gap_instances(
     return picked
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    """Write a file so that readers see all of it or none of it."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def results_to_csv(df: pd.DataFrame) -> str:
     """results.csv text: rows sorted by family and instance, floats fixed-format."""
     out = df.loc[:, list(RESULT_COLUMNS)].sort_values(["family", "instance"], kind="stable")
@@ -206,7 +194,7 @@ def run_gap_suite(
             if problems:
                 logger.error("%s: solution fails the checker: %s", inst.name, problems)
             lines = "\n".join(str(int(a)) for a in sol.agent_of_job) + "\n"
-            _write_atomic(out_dir / f"{inst.name}.sol", lines)
+            write_file_atomically(out_dir / f"{inst.name}.sol", lines)
         if (family, inst.name) in refs.index:
             reference = float(refs.loc[(family, inst.name), "reference"])
             ref_kind = str(refs.loc[(family, inst.name), "ref_kind"])
@@ -243,7 +231,7 @@ def run_gap_suite(
             )
     df = pd.DataFrame(rows, columns=list(RESULT_COLUMNS))
     df = df.sort_values(["family", "instance"], kind="stable").reset_index(drop=True)
-    _write_atomic(out_dir / "results.csv", results_to_csv(df))
+    write_file_atomically(out_dir / "results.csv", results_to_csv(df))
     return df
 
 

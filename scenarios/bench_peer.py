@@ -22,8 +22,6 @@ from their targets, pins and families kept, and seconds.
 from __future__ import annotations
 
 import importlib.util
-import os
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,6 +31,7 @@ import numpy as np
 import pandas as pd
 from rich.table import Table
 
+from scenarios.runfolder import write_file_atomically
 from solver.problem import Problem
 
 PEER_PACKAGE = "b2b_territory_optimization"
@@ -320,7 +319,7 @@ def run_peer_suite(
     table = pd.DataFrame(rows, columns=list(RESULT_COLUMNS))
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    _write_text(out_dir / "results.csv", results_to_csv(table, bound_moved))
+    write_file_atomically(out_dir / "results.csv", results_to_csv(table, bound_moved))
     return PeerOutcome(
         table, bound_moved, available, statuses, n_accounts, n_reps, bound_kind, seconds["lp_bound"]
     )
@@ -333,17 +332,6 @@ def results_to_csv(table: pd.DataFrame, lp_bound_moved: float) -> str:
     for col in (*PLANS, "greedy_vs_terraquota"):
         out[col] = ["" if pd.isna(v) else f"{float(v):.6g}" for v in out[col]]
     return out.to_csv(index=False, lineterminator="\n")
-
-
-def _write_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _cell(v: float, fmt: str) -> str:

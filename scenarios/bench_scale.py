@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 from rich.table import Table
 
+from scenarios.runfolder import write_file_atomically
 from solver.errors import InputError, InputProblem
 
 logger = logging.getLogger(__name__)
@@ -456,7 +457,7 @@ def run_scale_suite(
     base_rate = float(base["seconds"]) / float(base["accounts"])
     df["s_per_account_vs_1k"] = (df["seconds"] / df["accounts"]) / base_rate
     table = df[list(RESULT_COLUMNS)].reset_index(drop=True)
-    _write_text(out_dir / "results.csv", results_to_csv(table))
+    write_file_atomically(out_dir / "results.csv", results_to_csv(table))
     return table, rows
 
 
@@ -467,17 +468,6 @@ def results_to_csv(df: pd.DataFrame) -> str:
         out[col] = [("" if pd.isna(v) else fmt.format(float(v))) for v in out[col]]
     out["baseline"] = out["baseline"].map({True: "true", False: "false"})
     return out.to_csv(index=False, lineterminator="\n")
-
-
-def _write_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _num(v: object, fmt: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import uuid
 from pathlib import Path
 
 
@@ -34,3 +35,21 @@ def write_folder_atomically(target: Path, files: dict[str, bytes]) -> Path:
         shutil.rmtree(stage, ignore_errors=True)
         raise
     return target
+
+
+def write_file_atomically(path: Path, data: bytes | str) -> None:
+    """Write one file via a temporary sibling and a rename: readers never see half of it.
+
+    Text is written as UTF-8 with the newlines it has.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        with tmp.open("xb") as f:  # plain open: the usual permissions (umask), unlike mkstemp
+            f.write(raw)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
