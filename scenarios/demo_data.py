@@ -29,6 +29,30 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from scenarios.demo_files import (
+    NOTICE,
+    format_accounts,
+    format_reps,
+    scenario_texts,
+    tight_moved_share,
+    write_csv,
+)
+from scenarios.demo_plan import (
+    _COUNTRY_WEIGHTS,
+    ACCOUNT_COLUMNS,
+    BALANCE_TOLERANCE,
+    EVENT_COLUMNS,
+    PLAN_START,
+    POTENTIAL_SCALE,
+    RAMP,
+    REGION_SHARES,
+    REGIONS,
+    REP_COLUMNS,
+    SCORING_WEIGHTS,
+    SEGMENT_BANDS,
+    SEGMENTS,
+)
+
 __all__ = [
     "ACCOUNT_COLUMNS",
     "EVENT_COLUMNS",
@@ -44,42 +68,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-# --- the plan the demo scenarios describe (mirrored in base.toml) -------------
-PLAN_START = "2027-02-01"
-RAMP: tuple[float, ...] = (0.25, 0.5, 0.75)
-SEGMENT_BANDS: dict[str, tuple[float, float]] = {
-    "SMB": (0, 200),
-    "MM": (200, 2000),
-    "ENT": (2000, math.inf),
-}
-SEGMENTS: tuple[str, ...] = tuple(SEGMENT_BANDS)
-# Share of accounts per country inside its region (normalised below): a B2B
-# footprint, not a population census (GB/DE/FR weigh more than ZA or SA).
-_COUNTRY_WEIGHTS: dict[str, dict[str, float]] = {
-    "NA": {"US": 0.88, "CA": 0.12},
-    "EMEA": {
-        "GB": 0.20, "DE": 0.17, "FR": 0.12, "NL": 0.06, "BE": 0.03, "IE": 0.025,
-        "ES": 0.06, "PT": 0.015, "IT": 0.07, "CH": 0.035, "AT": 0.02, "SE": 0.03,
-        "DK": 0.02, "NO": 0.02, "FI": 0.015, "PL": 0.03, "AE": 0.025, "SA": 0.02,
-        "ZA": 0.02, "IL": 0.02,
-    },
-}  # fmt: skip
-REGIONS: dict[str, tuple[str, ...]] = {r: tuple(c) for r, c in _COUNTRY_WEIGHTS.items()}
-REGION_SHARES: dict[str, float] = {"NA": 0.6, "EMEA": 0.4}
-SCORING_WEIGHTS: dict[str, float] = {"employees": 0.6, "annual_revenue": 0.4}
-POTENTIAL_SCALE = 250_000.0
-BALANCE_TOLERANCE = 0.05
-
-ACCOUNT_COLUMNS: tuple[str, ...] = (
-    "account_id", "name", "employees", "annual_revenue", "industry", "country", "state",
-    "lat", "lon", "current_owner", "parent_id", "locked_owner", "arr",
-)  # fmt: skip
-REP_COLUMNS: tuple[str, ...] = (
-    "rep_id", "name", "segment", "region", "manager_id", "start_date", "end_date",
-    "lat", "lon", "max_accounts", "max_workload", "ote",
-)  # fmt: skip
-EVENT_COLUMNS: tuple[str, ...] = ("event", "date", "rep_id", "segment", "region", "account_id")
 
 # --- generator knobs ------------------------------------------------------------
 _BAND_SHARES = (0.70, 0.22, 0.08)
@@ -97,7 +85,6 @@ _FAMILY_SIZE_P = {2: 0.50, 3: 0.25, 4: 0.15, 5: 0.10}
 _FAMILY_TARGET_SHARE = 0.25  # largest family potential <= this x smallest rep target
 _REACH_K = 5  # nearest reps per account a pruning solver may keep
 _REACH_MARGIN = 1.25  # reach needed, as a multiple of the rep's share
-_TIGHT_OVER_LOWER_BOUND = 1.1  # tight scenario's max_moved_share / moved-potential lower bound
 _REPS_PER_MANAGER = 8
 _MIN_REPS_PER_BLOCK = 3
 _TBH_DATES = ("2027-03-01", "2027-04-01", "2027-04-15", "2027-05-01",
@@ -229,16 +216,16 @@ def write_demo_inputs(
         "reps_emea_hires": out_dir / "reps_emea_hires.csv",
         "events": out_dir / "events.csv",
     }
-    _write_csv(_format_accounts(tables["accounts"]), paths["accounts"])
-    _write_csv(_format_reps(tables["reps"]), paths["reps"])
-    _write_csv(_format_reps(tables["reps_emea_hires"]), paths["reps_emea_hires"])
-    _write_csv(tables["events"], paths["events"])
+    write_csv(format_accounts(tables["accounts"]), paths["accounts"])
+    write_csv(format_reps(tables["reps"]), paths["reps"])
+    write_csv(format_reps(tables["reps_emea_hires"]), paths["reps_emea_hires"])
+    write_csv(tables["events"], paths["events"])
     report = demo_feasibility_report(tables["accounts"], tables["reps"])
-    toml_texts = _scenario_texts(_tight_moved_share(report))
+    toml_texts = scenario_texts(tight_moved_share(report))
     for file_name, text in toml_texts.items():
         (out_dir / file_name).write_text(text, encoding="utf-8", newline="\n")
     notice = out_dir / "NOTICE.md"
-    notice.write_text(_NOTICE, encoding="utf-8", newline="\n")
+    notice.write_text(NOTICE, encoding="utf-8", newline="\n")
     logger.info("demo data: %d accounts, %d reps written to %s", n_accounts, n_reps, out_dir)
     return DemoInputs(
         accounts=paths["accounts"],
@@ -1044,160 +1031,3 @@ def _min_reach_ratio(acc: pd.DataFrame, reps: pd.DataFrame, k: int) -> float:
     reachable[rows[owner >= 0], owner[owner >= 0]] = True
     reach = (reachable * acc["potential"].to_numpy()[:, None]).sum(axis=0)
     return float(np.min(reach / reps["target"].to_numpy()))
-
-
-def _tight_moved_share(report: pd.DataFrame) -> float:
-    """The tight scenario's disruption budget: a multiple of the moved-potential lower bound.
-
-    The lower bound (potential owned by former reps plus every rep's excess above
-    1.05 x target, over all potential) is within ~7% of the least a balanced plan
-    really moves on the default demo (6.7% vs 7.2%, exact MIP). The factor
-    `_TIGHT_OVER_LOWER_BOUND` puts the budget between the least a balanced plan
-    moves and what the baseline moves (about 7.8%), so it binds and stays feasible.
-    """
-    lower = report["min_moved_potential"].sum() / report["block_potential"].sum()
-    share = max(_TIGHT_OVER_LOWER_BOUND * lower, lower + 0.005)
-    return min(1.0, math.ceil(share * 1000) / 1000)
-
-
-# --- writing ----------------------------------------------------------------------------------
-
-
-def _fmt(values: np.ndarray, spec: str) -> np.ndarray:
-    """Fixed-format numbers, blanks for NaN (so files are byte-stable)."""
-    v = np.asarray(values, dtype=float)
-    out = np.char.mod(spec, np.where(np.isnan(v), 0.0, v) + 0.0).astype(object)
-    out[np.isnan(v)] = ""
-    return out
-
-
-def _format_accounts(acc: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "account_id": acc["account_id"],
-            "name": acc["name"],
-            "employees": acc["employees"].astype(str),
-            "annual_revenue": _fmt(acc["annual_revenue"], "%.2f"),
-            "industry": acc["industry"],
-            "country": acc["country"],
-            "state": acc["state"],
-            "lat": _fmt(acc["lat"], "%.5f"),
-            "lon": _fmt(acc["lon"], "%.5f"),
-            "current_owner": acc["current_owner"],
-            "parent_id": acc["parent_id"],
-            "locked_owner": acc["locked_owner"],
-            "arr": _fmt(acc["arr"], "%.2f"),
-        }
-    )[list(ACCOUNT_COLUMNS)]
-
-
-def _format_reps(reps: pd.DataFrame) -> pd.DataFrame:
-    max_acc = reps["max_accounts"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    return pd.DataFrame(
-        {
-            "rep_id": reps["rep_id"],
-            "name": reps["name"],
-            "segment": reps["segment"],
-            "region": reps["region"],
-            "manager_id": reps["manager_id"],
-            "start_date": reps["start_date"],
-            "end_date": reps["end_date"],
-            "lat": _fmt(reps["lat"], "%.5f"),
-            "lon": _fmt(reps["lon"], "%.5f"),
-            "max_accounts": _fmt(max_acc, "%.0f"),
-            "max_workload": _fmt(reps["max_workload"], "%.2f"),
-            "ote": _fmt(reps["ote"], "%.2f"),
-        }
-    )[list(REP_COLUMNS)]
-
-
-def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    text = frame.to_csv(index=False, lineterminator="\n")
-    path.write_text(text, encoding="utf-8", newline="\n")
-
-
-def _toml_list(values: tuple[str, ...]) -> str:
-    return "[" + ", ".join(f'"{v}"' for v in values) + "]"
-
-
-def _scenario_texts(tight_share: float) -> dict[str, str]:
-    """The four scenario files, keys exactly as CONTRACT.md names them (plus ``[capacity]``)."""
-    header = "# Generated by scenarios.demo_data (terraquota demo); edit freely.\n"
-    regions = "\n".join(f"{r} = {_toml_list(cs)}" for r, cs in REGIONS.items())
-    base = f"""{header}name = "base"
-
-[data]
-accounts = "accounts.csv"
-reps = "reps.csv"
-
-[plan]
-start = "{PLAN_START}"
-ramp = [0.25, 0.5, 0.75]
-
-[segments]
-SMB = [0, 200]
-MM = [200, 2000]
-ENT = [2000, inf]
-
-[regions]
-{regions}
-
-[scoring]
-weights = {{ employees = 0.6, annual_revenue = 0.4 }}
-potential_scale = 250000.0
-
-[assignment]
-balance = {{ potential = 0.05 }}
-weights = {{ disruption = 1.0, distance = 0.1 }}
-time_limit = 60
-seed = 0
-
-[quota]
-target = 120000000.00
-hedge = {{ region = 0.05, rep = 0.10 }}
-periods = "quarter"
-
-# Capacity model (terraquota plan-hires, capacity.csv): bookings of a fully
-# ramped rep per year by segment, expected attainment, annual attrition,
-# months from requisition to start, and the OTE of a hire.
-[capacity]
-productivity = {{ SMB = 900000.0, MM = 950000.0, ENT = 1000000.0 }}
-attainment = 0.9
-attrition = 0.12
-lead_time_months = 2
-earliest_start = "2027-03-01"
-ote = {{ SMB = 120000.0, MM = 180000.0, ENT = 260000.0 }}
-
-[capacity.ramp]                    # enterprise reps ramp slower than the plan's ramp
-ENT = [0.1, 0.25, 0.5, 0.75]
-
-[capacity.blocks.EMEA.ENT]
-min_reps = 9
-max_reps = 14
-"""
-    baseline = f'{header}extends = "base.toml"\nname = "fy27-baseline"\n'
-    emea = (
-        f"{header}# Ten planned EMEA hires on top of today's team.\n"
-        'extends = "base.toml"\nname = "fy27-emea-hires"\n\n[data]\nreps = "reps_emea_hires.csv"\n'
-    )
-    tight = (
-        f"{header}# At most this share of potential may change owner "
-        f"(about {_TIGHT_OVER_LOWER_BOUND:g}x a lower bound on what any balanced plan moves).\n"
-        'extends = "base.toml"\nname = "fy27-tight-disruption"\n\n'
-        f"[assignment]\nmax_moved_share = {tight_share:.3f}\n"
-    )
-    return {
-        "base.toml": base,
-        "baseline.toml": baseline,
-        "emea_hires.toml": emea,
-        "tight_disruption.toml": tight,
-    }
-
-
-_NOTICE = """# Demo data
-
-Synthetic accounts and reps generated by terraquota (`scenarios.demo_data`).
-Company and person names are invented. Locations are placed at (jittered)
-cities from GeoNames (geonames.org), licensed under CC BY 4.0
-(https://creativecommons.org/licenses/by/4.0/): data credit "GeoNames (geonames.org)".
-"""
