@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import time
 from pathlib import Path
 
 import highspy
@@ -12,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import solver.gap as gap_mod
+import solver.gap_solve as solve_mod
 from solver.errors import InputError
 from solver.gap import (
     HIGHS_STATUS_MAP,
@@ -26,6 +27,9 @@ from solver.gap import (
     read_gap_instance,
     solve_gap,
 )
+from solver.gap_greedy import regret_greedy
+from solver.gap_highs import HighsRun
+from solver.gap_lns import large_neighbourhood_search
 
 REPO = Path(__file__).resolve().parents[2]
 TEST_DATA = REPO / "tests" / "data" / "gap"
@@ -172,8 +176,8 @@ def test_optimal_label_is_not_trusted(monkeypatch: pytest.MonkeyPatch) -> None:
     good = certificate(TEST_DATA, "gap1-0")
     x = np.zeros((inst.m, inst.n))
     x[good, np.arange(inst.n)] = 1.0
-    fake = gap_mod._HighsRun(S.kOptimal, x, 200.0, "fake")
-    monkeypatch.setattr(gap_mod, "_run_highs", lambda *a, **k: fake)
+    fake = HighsRun(S.kOptimal, x, 200.0, "fake")
+    monkeypatch.setattr(solve_mod, "run_highs", lambda *a, **k: fake)
     sol = solve_gap(inst, time_limit=0.5, warm_start=False)
     assert sol.status == "feasible" and not sol.proven
     assert sol.objective == 261.0
@@ -184,8 +188,8 @@ def test_broken_backend_answer_raises(monkeypatch: pytest.MonkeyPatch) -> None:
     inst = read_gap_instance(TEST_DATA / "gap1-0")
     x = np.zeros((inst.m, inst.n))
     x[0, :] = 1.0  # every job on agent 0: far over capacity
-    fake = gap_mod._HighsRun(S.kOptimal, x, 261.0, "fake")
-    monkeypatch.setattr(gap_mod, "_run_highs", lambda *a, **k: fake)
+    fake = HighsRun(S.kOptimal, x, 261.0, "fake")
+    monkeypatch.setattr(solve_mod, "run_highs", lambda *a, **k: fake)
     with pytest.raises(GapSolveError, match="over capacity"):
         solve_gap(inst, time_limit=0.5, warm_start=False)
 
@@ -222,12 +226,12 @@ def test_infeasible_instance_is_a_status() -> None:
 
 def test_neighbourhood_search_improves_a_poor_start() -> None:
     inst = read_gap_instance(TEST_DATA / "a05100")
-    poor = gap_mod._regret_greedy(inst, inst.weight.astype(float))
+    poor = regret_greedy(inst, inst.weight.astype(float))
     assert poor is not None and check_gap_solution(inst, poor) == []
-    better = gap_mod._large_neighbourhood_search(
+    better = large_neighbourhood_search(
         inst,
         poor,
-        deadline=gap_mod.time.perf_counter() + 2.0,
+        deadline=time.perf_counter() + 2.0,
         seed=0,
         threads=1,
         lower_bound=None,
