@@ -24,7 +24,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from solver.assignment.eligibility import eligible_matrix
 from solver.assignment.terms import account_rep_km, active_reps
@@ -56,6 +55,13 @@ class BlockData:
     held_key: np.ndarray | None = None
     held_count: np.ndarray | None = None
     rep_owned: np.ndarray | None = None
+    #: for a piece of a split block (`solver.assignment.pieces`): the whole
+    #: block's balance target of each local rep, per metric
+    targets: dict[str, np.ndarray] | None = None
+
+    @property
+    def is_piece(self) -> bool:
+        return self.targets is not None
 
     def load_of(self, metric: str) -> np.ndarray:
         if self.fixed_load is None:
@@ -103,10 +109,62 @@ def unit_eligibility(
     return np.logical_and.reduceat(ok[order], starts, axis=0)
 
 
-def build_block(problem: Problem, b: int) -> BlockData:
-    """Candidate pairs and coefficients of block ``b`` (vectorised)."""
-    units = np.flatnonzero(problem.unit_block == b)
-    reps = np.flatnonzero(active_reps(problem) & (problem.rep_block == b))
+def block_units(problem: Problem, b: int) -> np.ndarray:
+    return np.flatnonzero(problem.unit_block == b)
+
+
+def block_reps(problem: Problem, b: int) -> np.ndarray:
+    return np.flatnonzero(active_reps(problem) & (problem.rep_block == b))
+
+
+METRICS = ("potential", "workload", "arr", "accounts")
+
+
+def unit_totals(problem: Problem, units: np.ndarray) -> dict[str, np.ndarray]:
+    """Per unit (of ``units``, global ids) the sum of each metric over its accounts."""
+    local = np.full(problem.n_units, -1)
+    local[units] = np.arange(len(units))
+    accs = np.flatnonzero(local[problem.unit] >= 0)
+    at = local[problem.unit[accs]]
+    n = len(units)
+    return {
+        "potential": np.bincount(at, weights=problem.potential[accs], minlength=n),
+        "workload": np.bincount(at, weights=problem.workload[accs], minlength=n),
+        "arr": np.bincount(at, weights=problem.arr[accs], minlength=n),
+        "accounts": np.bincount(at, minlength=n).astype(float),
+    }
+
+
+def block_targets(problem: Problem, b: int, reps: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Each rep's capacity-factor share of block ``b``'s total, per metric (as `balance_targets`)."""
+    reps = block_reps(problem, b) if reps is None else reps
+    acc = problem.unit_block[problem.unit] == b
+    cf = problem.capacity_factor[reps]
+    share = cf / cf.sum() if cf.sum() > 0 else np.zeros(len(cf))
+    totals = {
+        "potential": float(problem.potential[acc].sum()),
+        "workload": float(problem.workload[acc].sum()),
+        "arr": float(problem.arr[acc].sum()),
+        "accounts": float(acc.sum()),
+    }
+    return {m: totals[m] * share for m in METRICS}
+
+
+def build_block(
+    problem: Problem,
+    b: int,
+    units: np.ndarray | None = None,
+    reps: np.ndarray | None = None,
+    targets: dict[str, np.ndarray] | None = None,
+) -> BlockData:
+    """Candidate pairs and coefficients of block ``b`` (vectorised).
+
+    ``units`` / ``reps`` (global ids, sorted) restrict it to a piece of the
+    block, or a chunk of its units; ``targets`` then gives the whole block's
+    balance targets of those reps (`solver.assignment.pieces`).
+    """
+    units = block_units(problem, b) if units is None else np.asarray(units, dtype=np.int64)
+    reps = block_reps(problem, b) if reps is None else np.asarray(reps, dtype=np.int64)
     local_unit = np.full(problem.n_units, -1)
     local_unit[units] = np.arange(len(units))
     accs = np.flatnonzero(local_unit[problem.unit] >= 0)
@@ -140,15 +198,16 @@ def build_block(problem: Problem, b: int) -> BlockData:
     owned = problem.owner[accs] != NO_OWNER
     owned_total = np.bincount(acc_unit, weights=np.where(owned, p, 0.0), minlength=nu)
     owner_local = np.where(problem.owner[accs] >= 0, local_rep[np.maximum(problem.owner[accs], 0)], -1)
-    held = (
-        pd.Series(p[owner_local >= 0])
-        .groupby([acc_unit[owner_local >= 0], owner_local[owner_local >= 0]])
-        .sum()
+    by_local = owner_local >= 0
+    pot_key, pot_at = np.unique(
+        acc_unit[by_local].astype(np.int64) * max(nr, 1) + owner_local[by_local], return_inverse=True
     )
-    held_pairs = pd.Series(0.0, index=pd.MultiIndex.from_arrays([pu, pr]))
-    if len(held):
-        held_pairs = held.reindex(held_pairs.index, fill_value=0.0)
-    moved = owned_total[pu] - held_pairs.to_numpy()
+    pot_held = np.bincount(pot_at, weights=p[by_local], minlength=len(pot_key))
+    pair_key = pu.astype(np.int64) * max(nr, 1) + pr
+    moved = owned_total[pu]
+    if len(pot_key):
+        at = np.searchsorted(pot_key, pair_key).clip(0, len(pot_key) - 1)
+        moved = moved - np.where(pot_key[at] == pair_key, pot_held[at], 0.0)
 
     # continuity counts: who owns each unit's accounts today
     has_owner = problem.owner[accs] != NO_OWNER
@@ -176,4 +235,5 @@ def build_block(problem: Problem, b: int) -> BlockData:
         held_key=held_key,
         held_count=held_count.astype(float),
         rep_owned=owned_by_rep[reps].astype(float),
+        targets=targets,
     )

@@ -88,7 +88,7 @@ def run_block(
     if rep_of_unit is None:
         rep_of_unit = round_lp(problem, block, rules, cost, budget, lp.x, hard - time.perf_counter())
     if rep_of_unit is not None:
-        rep_of_unit = polish(problem, block, rules, cost, budget, lp.x, rep_of_unit, hard)
+        rep_of_unit = polish(problem, block, rules, cost, budget, lp.x, rep_of_unit, hard, lp.bound)
     if rep_of_unit is not None:
         x = np.zeros(len(block.pair_unit))
         x[pairs_of(block, np.arange(len(block.units)), rep_of_unit)] = 1.0

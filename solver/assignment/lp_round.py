@@ -38,12 +38,16 @@ def pairs_of(block: BlockData, units: np.ndarray, reps: np.ndarray) -> np.ndarra
 
 
 def cheapest_mask(block: BlockData, cost: np.ndarray, k: int) -> np.ndarray:
-    """Mask of each unit's k cheapest pairs."""
-    order = np.lexsort((np.arange(len(cost)), cost, block.pair_unit))
-    first = np.searchsorted(block.pair_unit[order], np.arange(len(block.units)))
-    rank = np.empty(len(cost), dtype=np.int64)
-    rank[order] = np.arange(len(cost)) - first[block.pair_unit[order]]
-    return rank < k
+    """Mask of each unit's k cheapest pairs (ties: the lower rep index)."""
+    nu, nr = len(block.units), len(block.reps)
+    if k >= nr:
+        return np.ones(len(cost), dtype=bool)
+    dense = np.full((nu, nr), np.inf)
+    dense[block.pair_unit, block.pair_rep] = cost
+    chosen = np.argsort(dense, axis=1, kind="stable")[:, :k]
+    rank_ok = np.zeros((nu, nr), dtype=bool)
+    np.put_along_axis(rank_ok, chosen, True, axis=1)
+    return rank_ok[block.pair_unit, block.pair_rep]
 
 
 def sub_block(block: BlockData, free: np.ndarray, rep_of_unit: np.ndarray, keep: np.ndarray) -> BlockData:

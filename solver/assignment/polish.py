@@ -15,6 +15,7 @@ import numpy as np
 from solver.assignment.block import BlockData
 from solver.assignment.highs_backend import solve_mip
 from solver.assignment.lp_round import cheapest_mask, pairs_of, sub_block
+from solver.assignment.result import relative_gap
 from solver.assignment.rules import block_rows
 from solver.config import AssignmentConfig
 from solver.problem import Problem
@@ -37,9 +38,17 @@ def polish(
     x_lp: np.ndarray,
     rep_of_unit: np.ndarray,
     deadline: float,
+    bound: float = -np.inf,
 ) -> np.ndarray:
-    """A plan at least as good as ``rep_of_unit`` (local rep per local unit)."""
+    """A plan at least as good as ``rep_of_unit`` (local rep per local unit).
+
+    Stops as soon as the plan is within the run's ``mip_gap`` of ``bound``
+    (the block's LP bound): the MIP would only prove what is already known.
+    """
     for k in POLISH_ROUNDS:
+        plan_cost = float(cost[pairs_of(block, np.arange(len(block.units)), rep_of_unit)].sum())
+        if relative_gap(plan_cost, bound) <= rules.mip_gap:
+            break
         rep_of_unit = _polish_once(problem, block, rules, cost, budget, x_lp, rep_of_unit, deadline, k)
     return rep_of_unit
 

@@ -13,7 +13,7 @@ from solver.assignment.eligibility import why_not
 from solver.assignment.rules import balance_targets
 from solver.assignment.terms import active_reps
 from solver.config import AssignmentConfig
-from solver.problem import Problem
+from solver.problem import NO_OWNER, Problem
 
 
 def _fmt(x: float) -> str:
@@ -206,12 +206,50 @@ def forced_moves(problem: Problem, blocks: list[BlockData]) -> float:
     return total
 
 
-def budget_finding(problem: Problem, blocks: list[BlockData], rules: AssignmentConfig) -> str | None:
-    """The disruption budget is smaller than the moves nobody can avoid."""
+def forced_moves_ignoring_eligibility(problem: Problem, b: int) -> float:
+    """A lower bound of the forced moves of block ``b``, from the owners alone (no pairs built).
+
+    A unit keeps at most what one active rep of its block holds of it (its
+    pinned rep, if pinned); eligibility lists are ignored, so the figure
+    never exceeds the true forced moves.
+    """
+    units = np.flatnonzero(problem.unit_block == b)
+    local = np.full(problem.n_units, -1)
+    local[units] = np.arange(len(units))
+    accs = np.flatnonzero(local[problem.unit] >= 0)
+    at = local[problem.unit[accs]]
+    p = problem.potential[accs]
+    owner = problem.owner[accs]
+    owned_total = np.bincount(at, weights=np.where(owner != NO_OWNER, p, 0.0), minlength=len(units))
+    ok = (
+        (owner >= 0)
+        & active_reps(problem)[np.maximum(owner, 0)]
+        & (problem.rep_block[np.maximum(owner, 0)] == b)
+    )
+    pinned_rep = np.full(len(units), -1)
+    pinned_rep[at[problem.pin[accs] >= 0]] = problem.pin[accs][problem.pin[accs] >= 0]
+    ok &= (pinned_rep[at] < 0) | (pinned_rep[at] == owner)
+    key, inv = np.unique(at[ok].astype(np.int64) * problem.n_reps + owner[ok], return_inverse=True)
+    held = np.bincount(inv, weights=p[ok], minlength=len(key))
+    most = np.zeros(len(units))
+    np.maximum.at(most, key // problem.n_reps, held)
+    return float((owned_total - most).clip(min=0.0).sum())
+
+
+def budget_finding(
+    problem: Problem, blocks: list[BlockData], rules: AssignmentConfig, split_blocks: list[int] | None = None
+) -> str | None:
+    """The disruption budget is smaller than the moves nobody can avoid.
+
+    ``blocks`` are whole blocks; ``split_blocks`` those solved in pieces (their
+    forced moves are bounded from the owners alone).
+    """
     if rules.max_moved_share is None:
         return None
     budget = rules.max_moved_share * float(problem.potential.sum())
-    forced = forced_moves(problem, blocks)
+    forced = forced_moves(problem, blocks) + sum(
+        forced_moves_ignoring_eligibility(problem, b) for b in split_blocks or []
+    )
     if forced > budget * (1 + 1e-9):
         share = forced / max(float(problem.potential.sum()), 1e-12)
         return (

@@ -1,5 +1,8 @@
 """The block LP by column generation: start from each unit's cheapest reps, price the rest.
 
+The row duals of the last LP solved are returned with the outcome: they
+price the pairs of a whole split block (`solver.assignment.block_bound`).
+
 The full block LP has units x reps columns (366k for 8k accounts x 45 reps).
 Starting from each unit's k cheapest reps plus its current owner and the
 LP duals, the pairs with negative reduced cost are added until none is left;
@@ -17,7 +20,7 @@ from solver.assignment.block import BlockData
 from solver.assignment.highs_backend import BackendOutcome, IncrementalLp
 from solver.assignment.lp_round import cheapest_mask
 from solver.assignment.result import Status
-from solver.assignment.rules import Rows, block_rows
+from solver.assignment.rules import Rows, balance_targets, block_rows
 from solver.config import AssignmentConfig
 from solver.problem import Problem
 
@@ -66,8 +69,7 @@ def reach_mask(problem: Problem, block: BlockData, cover: float = REACH_COVER) -
     km[block.pair_unit, block.pair_rep] = block.potential_km / np.maximum(pot[block.pair_unit], 1e-12)
     order = np.argsort(km, axis=0, kind="stable")  # units by distance, per rep
     filled = np.cumsum(pot[order], axis=0)
-    cf = problem.capacity_factor[block.reps]
-    target = pot.sum() * cf / max(float(cf.sum()), 1e-12)
+    target = balance_targets(problem, block, "potential")
     # first position where the nearest units hold cover x target (inclusive)
     take = (filled - pot[order]) < cover * target[None, :]
     chosen = np.zeros((nu, nr), dtype=bool)
@@ -83,10 +85,14 @@ def priced_lp(
     cost: np.ndarray,
     budget: float | None,
     deadline: float,
+    rows: list[Rows] | None = None,
 ) -> BackendOutcome:
-    """LP relaxation of the whole block; x has one value per pair of ``block``."""
+    """LP relaxation of the whole block; x has one value per pair of ``block``.
+
+    ``rows`` replaces the block's rules (a sample of a block keeps only its balance rows).
+    """
     t0 = time.perf_counter()
-    rows = block_rows(problem, block, rules, budget)
+    rows = block_rows(problem, block, rules, budget) if rows is None else rows
     lower = np.zeros(len(cost))
     lower[block.pinned_rep[block.pair_unit] >= 0] = 1.0
     keep = (
@@ -101,8 +107,11 @@ def priced_lp(
     proving = False
     scale = 1e-9 * max(1.0, float(np.abs(cost).max(initial=1.0)))
     status, x, objective, bound = Status.NO_SOLUTION, None, float("inf"), -np.inf
+    duals = None
     for _ in range(MAX_ROUNDS):
         status, x, objective, y = lp.solve(deadline - time.perf_counter())
+        if y is not None:
+            duals = y
         if status == Status.INFEASIBLE and not proving:
             # the restricted columns may be what is infeasible: only the full LP can tell
             lp.add(np.flatnonzero(~keep))
@@ -127,4 +136,4 @@ def priced_lp(
         new = cand[rank < ADD_PER_UNIT]
         keep[new] = True
         lp.add(new)
-    return BackendOutcome(status, x, objective, bound, time.perf_counter() - t0, str(status))
+    return BackendOutcome(status, x, objective, bound, time.perf_counter() - t0, str(status), duals)

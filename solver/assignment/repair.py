@@ -187,23 +187,23 @@ def repair(
             return r_of
         if time.perf_counter() > deadline:
             return None
-        # every single move of a movable unit: change in total violation, then in cost
-        cur = r_of
-        feasible = np.isfinite(c) & movable[:, None]
-        feasible[units, cur] = False
-        # source side: removing v_u from rep cur[u]
-        src_load = load[:, cur] - bands.at_current(cur)  # Q x units
-        src_delta = _viol_cols(bands, src_load, cur) - per_rep[cur]
-        # dest side: adding v_u to every rep
-        dst_load = load[:, None, :] + bands.at_every()  # Q x units x reps
-        over = np.maximum(dst_load - bands.upper[:, None, :], 0.0)
-        under = np.maximum(bands.lower[:, None, :] - dst_load, 0.0)
-        dst_viol = ((over + under) / bands.scale[:, None, None]).sum(axis=0)  # units x reps
-        dst_delta = dst_viol - per_rep[None, :]
-        new_moved = moved_now - moved[units, cur][:, None] + moved
-        delta = src_delta[:, None] + dst_delta + (budget_viol(new_moved) - budget_viol(moved_now))
-        delta = np.where(feasible, delta, np.inf)
-        best = float(delta.min())
+        # a move changes only its two reps' violations: unless the budget is broken, only
+        # moves out of or into a violated rep can help, so only those are evaluated
+        if budget_viol(moved_now) > 0:
+            us, rs = units, np.arange(nr)
+            blocks = [(us, rs)]
+        else:
+            bad = np.flatnonzero(per_rep > 1e-12)
+            on_bad = np.flatnonzero(np.isin(r_of, bad))
+            blocks = [(on_bad, np.arange(nr)), (units, bad)]
+        cand = [
+            _move_deltas(bands, c, moved, load, per_rep, r_of, movable, us, rs, moved_now, budget_viol)
+            for us, rs in blocks
+        ]
+        cu = np.concatenate([x[0] for x in cand])
+        cr = np.concatenate([x[1] for x in cand])
+        delta = np.concatenate([x[2] for x in cand])
+        best = float(delta.min(initial=np.inf))
         if not best < -1e-12:
             swap = _best_swap(bands, load, per_rep, r_of, movable, c, moved, moved_now, budget_viol)
             if swap is None:
@@ -215,10 +215,12 @@ def repair(
             moved_now += du
             r_of[u], r_of[w] = s_w, s_u
             continue
-        # among the moves within 1% of the best violation drop, the cheapest
-        near = delta <= best * 0.99
-        dcost = np.where(near, c - c[units, cur][:, None], np.inf)
-        u, r = np.unravel_index(int(np.argmin(dcost)), dcost.shape)
+        # among the moves within 1% of the best violation drop, the cheapest (then lowest unit, rep)
+        near = np.flatnonzero(delta <= best * 0.99)
+        dcost = c[cu[near], cr[near]] - c[cu[near], r_of[cu[near]]]
+        pick = near[np.lexsort((cr[near], cu[near], dcost))[0]]
+        u, r = int(cu[pick]), int(cr[pick])
+        cur = r_of
         load[:, cur[u]] -= bands.at(u, cur[u])
         load[:, r] += bands.at(u, r)
         moved_now += moved[u, r] - moved[u, cur[u]]
@@ -284,6 +286,38 @@ def _best_swap(
     if not delta[wi, ui] < -1e-12:
         return None
     return int(others[ui]), int(mine[wi]), float(dm[wi, ui])
+
+
+def _move_deltas(
+    bands: Bands,
+    c: np.ndarray,
+    moved: np.ndarray,
+    load: np.ndarray,
+    per_rep: np.ndarray,
+    r_of: np.ndarray,
+    movable: np.ndarray,
+    us: np.ndarray,
+    rs: np.ndarray,
+    moved_now: float,
+    budget_viol: Callable[[np.ndarray | float], np.ndarray | float],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(unit, rep, change in total violation) of the allowed moves of units ``us`` to reps ``rs``."""
+    if len(us) == 0 or len(rs) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
+    cur = r_of[us]
+    feasible = np.isfinite(c[np.ix_(us, rs)]) & movable[us][:, None] & (cur[:, None] != rs[None, :])
+    src_load = load[:, cur] - bands.at_current(r_of)[:, us]  # Q x units
+    src_delta = _viol_cols(bands, src_load, cur) - per_rep[cur]
+    every = bands.at_every()
+    add = every[:, us][:, :, rs] if every.shape[2] > 1 else every[:, us]
+    dst_load = load[:, None, rs] + add  # Q x units x reps
+    over = np.maximum(dst_load - bands.upper[:, None, rs], 0.0)
+    under = np.maximum(bands.lower[:, None, rs] - dst_load, 0.0)
+    dst_delta = ((over + under) / bands.scale[:, None, None]).sum(axis=0) - per_rep[None, rs]
+    new_moved = moved_now - moved[us, cur][:, None] + moved[np.ix_(us, rs)]
+    delta = src_delta[:, None] + dst_delta + (budget_viol(new_moved) - budget_viol(moved_now))
+    iu, ir = np.nonzero(feasible)
+    return us[iu], rs[ir], delta[iu, ir]
 
 
 def _viol_cols(bands: Bands, load_cols: np.ndarray, reps: np.ndarray) -> np.ndarray:

@@ -37,6 +37,8 @@ class BlockResult:
     bound: float
     seconds: float
     moved_budget: float | None = None
+    #: pieces the block was solved in (`solver.assignment.pieces`); 1 = whole
+    pieces: int = 1
 
     @property
     def gap(self) -> float:

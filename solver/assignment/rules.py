@@ -27,6 +27,8 @@ class Rows:
     lower: np.ndarray
     upper: np.ndarray
     labels: tuple[str, ...]
+    #: local rep of each row, for the per-rep rules (None: not a per-rep rule)
+    row_rep: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -54,7 +56,12 @@ def assign_once(block: BlockData) -> Rows:
 
 
 def balance_targets(problem: Problem, block: BlockData, metric: str) -> np.ndarray:
-    """Each rep's capacity-factor share of the block total of ``metric``."""
+    """Each rep's capacity-factor share of the block total of ``metric``.
+
+    A piece of a split block carries the whole block's targets of its reps.
+    """
+    if block.targets is not None:
+        return block.targets[metric]
     cf = problem.capacity_factor[block.reps]
     total = float(block.unit_values[metric].sum())
     return total * cf / cf.sum() if cf.sum() > 0 else np.zeros(len(cf))
@@ -74,6 +81,7 @@ def balance(problem: Problem, block: BlockData, metric: str, tolerance: float) -
         (1 - tolerance) * target - placed,
         (1 + tolerance) * target - placed,
         tuple(str(problem.rep_ids[r]) for r in block.reps),
+        np.arange(len(block.reps)),
     )
 
 
@@ -95,6 +103,7 @@ def capacity(problem: Problem, block: BlockData, name: str) -> Rows | None:
         np.full(int(has.sum()), -np.inf),
         limit[has] - block.load_of(metric)[has],
         tuple(str(problem.rep_ids[r]) for r in block.reps[has]),
+        np.flatnonzero(has),
     )
 
 
@@ -129,6 +138,7 @@ def continuity_limit(problem: Problem, block: BlockData, name: str) -> Rows | No
         lower,
         upper,
         tuple(str(problem.rep_ids[r]) for r in block.reps[has]),
+        np.flatnonzero(has),
     )
 
 

@@ -45,6 +45,10 @@ def account_rep_km(problem: Problem, accounts: np.ndarray, reps: np.ndarray) -> 
     return np.nan_to_num(km, nan=0.0)
 
 
+#: Account-rep distances computed at once when looking for each account's nearest rep.
+KM_CHUNK_PAIRS = 4_000_000
+
+
 def active_reps(problem: Problem) -> np.ndarray:
     """Reps that can hold accounts: a block with accounts and some capacity this year."""
     return (problem.capacity_factor > 0) & (problem.rep_block >= 0)
@@ -64,7 +68,11 @@ def block_distance_reference_km(problem: Problem) -> np.ndarray:
         reps = np.flatnonzero(act & (problem.rep_block == b))
         if len(accs) == 0 or len(reps) == 0:
             continue
-        nearest = account_rep_km(problem, accs, reps).min(axis=1)
+        # in chunks of accounts: a million accounts x 2,000 reps would not fit at once
+        step = max(1, KM_CHUNK_PAIRS // len(reps))
+        nearest = np.concatenate(
+            [account_rep_km(problem, accs[i : i + step], reps).min(axis=1) for i in range(0, len(accs), step)]
+        )
         w = problem.potential[accs]
         ref = float(np.dot(w, nearest)) / float(w.sum()) if w.sum() > 0 else 0.0
         refs[b] = ref if ref > 1e-9 else 1.0
