@@ -16,7 +16,8 @@ The code lives in modules with one job each; this module gathers their
 public names: `solver.gap_instance` (data class, reader), `solver.gap_check`
 (independent checker), `solver.gap_highs` (HiGHS model and statuses),
 `solver.gap_greedy` (constructive starts), `solver.gap_lns` (neighbourhood
-search) and `solver.gap_solve` (`solve_gap`).
+search), `solver.gap_core` (reduced costs and core columns) and
+`solver.gap_solve` (`solve_gap`).
 """
 
 from solver.gap_check import check_gap_matrix, check_gap_solution

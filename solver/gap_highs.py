@@ -7,6 +7,7 @@ exactly two non-zeros and the CSC arrays are built with numpy in one go.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -110,8 +111,27 @@ def run_highs(
     threads: int,
     start: IntArray | None,
     options: dict[str, bool | int | float | str] | None,
+    allowed: npt.NDArray[np.bool_] | None = None,
+    give_up: Callable[[float, float, float], bool] | None = None,
 ) -> HighsRun:
-    """Solve the full GAP model of `inst` once with HiGHS."""
+    """Solve the GAP model of `inst` once with HiGHS.
+
+    Parameters
+    ----------
+    inst : GapInstance
+    time_limit, seed, threads
+        HiGHS ``time_limit``, ``random_seed`` and ``threads``.
+    start : ndarray of int, optional
+        A feasible assignment handed to HiGHS as its first incumbent.
+    options : dict, optional
+        Extra HiGHS options, applied last.
+    allowed : ndarray of bool, shape (m, n), optional
+        Only these ``x[i, j]`` may be 1 (a restricted "core" model); the
+        dual bound is then only valid for the restricted model.
+    give_up : callable, optional
+        Called as ``give_up(seconds, incumbent, bound)`` during the branch and
+        bound; returning True interrupts the solve (status ``kInterrupt``).
+    """
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("random_seed", int(seed))
@@ -123,7 +143,18 @@ def run_highs(
     h.setOptionValue("time_limit", max(0.01, float(time_limit)))
     for key, val in (options or {}).items():
         h.setOptionValue(key, val)
-    h.passModel(build_gap_model(inst))
+    model = build_gap_model(inst)
+    if allowed is not None:
+        model.lp_.col_upper_ = np.minimum(model.lp_.col_upper_, allowed.reshape(-1).astype(np.float64))
+    h.passModel(model)
+    if give_up is not None:
+
+        def interrupt(event: highspy.highs.HighsCallbackEvent) -> None:
+            out = event.data_out
+            if give_up(out.running_time, out.mip_primal_bound, out.mip_dual_bound):
+                event.interrupt()
+
+        h.cbMipInterrupt.subscribe(interrupt)
     if start is not None:
         x0 = np.zeros((inst.m, inst.n))
         x0[start, np.arange(inst.n)] = 1.0
@@ -139,10 +170,21 @@ def run_highs(
     return HighsRun(h.getModelStatus(), x, bound, h.version())
 
 
-def solve_lp_relaxation(
-    inst: GapInstance, *, time_limit: float, threads: int
-) -> tuple[npt.NDArray[np.float64], float] | None:
-    """Optimal x (shape (m, n)) and value of the LP relaxation; None if not reached."""
+@dataclass(frozen=True)
+class LpRelaxation:
+    """Optimal solution of the GAP's LP relaxation.
+
+    ``capacity_dual[i] >= 0`` is the price of one unit of agent ``i``'s
+    capacity (the negated row dual of a ``<=`` row in a minimisation).
+    """
+
+    x: npt.NDArray[np.float64]
+    value: float
+    capacity_dual: npt.NDArray[np.float64]
+
+
+def solve_lp_relaxation(inst: GapInstance, *, time_limit: float, threads: int) -> LpRelaxation | None:
+    """The LP relaxation's optimal x (shape (m, n)), value and capacity prices; None if not reached."""
     model = build_gap_model(inst)
     model.lp_.integrality_ = []
     h = highspy.Highs()
@@ -153,8 +195,10 @@ def solve_lp_relaxation(
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
-    x = np.asarray(h.getSolution().col_value).reshape(inst.m, inst.n)
-    return x, float(h.getInfo().objective_function_value)
+    sol = h.getSolution()
+    x = np.asarray(sol.col_value).reshape(inst.m, inst.n)
+    prices = np.maximum(0.0, -np.asarray(sol.row_dual)[inst.n :])
+    return LpRelaxation(x, float(h.getInfo().objective_function_value), prices)
 
 
 def assignment_from_matrix(inst: GapInstance, x: npt.NDArray[np.float64]) -> IntArray:
