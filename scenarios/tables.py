@@ -219,6 +219,7 @@ def metrics(
                 "gap": _num(b.gap),
                 "seconds": round(b.seconds, 3),
                 "moved_budget": _num(b.moved_budget) if b.moved_budget is not None else None,
+                "pieces": b.pieces,
             }
             for b in result.blocks
         ]

@@ -97,8 +97,24 @@ class IncrementalLp:
     starts from the previous basis instead of from scratch.
     """
 
-    def __init__(self, rows: list[Rows], cost: np.ndarray, lower: np.ndarray, *, seed: int) -> None:
+    def __init__(
+        self,
+        rows: list[Rows],
+        cost: np.ndarray,
+        lower: np.ndarray,
+        *,
+        seed: int,
+        elastic: dict[str, float] | None = None,
+    ) -> None:
+        """``elastic`` (rule -> penalty per unit of the row) lets those rows be broken at a
+        price: the LP is then never infeasible, which a sample's price-finding LP needs."""
         self.cost = np.asarray(cost, dtype=float)
+        # costs are shares of the plan's total potential (1e-7 per pair at a million
+        # accounts), as small as HiGHS's dual feasibility tolerance: scale them to O(1)
+        # for HiGHS and scale objective and duals back
+        self.scale = 1.0 / max(float(np.abs(self.cost).max(initial=0.0)), 1e-300)
+        if not np.isfinite(self.scale) or self.scale <= 0:
+            self.scale = 1.0
         self.lower = np.asarray(lower, dtype=float)
         self.starts, self.index, self.value = csc(rows, len(cost))
         inf = highspy.kHighsInf
@@ -119,6 +135,26 @@ class IncrementalLp:
         )
         self.columns = np.zeros(0, dtype=np.int64)
         self.n_rows = len(row_lo)
+        self.n_slack = 0
+        offset = 0
+        for r in rows:
+            penalty = (elastic or {}).get(r.rule)
+            if penalty is not None and r.n:
+                # one column that adds to the row and one that takes from it, at the penalty
+                idx = np.repeat(np.arange(offset, offset + r.n), 2).astype(np.int32)
+                val = np.tile([1.0, -1.0], r.n)
+                self.h.addCols(
+                    2 * r.n,
+                    np.full(2 * r.n, penalty * self.scale),
+                    np.zeros(2 * r.n),
+                    np.full(2 * r.n, inf),
+                    2 * r.n,
+                    np.arange(2 * r.n, dtype=np.int32),
+                    idx,
+                    val,
+                )
+                self.n_slack += 2 * r.n
+            offset += r.n
 
     def add(self, cols: np.ndarray) -> None:
         cols = np.asarray(cols, dtype=np.int64)
@@ -127,7 +163,7 @@ class IncrementalLp:
         st, ix, va = gather_columns(self.starts, self.index, self.value, cols)
         self.h.addCols(
             len(cols),
-            self.cost[cols],
+            self.cost[cols] * self.scale,
             self.lower[cols],
             np.ones(len(cols)),
             len(ix),
@@ -148,14 +184,14 @@ class IncrementalLp:
         if ms != highspy.HighsModelStatus.kOptimal:
             return HIGHS_STATUS.get(ms, Status.ERROR), None, float("inf"), None
         sol = self.h.getSolution()
-        values = np.asarray(sol.col_value, dtype=float)
+        values = np.asarray(sol.col_value, dtype=float)[self.n_slack :]
         x = np.zeros(len(self.cost))
         x[self.columns] = values
         return (
             Status.OPTIMAL,
             x,
-            float(self.h.getInfo().objective_function_value),
-            np.asarray(sol.row_dual, dtype=float),
+            float(self.h.getInfo().objective_function_value) / self.scale,
+            np.asarray(sol.row_dual, dtype=float) / self.scale,
         )
 
 
@@ -189,7 +225,10 @@ def solve_mip(
     lp = highspy.HighsLp()
     lp.num_col_ = n_cols
     lp.num_row_ = int(offsets[-1])
-    lp.col_cost_ = np.asarray(cost, dtype=float)
+    # scaled to O(1) for HiGHS's tolerances (see `IncrementalLp`); scaled back below
+    scale = 1.0 / max(float(np.abs(np.asarray(cost, dtype=float)).max(initial=0.0)), 1e-300)
+    scale = scale if np.isfinite(scale) and scale > 0 else 1.0
+    lp.col_cost_ = np.asarray(cost, dtype=float) * scale
     lower = np.zeros(n_cols)
     lower[fixed_one] = 1.0
     lp.col_lower_ = lower
@@ -228,16 +267,16 @@ def solve_mip(
     objective = float("inf")
     if has_plan and status in (Status.OPTIMAL, Status.NO_SOLUTION):
         x = np.asarray(h.getSolution().col_value, dtype=float)
-        objective = float(info.objective_function_value)
+        objective = float(info.objective_function_value) / scale
         if status == Status.NO_SOLUTION:
             status = Status.FEASIBLE
     row_dual = None
     if relax:
         bound = objective
         if x is not None:
-            row_dual = np.asarray(h.getSolution().row_dual, dtype=float)
+            row_dual = np.asarray(h.getSolution().row_dual, dtype=float) / scale
     else:
-        bound = float(info.mip_dual_bound) if np.isfinite(info.mip_dual_bound) else -np.inf
+        bound = float(info.mip_dual_bound) / scale if np.isfinite(info.mip_dual_bound) else -np.inf
         if status == Status.OPTIMAL and x is not None and ms == highspy.HighsModelStatus.kModelEmpty:
             bound = objective
     return BackendOutcome(status, x, objective, bound, time.perf_counter() - t0, str(ms), row_dual)

@@ -24,6 +24,8 @@ A split whose pieces cannot hold their reps' bands in aggregate is not made.
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -43,8 +45,22 @@ from solver.assignment.rules import block_rows
 from solver.config import AssignmentConfig
 from solver.problem import Problem
 
-#: Blocks with more units than this are split into pieces of about this size.
-PIECE_UNITS = 12_000
+log = logging.getLogger(__name__)
+
+#: A unit enters the sample only if each balanced metric is at most this share of the
+#: median rep's band scaled to the sample (so that the sample LP stays feasible).
+SAMPLE_UNIT_SHARE = 0.5
+#: Price of breaking a sample's band by one average unit, in units of the dearest pair.
+ELASTIC_PRICE = 10.0
+#: Seconds the sample LP may take at most (no prices: the block is solved whole).
+SAMPLE_SECONDS = 60.0
+
+#: Blocks with more units than this are split into pieces of about this size. A whole
+#: block of 35k units x 132 reps solves within 0.5% of its LP bound in ~27 s; pieces
+#: cost a little optimality at their borders, so only blocks past this size are cut.
+PIECE_UNITS = 40_000
+#: Units in the sample whose LP prices the split (a sample of 12k units x 267 reps: ~10 s).
+SAMPLE_UNITS = 12_000
 #: Never make a piece with fewer reps than this (a piece must be able to balance).
 MIN_PIECE_REPS = 6
 #: A piece's total of each balanced metric must sit this deep inside its reps' band sum.
@@ -186,17 +202,45 @@ def _sample_prices(
     size: int,
     deadline: float,
 ) -> PieceDuals | None:
-    """Duals of the balance rows from the LP of a random sample of the block's units."""
-    rng = np.random.default_rng(rules.seed)
-    sample = np.sort(rng.choice(units, size=min(size, len(units)), replace=False))
-    totals, sample_totals = unit_totals(problem, units), unit_totals(problem, sample)
+    """Duals of the balance rows from the LP of a random sample of the block's units.
+
+    The sample's targets are the block's scaled to the sample. Units too big
+    for a scaled band, and pinned units, stay out of it: they could make the
+    sample infeasible while the block is not (their prices are what the
+    pricing pass over the whole block is for).
+    """
+    totals = unit_totals(problem, units)
     targets = block_targets(problem, b, reps)
-    ratio = {m: float(sample_totals[m].sum()) / max(float(totals[m].sum()), 1e-12) for m in targets}
-    scaled = {m: t * ratio[m] for m, t in targets.items()}
+    ratio = min(1.0, size / max(len(units), 1))
+    fits = np.ones(len(units), dtype=bool)
+    for metric, tol in rules.balance.items():
+        band = ratio * (1 + tol) * float(np.median(targets[metric])) if len(reps) else 0.0
+        fits &= totals[metric] <= SAMPLE_UNIT_SHARE * band
+    local = np.full(problem.n_units, -1)
+    local[units] = np.arange(len(units))
+    pinned_units = local[problem.unit[problem.pin >= 0]]
+    fits[pinned_units[pinned_units >= 0]] = False
+    pool = units[fits]
+    if len(pool) == 0:
+        return None
+    rng = np.random.default_rng(rules.seed)
+    sample = np.sort(rng.choice(pool, size=min(size, len(pool)), replace=False))
+    sample_totals = unit_totals(problem, sample)
+    scaled = {
+        m: t * float(sample_totals[m].sum()) / max(float(totals[m].sum()), 1e-12) for m, t in targets.items()
+    }
     block = build_block(problem, b, sample, reps, scaled)
     kept = ("assign", *_balance_rules(rules))
     rows = [r for r in block_rows(problem, block, rules, None) if r.rule in kept]
-    lp = priced_lp(problem, block, rules, cost_of(block), None, deadline, rows=rows)
+    cost = cost_of(block)
+    # breaking a band by one average unit costs ELASTIC_PRICE x the dearest pair
+    dearest = float(cost.max(initial=1e-9))
+    elastic = {
+        f"balance:{m}": ELASTIC_PRICE * dearest / max(float(block.unit_values[m].mean()), 1e-12)
+        for m in rules.balance
+    }
+    deadline = min(deadline, time.perf_counter() + SAMPLE_SECONDS)
+    lp = priced_lp(problem, block, rules, cost, None, deadline, rows=rows, elastic=elastic)
     if lp.row_dual is None:
         return None
     return piece_duals(problem, block, rules, None, lp.row_dual, rows=rows)
@@ -231,10 +275,20 @@ def split_block(
     lat = np.nan_to_num(lat, nan=float(np.nanmean(lat)) if np.isfinite(lat).any() else 0.0)
     lon = np.nan_to_num(lon, nan=float(np.nanmean(lon)) if np.isfinite(lon).any() else 0.0)
     root, group = _rep_tree(lat, lon, cf, parts)
-    prices = _sample_prices(problem, b, rules, units, reps, cost_of, max_units, deadline)
+    t0 = time.perf_counter()
+    prices = _sample_prices(problem, b, rules, units, reps, cost_of, SAMPLE_UNITS, deadline)
     if prices is None:
         return whole
+    t1 = time.perf_counter()
     bound, _, minima = lagrangian_bound(problem, b, rules, [prices], cost_of, rep_group=group)
+    log.info(
+        "%s: sample LP %.1f s, pricing %d units x %d reps %.1f s",
+        problem.block_name(b),
+        t1 - t0,
+        len(units),
+        len(reps),
+        time.perf_counter() - t1,
+    )
     if minima is None or not np.isfinite(bound):
         return whole
     # pinned units go with their pinned rep's group

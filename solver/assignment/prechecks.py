@@ -237,19 +237,17 @@ def forced_moves_ignoring_eligibility(problem: Problem, b: int) -> float:
 
 
 def budget_finding(
-    problem: Problem, blocks: list[BlockData], rules: AssignmentConfig, split_blocks: list[int] | None = None
+    problem: Problem, forced: float, rules: AssignmentConfig, split_blocks: list[int] | None = None
 ) -> str | None:
     """The disruption budget is smaller than the moves nobody can avoid.
 
-    ``blocks`` are whole blocks; ``split_blocks`` those solved in pieces (their
-    forced moves are bounded from the owners alone).
+    ``forced`` is `forced_moves` of the blocks solved whole; ``split_blocks``
+    those solved in pieces (their forced moves are bounded from the owners alone).
     """
     if rules.max_moved_share is None:
         return None
     budget = rules.max_moved_share * float(problem.potential.sum())
-    forced = forced_moves(problem, blocks) + sum(
-        forced_moves_ignoring_eligibility(problem, b) for b in split_blocks or []
-    )
+    forced += sum(forced_moves_ignoring_eligibility(problem, b) for b in split_blocks or [])
     if forced > budget * (1 + 1e-9):
         share = forced / max(float(problem.potential.sum()), 1e-12)
         return (

@@ -86,10 +86,12 @@ def priced_lp(
     budget: float | None,
     deadline: float,
     rows: list[Rows] | None = None,
+    elastic: dict[str, float] | None = None,
 ) -> BackendOutcome:
     """LP relaxation of the whole block; x has one value per pair of ``block``.
 
-    ``rows`` replaces the block's rules (a sample of a block keeps only its balance rows).
+    ``rows`` replaces the block's rules (a sample of a block keeps only its balance rows);
+    ``elastic`` lets rows of those rules be broken at a price (`IncrementalLp`).
     """
     t0 = time.perf_counter()
     rows = block_rows(problem, block, rules, budget) if rows is None else rows
@@ -102,7 +104,7 @@ def priced_lp(
         | owner_mask(block)
         | reach_mask(problem, block)
     )
-    lp = IncrementalLp(rows, cost, lower, seed=rules.seed)
+    lp = IncrementalLp(rows, cost, lower, seed=rules.seed, elastic=elastic)
     lp.add(np.flatnonzero(keep))
     proving = False
     scale = 1e-9 * max(1.0, float(np.abs(cost).max(initial=1.0)))

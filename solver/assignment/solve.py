@@ -1,11 +1,14 @@
 """`solve(problem, rules) -> Result`: decompose by block, solve, re-check.
 
 Blocks are independent except for the plan-wide disruption budget
-(``max_moved_share``). With a budget, a first pass finds each block's least
-possible moved potential; the budget's slack is then shared between blocks in
-proportion to their potential, and the second pass optimises the full
-objective inside each block's share (its reported bound is relative to that
-split, and says so).
+(``max_moved_share``). Large blocks are cut into pieces
+(`solver.assignment.pieces`) whose plans make a plan of the block; the
+block's bound then comes from `solver.assignment.block_bound`. With a
+budget, the plan is first solved without it (most budgets do not bind); if
+it breaks the budget, a pass finds each piece's least possible moved
+potential, the budget's slack is shared in proportion to potential, and the
+last pass optimises the full objective inside each share (its reported bound
+is relative to that split, and says so).
 """
 
 from __future__ import annotations
@@ -15,16 +18,14 @@ import logging
 import multiprocessing
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
 
 import numpy as np
 
 from solver.assignment.backends import backend_version
-from solver.assignment.block import BlockData, block_reps, block_targets, block_units, build_block
-from solver.assignment.block_bound import PieceDuals, lagrangian_bound, piece_duals
-from solver.assignment.block_solve import global_plan, local_plan, run_block
+from solver.assignment.block import BlockData, block_reps, block_units
+from solver.assignment.block_bound import lagrangian_bound
 from solver.assignment.checker import (
     balance_deviation,
     objective_terms,
@@ -33,10 +34,18 @@ from solver.assignment.checker import (
 )
 from solver.assignment.explain_core import explain_infeasible
 from solver.assignment.highs_backend import BackendOutcome, highs_version
-from solver.assignment.lexicographic import lexicographic_objective, run_block_lexicographic
-from solver.assignment.lp_round import pairs_of
+from solver.assignment.lexicographic import lexicographic_objective
+from solver.assignment.piece_tasks import (
+    FIRST_PASS_TIE_BREAK,
+    PieceOutcome,
+    PlanTask,
+    build_piece,
+    least_piece,
+    plan_piece,
+    shares,
+)
 from solver.assignment.pieces import PIECE_UNITS, Piece, Split, split_block
-from solver.assignment.prechecks import block_findings, budget_finding
+from solver.assignment.prechecks import block_findings, budget_finding, forced_moves
 from solver.assignment.result import BlockResult, Result, Status, relative_gap
 from solver.assignment.rules import pair_costs
 from solver.assignment.terms import block_distance_reference_km, total_potential
@@ -74,8 +83,6 @@ class Avoid:
 FIRST_PASS_SHARE = 0.5
 #: With a disruption budget, share of the time for a first solve without it (often it does not bind).
 RELAXED_FIRST_SHARE = 0.4
-#: Weight of the plan's objective in the least-disruption pass (a tie-break).
-FIRST_PASS_TIE_BREAK = 1e-3
 #: Seconds allowed to find and shrink the conflict of an infeasible block.
 CORE_SECONDS = 10.0
 #: Share of the time limit the split of large blocks may take (its sample LPs).
@@ -84,17 +91,7 @@ SPLIT_SHARE = 0.25
 PARALLEL_MIN_ACCOUNTS = 50_000
 
 
-@dataclass(frozen=True)
-class BlockOutcome:
-    """What solving one block returns (plain data, so it can cross processes)."""
-
-    outcome: BackendOutcome  # without the pair values
-    rep_of_unit: np.ndarray  # global rep per unit of the block
-    unsolved: Result | None = None
-    duals: PieceDuals | None = None  # a piece's row duals, for its whole block's bound
-
-
-def _block_workers(problem: Problem, blocks: list[BlockData]) -> int:
+def _block_workers(problem: Problem, blocks: Sequence[object]) -> int:
     """Processes for the blocks: one per core for large problems, never inside a daemon worker."""
     if problem.n_accounts < PARALLEL_MIN_ACCOUNTS or len(blocks) < 2:
         return 1
@@ -103,93 +100,11 @@ def _block_workers(problem: Problem, blocks: list[BlockData]) -> int:
     return max(1, min(os.cpu_count() or 1, len(blocks)))
 
 
-def _build(problem: Problem, piece: Piece) -> BlockData:
-    """The model data of a piece: its block's targets when the block is split."""
-    if piece.parts == 1:
-        return build_block(problem, piece.block)
-    targets = block_targets(problem, piece.block)
-    at = np.searchsorted(block_reps(problem, piece.block), piece.reps)
-    return build_block(problem, piece.block, piece.units, piece.reps, {m: t[at] for m, t in targets.items()})
-
-
-def _block_task(
-    problem: Problem,
-    piece: Piece,
-    rules: AssignmentConfig,
-    total_p: float,
-    d_ref_b: float,
-    budget: float | None,
-    start: np.ndarray | None,
-    share: float,
-    hard_left: float,
-    avoid: Avoid | None,
-    solver_name: str,
-    t0: float,
-) -> BlockOutcome:
-    """Worker: build the piece here (blocks are large) and solve it."""
-    block = _build(problem, piece)
-    return _solve_one_block(
-        problem,
-        block,
-        rules,
-        total_p,
-        d_ref_b,
-        budget,
-        start,
-        share,
-        time.perf_counter() + hard_left,
-        avoid,
-        solver_name,
-        t0,
-    )
-
-
-def _solve_one_block(
-    problem: Problem,
-    block: BlockData,
-    rules: AssignmentConfig,
-    total_p: float,
-    d_ref_b: float,
-    budget: float | None,
-    start: np.ndarray | None,
-    share: float,
-    hard: float,
-    avoid: Avoid | None,
-    solver_name: str,
-    t0: float,
-) -> BlockOutcome:
-    """Solve one block: its plan (global reps per unit) and outcome, or the Result explaining why not."""
-    cost = pair_costs(block, rules, total_p, d_ref_b)
-    penalty = avoid.block_penalty(block) if avoid is not None else None
-    if penalty is not None:
-        cost = cost + penalty
-    if rules.objective == "lexicographic":
-        out, solved = run_block_lexicographic(
-            problem, block, rules, budget, share, total_p=total_p, d_ref_km=d_ref_b
-        )
-    else:
-        out, solved = run_block(problem, block, rules, cost, budget, share, hard, start)
-    if out.x is None:
-        nothing = np.full(problem.n_accounts, -1)
-        if block.is_piece:  # the caller solves the whole block instead
-            return BlockOutcome(dataclasses.replace(out, x=None, row_dual=None), np.zeros(0, dtype=np.int64))
-        unsolved = _unsolved(problem, block, out, rules, solver_name, t0, nothing, budget)
-        return BlockOutcome(dataclasses.replace(out, x=None), np.zeros(0, dtype=np.int64), unsolved)
-    plan = global_plan(solved, out.x)
-    duals = None
-    if block.is_piece and out.row_dual is not None:
-        duals = piece_duals(problem, block, rules, budget, out.row_dual)
-    if penalty is not None:
-        paid = float(penalty[pairs_of(block, np.arange(len(block.units)), local_plan(solved, out.x))].sum())
-        real = out.objective - paid
-        bound_b = avoid.bound_of(block.index)
-        out = dataclasses.replace(
-            out,
-            objective=real,
-            bound=bound_b,
-            status=Status.OPTIMAL if relative_gap(real, bound_b) <= rules.mip_gap else Status.FEASIBLE,
-        )
-    return BlockOutcome(dataclasses.replace(out, x=None, row_dual=None), plan, duals=duals)
+def _fork_context() -> multiprocessing.context.BaseContext:
+    """fork: the children inherit the problem and need no ``if __name__ == "__main__"`` guard
+    in the caller's script; the solver runs single-threaded, so forking is safe."""
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
 
 
 class _Clock:
@@ -198,9 +113,9 @@ class _Clock:
     Time a fast piece does not use goes to the pieces after it.
     """
 
-    def __init__(self, blocks: list[BlockData], total: float) -> None:
+    def __init__(self, sizes: list[int], total: float) -> None:
         self.deadline = time.perf_counter() + total
-        self.sizes = {i: float(max(len(b.pair_unit), 1)) for i, b in enumerate(blocks)}
+        self.sizes = {i: float(max(s, 1)) for i, s in enumerate(sizes)}
 
     def share(self, i: int) -> float:
         left = max(self.deadline - time.perf_counter(), 0.1)
@@ -221,6 +136,21 @@ class PlanCost:
         return cost + self.avoid.block_penalty(block) if self.avoid is not None else cost
 
 
+class LeastCost:
+    """The least-disruption pass's objective per pair (moves, plus the plan's as a tie-break)."""
+
+    def __init__(self, rules: AssignmentConfig, total_p: float, d_ref: np.ndarray) -> None:
+        self.rules, self.total_p, self.d_ref = rules, total_p, d_ref
+
+    def tie(self, block: BlockData) -> np.ndarray:
+        return FIRST_PASS_TIE_BREAK * pair_costs(
+            block, self.rules, self.total_p, float(self.d_ref[block.index])
+        )
+
+    def __call__(self, block: BlockData) -> np.ndarray:
+        return block.moved / self.total_p + self.tie(block)
+
+
 def _whole_block(problem: Problem, b: int) -> Split:
     return Split([Piece(b, 0, 1, block_units(problem, b), block_reps(problem, b))])
 
@@ -237,8 +167,7 @@ def _split_blocks(
     splits = {b: _whole_block(problem, b) for b in range(len(problem.blocks)) if b not in big}
     workers = _block_workers(problem, big)
     if workers > 1:
-        context = _fork_context()
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_fork_context()) as pool:
             futures = {b: pool.submit(split_block, problem, b, rules, cost, deadline) for b in big}
             splits |= {b: f.result() for b, f in futures.items()}
     else:
@@ -246,11 +175,30 @@ def _split_blocks(
     return dict(sorted(splits.items()))
 
 
-def _fork_context() -> multiprocessing.context.BaseContext:
-    """fork: the children inherit the problem and need no ``if __name__ == "__main__"`` guard
-    in the caller's script; the solver runs single-threaded, so forking is safe."""
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+def _run_pieces(
+    problem: Problem,
+    pieces: list[Piece],
+    built: list[BlockData] | None,
+    sizes: list[int],
+    run: Callable[[Problem, Piece | BlockData, PlanTask], PieceOutcome],
+    task_of: Callable[[int], PlanTask],
+    workers: int,
+    say: Callable[[int], None],
+) -> list[PieceOutcome]:
+    """Run ``run`` on every piece: in worker processes (largest first), or here, in order."""
+    done: dict[int, PieceOutcome] = {}
+    if workers > 1 or built is None:
+        order = sorted(range(len(pieces)), key=lambda i: (-sizes[i], i))
+        with ProcessPoolExecutor(max_workers=max(workers, 1), mp_context=_fork_context()) as pool:
+            futures = {i: pool.submit(run, problem, pieces[i], task_of(i)) for i in order}
+            for i in order:
+                say(i)
+                done[i] = futures[i].result()
+    else:
+        for i, block in enumerate(built):
+            say(i)
+            done[i] = run(problem, block, task_of(i))
+    return [done[i] for i in range(len(pieces))]
 
 
 def solve(
@@ -277,74 +225,54 @@ def solve(
         # large blocks are cut into pieces (see `solver.assignment.pieces`), once for every pass
         _splits = _split_blocks(problem, rules, plan_cost, t0 + SPLIT_SHARE * rules.time_limit, _whole)
     if rules.max_moved_share is not None and rules.objective == "weighted" and not _budget_pass:
-        # most budgets do not bind: a plan solved without the budget that keeps it anyway is
-        # a plan of the budgeted problem, and its bound (of a relaxation) stays valid
-        relaxed_rules = rules.model_copy(
-            update={"max_moved_share": None, "time_limit": rules.time_limit * RELAXED_FIRST_SHARE}
-        )
-        # the relaxed pass may run on to the run's own time limit to finish a plan
-        relaxed = solve(
-            problem, relaxed_rules, progress, avoid, _hard_deadline=t0 + rules.time_limit, _splits=_splits
-        )
-        keeps_budget = relaxed.status.has_plan and not violations(problem, relaxed.rep_of_account, rules)
-        if keeps_budget or relaxed.status in (Status.INFEASIBLE, Status.ERROR):
-            # a plan that keeps the budget, or rules infeasible even without it
-            return dataclasses.replace(relaxed, seconds=time.perf_counter() - t0)
-        left = rules.time_limit - (time.perf_counter() - t0)
-        if left <= 0.5:
-            return _no_plan(
-                Status.NO_SOLUTION,
-                "plan: no plan within the disruption budget was found within the time limit",
-                t0,
-                rules,
-                relaxed.solver,
-                np.full(problem.n_accounts, -1),
-            )
-        budgeted = solve(
-            problem,
-            rules.model_copy(update={"time_limit": left}),
-            progress,
-            avoid,
-            _budget_pass=True,
-            _splits=_splits,
-        )
-        return dataclasses.replace(budgeted, seconds=time.perf_counter() - t0)
+        return _solve_with_budget(problem, rules, progress, avoid, t0, _splits)
     solver_name = highs_version()
     if rules.solver not in ("auto", "highs"):
         # the chosen backend solves the exact (small) blocks; HiGHS runs the LP pipeline
         solver_name = f"{backend_version(rules.solver)} + {solver_name}"
     nothing = np.full(problem.n_accounts, -1)
     hard = _hard_deadline if _hard_deadline is not None else t0 + rules.time_limit
-    # a block whose pieces fail a pre-check, or one of whose pieces is infeasible, is solved whole
+    say = (lambda text: progress(text)) if progress else (lambda text: None)
+
+    # pre-checks, piece by piece; a block whose pieces fail one is solved whole. Large
+    # problems let their workers rebuild the pieces: the parent keeps only their sizes
     splits = dict(_splits)
+    keep = problem.n_accounts < PARALLEL_MIN_ACCOUNTS
     pieces: list[Piece] = []
     built: list[BlockData] = []
+    sizes: list[int] = []
+    piece_p: list[float] = []
     findings: list[str] = []
+    forced = 0.0
     for b in range(len(problem.blocks)):
-        mine = [_build(problem, p) for p in splits[b].pieces]
+        mine = [build_piece(problem, p) for p in splits[b].pieces]
         found = [f for block in mine for f in block_findings(problem, block, rules)]
         if found and len(mine) > 1:
             splits[b] = _whole_block(problem, b)
-            mine = [build_block(problem, b)]
+            mine = [build_piece(problem, splits[b].pieces[0])]
             found = block_findings(problem, mine[0], rules)
         findings += found
+        if rules.max_moved_share is not None and len(mine) == 1:
+            forced += forced_moves(problem, mine)
         pieces += splits[b].pieces
-        built += mine
-    whole_blocks = [blk for blk, p in zip(built, pieces, strict=True) if p.parts == 1]
-    budget_problem = budget_finding(
-        problem, whole_blocks, rules, split_blocks=[b for b in splits if len(splits[b].pieces) > 1]
-    )
+        sizes += [len(x.pair_unit) for x in mine]
+        piece_p += [float(x.unit_values["potential"].sum()) for x in mine]
+        built += mine if keep else []
+        del mine
+    split_blocks = [b for b in splits if len(splits[b].pieces) > 1]
+    budget_problem = budget_finding(problem, forced, rules, split_blocks)
     if budget_problem:
         findings.append(budget_problem)
     if findings:
         return _no_plan(Status.INFEASIBLE, "\n".join(findings), t0, rules, solver_name, nothing)
+    workers = _block_workers(problem, pieces)
+    kept = built if keep else None
 
     def retry_whole(b: int) -> Result:
-        log.info("a piece of %s is infeasible: solving the block whole", problem.block_name(b))
-        left = max(hard - time.perf_counter(), 0.5)
+        log.info("a piece of %s has no plan: solving the block whole", problem.block_name(b))
         again = solve(
             problem,
-            rules.model_copy(update={"time_limit": left}),
+            rules.model_copy(update={"time_limit": max(hard - time.perf_counter(), 0.5)}),
             progress,
             avoid,
             _budget_pass=True,
@@ -354,53 +282,54 @@ def solve(
         )
         return dataclasses.replace(again, seconds=time.perf_counter() - t0)
 
+    def failure(i: int, out: PieceOutcome, budget: float | None) -> Result:
+        piece = pieces[i]
+        failed = out.failed or out.outcome
+        if piece.parts > 1 and time.perf_counter() < hard - 1.0:
+            return retry_whole(piece.block)
+        block = built[i] if keep else build_piece(problem, piece)
+        return _unsolved(problem, block, failed, rules, solver_name, t0, nothing, budget)
+
     limit = rules.time_limit - (time.perf_counter() - t0)
     budgets: list[float | None] = [None] * len(pieces)
     starts: list[np.ndarray | None] = [None] * len(pieces)
     notes: list[str] = []
     if rules.max_moved_share is not None:
-        clock = _Clock(built, limit * FIRST_PASS_SHARE)
-        least, least_bound_of, most_tie_of, least_duals = [], {}, {}, {}
-        for i, (piece, block) in enumerate(zip(pieces, built, strict=True)):
-            tl = clock.share(i)
-            if progress:
-                progress(f"least disruption in {problem.block_name(block.index)}")
-            # least moves, ties broken by the plan's own objective: a far less degenerate
-            # LP than moves alone, and its bound still bounds the moves (see below)
-            tie = FIRST_PASS_TIE_BREAK * pair_costs(block, rules, total_p, float(d_ref[block.index]))
-            out, solved = run_block(problem, block, rules, block.moved / total_p + tie, None, tl, hard)
-            if out.x is None:
-                if block.is_piece and out.status == Status.INFEASIBLE:
-                    return retry_whole(piece.block)
-                return _unsolved(problem, block, out, rules, solver_name, t0, nothing)
-            least.append(float(solved.moved @ out.x))
-            starts[i] = local_plan(solved, out.x)
-            if block.is_piece:
-                if out.row_dual is not None:
-                    least_duals.setdefault(piece.block, []).append(
-                        piece_duals(problem, block, rules, None, out.row_dual)
-                    )
-                continue
-            most_tie = np.zeros(len(block.units))
-            np.maximum.at(most_tie, block.pair_unit, tie)
-            least_bound_of[piece.block] = out.bound
-            most_tie_of[piece.block] = float(most_tie.sum())
-        for b, split in splits.items():
-            if len(split.pieces) > 1:
-                d_b = float(d_ref[b])
+        clock = _Clock(sizes, limit * FIRST_PASS_SHARE)
+        spread = shares(sizes, limit * FIRST_PASS_SHARE, workers)
+        least_cost = LeastCost(rules, total_p, d_ref)
+
+        def least_task(i: int) -> PlanTask:
+            share = spread[i] if workers > 1 else clock.share(i)
+            return PlanTask(rules, total_p, float(d_ref[pieces[i].block]), None, None, share, hard)
+
+        outs = _run_pieces(
+            problem,
+            pieces,
+            kept,
+            sizes,
+            least_piece,
+            least_task,
+            workers,
+            lambda i: say(f"least disruption in {problem.block_name(pieces[i].block)}"),
+        )
+        for i, out in enumerate(outs):
+            if out.failed is not None:
+                return failure(i, out, None)
+        least = [o.least for o in outs]
+        starts = [o.start for o in outs]
+        least_bound = []
+        for b in splits:
+            mine = [i for i, p in enumerate(pieces) if p.block == b]
+            if len(mine) == 1:
+                bound_b, tie_b = outs[mine[0]].outcome.bound, outs[mine[0]].most_tie
+            else:
+                duals = [outs[i].duals for i in mine if outs[i].duals is not None]
                 bound_b, tie_b, _ = lagrangian_bound(
-                    problem,
-                    b,
-                    rules,
-                    least_duals.get(b, []),
-                    lambda blk, d_b=d_b: (
-                        blk.moved / total_p + FIRST_PASS_TIE_BREAK * pair_costs(blk, rules, total_p, d_b)
-                    ),
-                    extra_of=lambda blk, d_b=d_b: FIRST_PASS_TIE_BREAK * pair_costs(blk, rules, total_p, d_b),
+                    problem, b, rules, duals, least_cost, extra_of=least_cost.tie
                 )
-                least_bound_of[b], most_tie_of[b] = bound_b, tie_b
-        # moves(x)/P >= bound - tie(x) >= bound - sum_u max_r tie_ur, for every plan x
-        least_bound = [max(0.0, (least_bound_of[b] - most_tie_of[b]) * total_p) for b in splits]
+            # moves(x)/P >= bound - tie(x) >= bound - sum_u max_r tie_ur, for every plan x
+            least_bound.append(max(0.0, (bound_b - tie_b) * total_p))
         budget = rules.max_moved_share * float(problem.potential.sum())
         if sum(least_bound) > budget * (1 + 1e-9):
             text = (
@@ -420,63 +349,92 @@ def solve(
                 "within the time limit; no plan found (raise time_limit or max_moved_share)"
             )
             return _no_plan(Status.NO_SOLUTION, text, t0, rules, solver_name, nothing)
-        piece_p = np.array([b.unit_values["potential"].sum() for b in built])
         slack = budget - sum(least)
-        budgets = [m + slack * p / max(piece_p.sum(), 1e-12) for m, p in zip(least, piece_p, strict=True)]
+        budgets = [m + slack * p / max(sum(piece_p), 1e-12) for m, p in zip(least, piece_p, strict=True)]
         notes.append("bound is relative to the split of the disruption budget between blocks")
         limit = rules.time_limit - (time.perf_counter() - t0)
 
-    clock = _Clock(built, max(limit, 0.5))
-    workers = _block_workers(problem, built)
-    outcomes: dict[int, BlockOutcome] = {}
-    if workers > 1:
-        # pieces are independent: one process per piece, largest first (plain data in and out)
-        order = sorted(range(len(built)), key=lambda i: (-len(built[i].pair_unit), i))
-        all_pairs = max(sum(len(x.pair_unit) for x in built), 1)
-        shares = {i: max(limit, 0.5) * workers * len(built[i].pair_unit) / all_pairs for i in order}
-        del built[:]  # the workers build their own; keep the parent small
-        with ProcessPoolExecutor(max_workers=workers, mp_context=_fork_context()) as pool:
-            futures = {
-                i: pool.submit(
-                    _block_task,
-                    problem,
-                    pieces[i],
-                    rules,
-                    total_p,
-                    float(d_ref[pieces[i].block]),
-                    budgets[i],
-                    starts[i],
-                    min(shares[i], hard - time.perf_counter()),
-                    hard - time.perf_counter(),
-                    avoid,
-                    solver_name,
-                    t0,
-                )
-                for i in order
-            }
-            for i in order:
-                if progress:
-                    progress(f"assigning {problem.block_name(pieces[i].block)}")
-                outcomes[i] = futures[i].result()
-    else:
-        for i, block in enumerate(built):
-            if progress:
-                progress(f"assigning {problem.block_name(block.index)}")
-            outcomes[i] = _solve_one_block(
-                problem,
-                block,
-                rules,
-                total_p,
-                float(d_ref[block.index]),
-                budgets[i],
-                starts[i],
-                clock.share(i),
-                hard,
-                avoid,
-                solver_name,
-                t0,
-            )
+    clock = _Clock(sizes, max(limit, 0.5))
+    spread = shares(sizes, limit, workers)
 
+    def plan_task(i: int) -> PlanTask:
+        share = min(spread[i], hard - time.perf_counter()) if workers > 1 else clock.share(i)
+        return PlanTask(
+            rules, total_p, float(d_ref[pieces[i].block]), budgets[i], starts[i], share, hard, avoid
+        )
+
+    outs = _run_pieces(
+        problem,
+        pieces,
+        kept,
+        sizes,
+        plan_piece,
+        plan_task,
+        workers,
+        lambda i: say(f"assigning {problem.block_name(pieces[i].block)}"),
+    )
+    for i, out in enumerate(outs):
+        if out.failed is not None:
+            return failure(i, out, budgets[i])
+    return _assemble(problem, rules, pieces, splits, outs, budgets, plan_cost, avoid, solver_name, t0, notes)
+
+
+def _solve_with_budget(
+    problem: Problem,
+    rules: AssignmentConfig,
+    progress: Callable[[str], None] | None,
+    avoid: Avoid | None,
+    t0: float,
+    splits: dict[int, Split],
+) -> Result:
+    """Most budgets do not bind: a plan solved without the budget that keeps it anyway is a
+    plan of the budgeted problem, and its bound (of a relaxation) stays valid."""
+    relaxed_rules = rules.model_copy(
+        update={"max_moved_share": None, "time_limit": rules.time_limit * RELAXED_FIRST_SHARE}
+    )
+    # the relaxed pass may run on to the run's own time limit to finish a plan
+    relaxed = solve(
+        problem, relaxed_rules, progress, avoid, _hard_deadline=t0 + rules.time_limit, _splits=splits
+    )
+    keeps_budget = relaxed.status.has_plan and not violations(problem, relaxed.rep_of_account, rules)
+    if keeps_budget or relaxed.status in (Status.INFEASIBLE, Status.ERROR):
+        # a plan that keeps the budget, or rules infeasible even without it
+        return dataclasses.replace(relaxed, seconds=time.perf_counter() - t0)
+    left = rules.time_limit - (time.perf_counter() - t0)
+    if left <= 0.5:
+        return _no_plan(
+            Status.NO_SOLUTION,
+            "plan: no plan within the disruption budget was found within the time limit",
+            t0,
+            rules,
+            relaxed.solver,
+            np.full(problem.n_accounts, -1),
+        )
+    budgeted = solve(
+        problem,
+        rules.model_copy(update={"time_limit": left}),
+        progress,
+        avoid,
+        _budget_pass=True,
+        _splits=splits,
+    )
+    return dataclasses.replace(budgeted, seconds=time.perf_counter() - t0)
+
+
+def _assemble(
+    problem: Problem,
+    rules: AssignmentConfig,
+    pieces: list[Piece],
+    splits: dict[int, Split],
+    outs: list[PieceOutcome],
+    budgets: list[float | None],
+    plan_cost: PlanCost,
+    avoid: Avoid | None,
+    solver_name: str,
+    t0: float,
+    notes: list[str],
+) -> Result:
+    """One plan from the pieces' plans, per-block results and bounds, re-checked independently."""
     rep_of_unit = np.full(problem.n_units, -1)
     block_results = []
     objective = bound = 0.0
@@ -484,40 +442,23 @@ def solve(
     for b, split in splits.items():
         mine = [i for i, p in enumerate(pieces) if p.block == b]
         for i in mine:
-            done = outcomes[i]
-            if done.unsolved is not None:
-                return done.unsolved
-            if done.outcome.x is None and done.rep_of_unit.size == 0 and len(mine) > 1:
-                if done.outcome.status == Status.INFEASIBLE:
-                    return retry_whole(b)
-                return _no_plan(
-                    Status.NO_SOLUTION,
-                    f"{problem.block_name(b)}: no plan found within the "
-                    f"time limit ({done.outcome.raw_status})",
-                    t0,
-                    rules,
-                    solver_name,
-                    nothing,
-                )
-            rep_of_unit[pieces[i].units if len(mine) > 1 else block_units(problem, b)] = done.rep_of_unit
-        obj_b = sum(outcomes[i].outcome.objective for i in mine)
-        piece_budgets = [budgets[i] for i in mine]
-        budget_b = None if piece_budgets[0] is None else float(sum(x for x in piece_budgets if x is not None))
+            rep_of_unit[pieces[i].units] = outs[i].rep_of_unit
+        obj_b = sum(outs[i].outcome.objective for i in mine)
+        own = [budgets[i] for i in mine if budgets[i] is not None]
+        budget_b = float(sum(own)) if own else None
         if len(mine) == 1:
-            bound_b = outcomes[mine[0]].outcome.bound
+            bound_b, status_b = outs[mine[0]].outcome.bound, outs[mine[0]].outcome.status
         else:
-            duals = [outcomes[i].duals for i in mine if outcomes[i].duals is not None]
+            duals = [outs[i].duals for i in mine if outs[i].duals is not None]
             mus = [d.budget for d in duals]
             bound_b, _, _ = lagrangian_bound(
                 problem, b, rules, duals, plan_cost, budget=budget_b, budget_dual=min(mus) if mus else 0.0
             )
             # the sample's bound ignores the budget: a relaxation, so a bound all the same
             bound_b = max(bound_b, split.sample_bound)
-        if avoid is not None:
-            bound_b = avoid.bound_of(b)
-        status_b = Status.OPTIMAL if relative_gap(obj_b, bound_b) <= rules.mip_gap else Status.FEASIBLE
-        if len(mine) == 1:
-            status_b = outcomes[mine[0]].outcome.status
+            if avoid is not None:
+                bound_b = avoid.bound_of(b)
+            status_b = Status.OPTIMAL if relative_gap(obj_b, bound_b) <= rules.mip_gap else Status.FEASIBLE
         objective += obj_b
         bound += bound_b
         seg, reg = problem.blocks[b]
@@ -533,7 +474,7 @@ def solve(
                 status_b,
                 obj_b,
                 bound_b,
-                sum(outcomes[i].outcome.seconds for i in mine),
+                sum(outs[i].outcome.seconds for i in mine),
                 budget_b,
                 pieces=len(mine),
             )
