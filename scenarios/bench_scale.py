@@ -243,6 +243,7 @@ def measure_size(
                 "status": str(b.status),
                 "seconds": round(b.seconds, 3),
                 "gap": b.gap,
+                "pieces": b.pieces,
             }
             for b in result.blocks
         ],
@@ -518,7 +519,11 @@ def scale_summary_lines(df: pd.DataFrame, details: list[dict[str, object]]) -> l
     lines = [f"rules at every size ({name}): {RULE_SETS[name].text}" for name in used]
     for d in details:
         blocks = sorted(d.get("blocks", []), key=lambda b: -float(b["seconds"]))  # type: ignore[arg-type, index]
-        slow = ", ".join(f"{b['block']} {float(b['seconds']):.1f}s" for b in blocks[:3])
+        slow = ", ".join(
+            f"{b['block']} {float(b['seconds']):.1f}s"
+            + (f" ({b['pieces']} pieces, gap {float(b['gap']):.2%})" if int(b.get("pieces", 1)) > 1 else "")  # type: ignore[call-overload]
+            for b in blocks[:3]
+        )
         extra = f"; slowest blocks: {slow}" if slow else ""
         why = f"; {d['explanation']}" if d.get("explanation") else ""
         lines.append(

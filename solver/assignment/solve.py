@@ -20,12 +20,13 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 
 from solver.assignment.backends import backend_version
 from solver.assignment.block import BlockData, block_reps, block_units
-from solver.assignment.block_bound import lagrangian_bound
+from solver.assignment.block_bound import PieceDuals, lagrangian_bound
 from solver.assignment.checker import (
     balance_deviation,
     objective_terms,
@@ -151,6 +152,64 @@ class LeastCost:
         return block.moved / self.total_p + self.tie(block)
 
 
+#: A block with more (unit, rep) pairs than this is never built whole (about 4 GB of arrays).
+MAX_WHOLE_PAIRS = 50_000_000
+
+
+def _too_big(problem: Problem, b: int) -> bool:
+    return len(block_units(problem, b)) * len(block_reps(problem, b)) > MAX_WHOLE_PAIRS
+
+
+def _too_big_text(problem: Problem, b: int, why: list[str]) -> str:
+    units, reps = len(block_units(problem, b)), len(block_reps(problem, b))
+    return (
+        f"{problem.block_name(b)}: solved in pieces, one of which has no plan ({'; '.join(why[:3])}); "
+        f"solving the block whole would take {units:,} units x {reps:,} reps = {units * reps:,} pairs, "
+        f"more than {MAX_WHOLE_PAIRS:,}. Widen its tolerances, or split the block (segment or region)."
+    )
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """A piece's pre-check findings and the figures the passes need (its data if kept)."""
+
+    findings: list[str]
+    pairs: int
+    potential: float
+    forced: float
+    block: BlockData | None
+
+
+def _precheck(problem: Problem, piece: Piece, rules: AssignmentConfig, keep: bool) -> _Checked:
+    block = build_piece(problem, piece)
+    forced = forced_moves(problem, [block]) if piece.parts == 1 else 0.0
+    return _Checked(
+        block_findings(problem, block, rules),
+        len(block.pair_unit),
+        float(block.unit_values["potential"].sum()),
+        forced,
+        block if keep else None,
+    )
+
+
+def _prechecks(
+    problem: Problem, rules: AssignmentConfig, splits: dict[int, Split], keep: bool
+) -> dict[int, list[_Checked]]:
+    """Every piece's pre-checks; large problems check their pieces in parallel processes."""
+    every = [p for split in splits.values() for p in split.pieces]
+    workers = _block_workers(problem, every)
+    if workers > 1 and not keep:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_fork_context()) as pool:
+            futures = [pool.submit(_precheck, problem, p, rules, False) for p in every]
+            done = [f.result() for f in futures]
+    else:
+        done = [_precheck(problem, p, rules, keep) for p in every]
+    out: dict[int, list[_Checked]] = {b: [] for b in splits}
+    for piece, checked in zip(every, done, strict=True):
+        out[piece.block].append(checked)
+    return out
+
+
 def _whole_block(problem: Problem, b: int) -> Split:
     return Split([Piece(b, 0, 1, block_units(problem, b), block_reps(problem, b))])
 
@@ -167,8 +226,9 @@ def _split_blocks(
     splits = {b: _whole_block(problem, b) for b in range(len(problem.blocks)) if b not in big}
     workers = _block_workers(problem, big)
     if workers > 1:
+        largest_first = sorted(big, key=lambda b: (-int((problem.unit_block == b).sum()), b))
         with ProcessPoolExecutor(max_workers=workers, mp_context=_fork_context()) as pool:
-            futures = {b: pool.submit(split_block, problem, b, rules, cost, deadline) for b in big}
+            futures = {b: pool.submit(split_block, problem, b, rules, cost, deadline) for b in largest_first}
             splits |= {b: f.result() for b, f in futures.items()}
     else:
         splits |= {b: split_block(problem, b, rules, cost, deadline) for b in big}
@@ -244,20 +304,25 @@ def solve(
     piece_p: list[float] = []
     findings: list[str] = []
     forced = 0.0
+    checked = _prechecks(problem, rules, splits, keep)
     for b in range(len(problem.blocks)):
-        mine = [build_piece(problem, p) for p in splits[b].pieces]
-        found = [f for block in mine for f in block_findings(problem, block, rules)]
+        mine = checked[b]
+        found = [f for c in mine for f in c.findings]
         if found and len(mine) > 1:
+            if _too_big(problem, b):
+                return _no_plan(
+                    Status.NO_SOLUTION, _too_big_text(problem, b, found), t0, rules, solver_name, nothing
+                )
             splits[b] = _whole_block(problem, b)
-            mine = [build_piece(problem, splits[b].pieces[0])]
-            found = block_findings(problem, mine[0], rules)
+            mine = [_precheck(problem, splits[b].pieces[0], rules, keep)]
+            found = mine[0].findings
         findings += found
         if rules.max_moved_share is not None and len(mine) == 1:
-            forced += forced_moves(problem, mine)
+            forced += mine[0].forced
         pieces += splits[b].pieces
-        sizes += [len(x.pair_unit) for x in mine]
-        piece_p += [float(x.unit_values["potential"].sum()) for x in mine]
-        built += mine if keep else []
+        sizes += [c.pairs for c in mine]
+        piece_p += [c.potential for c in mine]
+        built += [c.block for c in mine if c.block is not None]
         del mine
     split_blocks = [b for b in splits if len(splits[b].pieces) > 1]
     budget_problem = budget_finding(problem, forced, rules, split_blocks)
@@ -285,6 +350,11 @@ def solve(
     def failure(i: int, out: PieceOutcome, budget: float | None) -> Result:
         piece = pieces[i]
         failed = out.failed or out.outcome
+        if piece.parts > 1 and _too_big(problem, piece.block):
+            why = [f"piece {piece.part + 1} of {piece.parts}: {failed.raw_status}"]
+            return _no_plan(
+                Status.NO_SOLUTION, _too_big_text(problem, piece.block, why), t0, rules, solver_name, nothing
+            )
         if piece.parts > 1 and time.perf_counter() < hard - 1.0:
             return retry_whole(piece.block)
         block = built[i] if keep else build_piece(problem, piece)
@@ -421,6 +491,48 @@ def _solve_with_budget(
     return dataclasses.replace(budgeted, seconds=time.perf_counter() - t0)
 
 
+def _block_bound_task(
+    problem: Problem,
+    b: int,
+    rules: AssignmentConfig,
+    duals: list[PieceDuals],
+    cost: PlanCost,
+    budget: float | None,
+    budget_dual: float,
+) -> float:
+    return lagrangian_bound(problem, b, rules, duals, cost, budget=budget, budget_dual=budget_dual)[0]
+
+
+def _split_bounds(
+    problem: Problem,
+    rules: AssignmentConfig,
+    pieces: list[Piece],
+    splits: dict[int, Split],
+    outs: list[PieceOutcome],
+    budgets: list[float | None],
+    cost: PlanCost,
+) -> dict[int, float]:
+    """Each split block's Lagrangian bound from its pieces' duals (blocks in parallel when large)."""
+    args = {}
+    for b, split in splits.items():
+        if len(split.pieces) == 1:
+            continue
+        mine = [i for i, p in enumerate(pieces) if p.block == b]
+        duals = [d for d in (outs[i].duals for i in mine) if d is not None]
+        own = [x for x in (budgets[i] for i in mine) if x is not None]
+        mus = [d.budget for d in duals]
+        args[b] = (duals, float(sum(own)) if own else None, min(mus) if mus else 0.0)
+    workers = _block_workers(problem, list(args))
+    if workers > 1:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_fork_context()) as pool:
+            futures = {
+                b: pool.submit(_block_bound_task, problem, b, rules, a[0], cost, a[1], a[2])
+                for b, a in args.items()
+            }
+            return {b: f.result() for b, f in futures.items()}
+    return {b: _block_bound_task(problem, b, rules, a[0], cost, a[1], a[2]) for b, a in args.items()}
+
+
 def _assemble(
     problem: Problem,
     rules: AssignmentConfig,
@@ -435,6 +547,7 @@ def _assemble(
     notes: list[str],
 ) -> Result:
     """One plan from the pieces' plans, per-block results and bounds, re-checked independently."""
+    split_bounds = _split_bounds(problem, rules, pieces, splits, outs, budgets, plan_cost)
     rep_of_unit = np.full(problem.n_units, -1)
     block_results = []
     objective = bound = 0.0
@@ -449,13 +562,8 @@ def _assemble(
         if len(mine) == 1:
             bound_b, status_b = outs[mine[0]].outcome.bound, outs[mine[0]].outcome.status
         else:
-            duals = [outs[i].duals for i in mine if outs[i].duals is not None]
-            mus = [d.budget for d in duals]
-            bound_b, _, _ = lagrangian_bound(
-                problem, b, rules, duals, plan_cost, budget=budget_b, budget_dual=min(mus) if mus else 0.0
-            )
             # the sample's bound ignores the budget: a relaxation, so a bound all the same
-            bound_b = max(bound_b, split.sample_bound)
+            bound_b = max(split_bounds[b], split.sample_bound)
             if avoid is not None:
                 bound_b = avoid.bound_of(b)
             status_b = Status.OPTIMAL if relative_gap(obj_b, bound_b) <= rules.mip_gap else Status.FEASIBLE
