@@ -123,3 +123,23 @@ def test_forced_moves_from_owners_alone_never_exceed_the_exact_figure(problem) -
     for b in range(len(problem.blocks)):
         exact = forced_moves(problem, [build_block(problem, b)])
         assert forced_moves_ignoring_eligibility(problem, b) <= exact + 1e-6
+
+
+def test_a_block_too_large_to_solve_whole_says_so(problem, monkeypatch) -> None:
+    """When a piece fails and the block is too large to build whole, the run says why in words."""
+    b = _largest_block(problem)
+    units, reps = block_units(problem, b), block_reps(problem, b)
+
+    def lopsided(problem_, b_, rules, cost, deadline, max_units=0):
+        if b_ != b:
+            return Split([Piece(b_, 0, 1, block_units(problem_, b_), block_reps(problem_, b_))])
+        half = len(reps) // 2
+        return Split([Piece(b, 0, 2, units[:5], reps[:half]), Piece(b, 1, 2, units[5:], reps[half:])])
+
+    monkeypatch.setattr(solve_module, "split_block", lopsided)
+    monkeypatch.setattr(solve_module, "PIECE_UNITS", 10)
+    monkeypatch.setattr(solve_module, "MAX_WHOLE_PAIRS", 100)
+    result = solve(problem, RULES)
+    assert result.status == "no_solution"
+    assert problem.block_name(b) in (result.explanation or "")
+    assert "pairs" in (result.explanation or "") and "Widen its tolerances" in (result.explanation or "")
