@@ -136,6 +136,7 @@ class IncrementalLp:
         self.columns = np.zeros(0, dtype=np.int64)
         self.n_rows = len(row_lo)
         self.n_slack = 0
+        self.slack_used = 0.0
         offset = 0
         for r in rows:
             penalty = (elastic or {}).get(r.rule)
@@ -184,7 +185,9 @@ class IncrementalLp:
         if ms != highspy.HighsModelStatus.kOptimal:
             return HIGHS_STATUS.get(ms, Status.ERROR), None, float("inf"), None
         sol = self.h.getSolution()
-        values = np.asarray(sol.col_value, dtype=float)[self.n_slack :]
+        every = np.asarray(sol.col_value, dtype=float)
+        self.slack_used = float(every[: self.n_slack].sum())
+        values = every[self.n_slack :]
         x = np.zeros(len(self.cost))
         x[self.columns] = values
         return (

@@ -29,6 +29,9 @@ START_COLUMNS = 8
 #: Columns added per unit and round at most (the most negative reduced costs).
 ADD_PER_UNIT = 3
 MAX_ROUNDS = 30
+#: Price of breaking a band by one average unit, in units of the dearest pair, when the
+#: first columns cannot keep every band (phase one by big-M, then priced as usual).
+BIG_M = 1_000.0
 #: Each rep starts with columns to its nearest units holding this multiple of its target.
 REACH_COVER = 1.5
 
@@ -107,6 +110,13 @@ def priced_lp(
     lp = IncrementalLp(rows, cost, lower, seed=rules.seed, elastic=elastic)
     lp.add(np.flatnonzero(keep))
     proving = False
+    # the big-M price of breaking a band, when the first columns cannot keep every band
+    big_m = {
+        r.rule: BIG_M * float(np.abs(cost).max(initial=1e-12)) / max(float(np.abs(r.val).mean()), 1e-12)
+        for r in rows
+        if r.rule.startswith("balance:") and len(r.val)
+    }
+    elastic_now = elastic is not None
     scale = 1e-9 * max(1.0, float(np.abs(cost).max(initial=1.0)))
     status, x, objective, bound = Status.NO_SOLUTION, None, float("inf"), -np.inf
     duals = None
@@ -114,6 +124,13 @@ def priced_lp(
         status, x, objective, y = lp.solve(deadline - time.perf_counter())
         if y is not None:
             duals = y
+        if status == Status.INFEASIBLE and not proving and not elastic_now and big_m:
+            # the first columns cannot keep every band: let the bands break at a big-M price
+            # and price columns in until nothing breaks them (a relaxation: bounds stay valid)
+            lp = IncrementalLp(rows, cost, lower, seed=rules.seed, elastic=big_m)
+            lp.add(np.flatnonzero(keep))
+            elastic_now = True
+            continue
         if status == Status.INFEASIBLE and not proving:
             # the restricted columns may be what is infeasible: only the full LP can tell
             lp.add(np.flatnonzero(~keep))
@@ -127,6 +144,13 @@ def priced_lp(
         np.minimum.at(least, block.pair_unit, np.where(keep, 0.0, np.minimum(d, 0.0)))
         bound = objective + float(least.sum())
         neg = (d < -scale) & ~keep
+        if not neg.any() and elastic is None and elastic_now and lp.slack_used > 1e-9:
+            # priced out and the bands still break: only the full, strict LP can say if they must
+            lp = IncrementalLp(rows, cost, lower, seed=rules.seed)
+            keep[:] = True
+            lp.add(np.flatnonzero(keep))
+            proving = True
+            continue
         if not neg.any():
             bound = objective
             break
