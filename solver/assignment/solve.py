@@ -471,6 +471,9 @@ def _solve_with_budget(
         # a plan that keeps the budget, or rules infeasible even without it
         return dataclasses.replace(relaxed, seconds=time.perf_counter() - t0)
     left = rules.time_limit - (time.perf_counter() - t0)
+    if left <= 0.5 and not relaxed.status.has_plan:
+        # out of time before any plan: the relaxed pass says where (the budget played no part)
+        return dataclasses.replace(relaxed, seconds=time.perf_counter() - t0)
     if left <= 0.5:
         return _no_plan(
             Status.NO_SOLUTION,
