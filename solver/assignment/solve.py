@@ -350,6 +350,12 @@ def solve(
     def failure(i: int, out: PieceOutcome, budget: float | None) -> Result:
         piece = pieces[i]
         failed = out.failed or out.outcome
+        if piece.parts > 1 and failed.status != Status.INFEASIBLE and time.perf_counter() >= hard - 1.0:
+            text = (
+                f"{problem.block_name(piece.block)}: piece {piece.part + 1} of {piece.parts} found no plan "
+                f"within the time limit ({failed.raw_status}); raise time_limit"
+            )
+            return _no_plan(Status.NO_SOLUTION, text, t0, rules, solver_name, nothing)
         if piece.parts > 1 and _too_big(problem, piece.block):
             why = [f"piece {piece.part + 1} of {piece.parts}: {failed.raw_status}"]
             return _no_plan(
