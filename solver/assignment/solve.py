@@ -24,18 +24,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from solver.assignment.assemble import assemble
 from solver.assignment.backends import backend_version
 from solver.assignment.block import BlockData, block_reps, block_units
 from solver.assignment.block_bound import PieceDuals, lagrangian_bound
 from solver.assignment.checker import (
-    balance_deviation,
-    objective_terms,
     violations,
-    weighted_objective,
 )
 from solver.assignment.explain_core import explain_infeasible
 from solver.assignment.highs_backend import BackendOutcome, highs_version
-from solver.assignment.lexicographic import lexicographic_objective
 from solver.assignment.piece_tasks import (
     FIRST_PASS_TIE_BREAK,
     PieceOutcome,
@@ -47,7 +44,7 @@ from solver.assignment.piece_tasks import (
 )
 from solver.assignment.pieces import PIECE_UNITS, Piece, Split, split_block
 from solver.assignment.prechecks import block_findings, budget_finding, forced_moves
-from solver.assignment.result import BlockResult, Result, Status, relative_gap
+from solver.assignment.result import Result, Status
 from solver.assignment.rules import pair_costs
 from solver.assignment.terms import block_distance_reference_km, total_potential
 from solver.config import AssignmentConfig
@@ -452,7 +449,10 @@ def solve(
     for i, out in enumerate(outs):
         if out.failed is not None:
             return failure(i, out, budgets[i])
-    return _assemble(problem, rules, pieces, splits, outs, budgets, plan_cost, avoid, solver_name, t0, notes)
+    split_bounds = _split_bounds(problem, rules, pieces, splits, outs, budgets, plan_cost)
+    return assemble(
+        problem, rules, pieces, splits, outs, budgets, split_bounds, avoid, solver_name, t0, notes
+    )
 
 
 def _solve_with_budget(
@@ -540,100 +540,6 @@ def _split_bounds(
             }
             return {b: f.result() for b, f in futures.items()}
     return {b: _block_bound_task(problem, b, rules, a[0], cost, a[1], a[2]) for b, a in args.items()}
-
-
-def _assemble(
-    problem: Problem,
-    rules: AssignmentConfig,
-    pieces: list[Piece],
-    splits: dict[int, Split],
-    outs: list[PieceOutcome],
-    budgets: list[float | None],
-    plan_cost: PlanCost,
-    avoid: Avoid | None,
-    solver_name: str,
-    t0: float,
-    notes: list[str],
-) -> Result:
-    """One plan from the pieces' plans, per-block results and bounds, re-checked independently."""
-    split_bounds = _split_bounds(problem, rules, pieces, splits, outs, budgets, plan_cost)
-    rep_of_unit = np.full(problem.n_units, -1)
-    block_results = []
-    objective = bound = 0.0
-    worst = Status.OPTIMAL
-    for b, split in splits.items():
-        mine = [i for i, p in enumerate(pieces) if p.block == b]
-        for i in mine:
-            rep_of_unit[pieces[i].units] = outs[i].rep_of_unit
-        obj_b = sum(outs[i].outcome.objective for i in mine)
-        own = [budgets[i] for i in mine if budgets[i] is not None]
-        budget_b = float(sum(own)) if own else None
-        if len(mine) == 1:
-            bound_b, status_b = outs[mine[0]].outcome.bound, outs[mine[0]].outcome.status
-        else:
-            # the sample's bound ignores the budget: a relaxation, so a bound all the same
-            bound_b = max(split_bounds[b], split.sample_bound)
-            if avoid is not None:
-                bound_b = avoid.bound_of(b)
-            status_b = Status.OPTIMAL if relative_gap(obj_b, bound_b) <= rules.mip_gap else Status.FEASIBLE
-        objective += obj_b
-        bound += bound_b
-        seg, reg = problem.blocks[b]
-        units_b = block_units(problem, b)
-        block_results.append(
-            BlockResult(
-                problem.block_name(b),
-                seg,
-                reg,
-                int(np.isin(problem.unit, units_b).sum()),
-                len(units_b),
-                len(block_reps(problem, b)),
-                status_b,
-                obj_b,
-                bound_b,
-                sum(outs[i].outcome.seconds for i in mine),
-                budget_b,
-                pieces=len(mine),
-            )
-        )
-        if status_b == Status.FEASIBLE:
-            worst = Status.FEASIBLE
-
-    rep_of_account = rep_of_unit[problem.unit]
-    broken = violations(problem, rep_of_account, rules)
-    terms = objective_terms(problem, rep_of_account)
-    terms |= balance_deviation(problem, rep_of_account, list(rules.balance))
-    if rules.objective == "lexicographic":
-        checked = lexicographic_objective(problem, rep_of_account, rules)
-    else:
-        checked = weighted_objective(terms, rules)
-    if broken or abs(checked - objective) > 1e-6 * max(1.0, abs(objective)):
-        detail = "; ".join(str(v) for v in broken[:10]) or f"objective {objective} vs checker {checked}"
-        log.error("backend returned an invalid plan: %s", detail)
-        return Result(
-            Status.ERROR,
-            objective,
-            bound,
-            time.perf_counter() - t0,
-            rules.seed,
-            solver_name,
-            rep_of_account,
-            tuple(block_results),
-            terms,
-            explanation=f"the solver's plan failed the independent check: {detail}",
-        )
-    return Result(
-        worst,
-        checked,
-        min(bound, checked),
-        time.perf_counter() - t0,
-        rules.seed,
-        solver_name,
-        rep_of_account,
-        tuple(block_results),
-        terms,
-        notes=tuple(notes),
-    )
 
 
 def _no_plan(
