@@ -29,6 +29,24 @@ from solver.problem import Problem
 FIRST_PASS_TIE_BREAK = 1e-3
 
 
+def tie_break(block: BlockData, rules: AssignmentConfig, total_p: float, d_ref_km: float) -> np.ndarray:
+    """The plan's own objective, scaled down: the least-disruption pass's tie-break per pair."""
+    return FIRST_PASS_TIE_BREAK * pair_costs(block, rules, total_p, d_ref_km)
+
+
+class LeastCost:
+    """The least-disruption pass's objective per pair of any block, piece or chunk (picklable)."""
+
+    def __init__(self, rules: AssignmentConfig, total_p: float, d_ref: np.ndarray) -> None:
+        self.rules, self.total_p, self.d_ref = rules, total_p, d_ref
+
+    def tie(self, block: BlockData) -> np.ndarray:
+        return tie_break(block, self.rules, self.total_p, float(self.d_ref[block.index]))
+
+    def __call__(self, block: BlockData) -> np.ndarray:
+        return block.moved / self.total_p + self.tie(block)
+
+
 def build_piece(problem: Problem, piece: Piece) -> BlockData:
     """The model data of a piece: its block's targets when the block is split."""
     if piece.parts == 1:
@@ -110,7 +128,7 @@ def least_piece(problem: Problem, source: Piece | BlockData, task: PlanTask) -> 
     and its bound still bounds the moves (moves/P >= bound - sum_u max_r tie_ur).
     """
     block = _block(problem, source)
-    tie = FIRST_PASS_TIE_BREAK * pair_costs(block, task.rules, task.total_p, task.d_ref_km)
+    tie = tie_break(block, task.rules, task.total_p, task.d_ref_km)
     out, solved = run_block(
         problem, block, task.rules, block.moved / task.total_p + tie, None, task.share, task.hard
     )

@@ -34,7 +34,7 @@ from solver.assignment.checker import (
 from solver.assignment.explain_core import explain_infeasible
 from solver.assignment.highs_backend import BackendOutcome, highs_version
 from solver.assignment.piece_tasks import (
-    FIRST_PASS_TIE_BREAK,
+    LeastCost,
     PieceOutcome,
     PlanTask,
     build_piece,
@@ -132,21 +132,6 @@ class PlanCost:
     def __call__(self, block: BlockData) -> np.ndarray:
         cost = pair_costs(block, self.rules, self.total_p, float(self.d_ref[block.index]))
         return cost + self.avoid.block_penalty(block) if self.avoid is not None else cost
-
-
-class LeastCost:
-    """The least-disruption pass's objective per pair (moves, plus the plan's as a tie-break)."""
-
-    def __init__(self, rules: AssignmentConfig, total_p: float, d_ref: np.ndarray) -> None:
-        self.rules, self.total_p, self.d_ref = rules, total_p, d_ref
-
-    def tie(self, block: BlockData) -> np.ndarray:
-        return FIRST_PASS_TIE_BREAK * pair_costs(
-            block, self.rules, self.total_p, float(self.d_ref[block.index])
-        )
-
-    def __call__(self, block: BlockData) -> np.ndarray:
-        return block.moved / self.total_p + self.tie(block)
 
 
 #: A block with more (unit, rep) pairs than this is never built whole (about 4 GB of arrays).
