@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from reports.kpis import num
+from solver.results.kpis import num
 
 DASH = "—"
 

@@ -1,5 +1,5 @@
 """`python -m scenarios` runs the terraquota command line."""
 
-from scenarios.cli import main
+from scenarios.cli.commands import main
 
 main()

@@ -1,6 +1,6 @@
 """Typed, validated parameters of one plan (the solver-facing part of a scenario).
 
-The TOML scenario file (see `scenarios.scenario`) is parsed into these models;
+The TOML scenario file (see `scenarios.run.scenario`) is parsed into these models;
 the solver never sees TOML or file paths. Every model is frozen: a what-if is a
 ``model_copy(update=...)``, never an in-place edit.
 """
@@ -191,7 +191,7 @@ def _blend(value: object, where: str) -> Blend:
 
 
 class QuotaConfig(_Frozen):
-    """The finance target and how it cascades (see `solver.quotas`).
+    """The finance target and how it cascades (see `solver.quotas.cascade`).
 
     ``basis`` is one source for every level (``"potential"``, ``"bookings"``),
     one blend (``{potential = 0.7, bookings = 0.3}``), or a table by level
@@ -199,7 +199,7 @@ class QuotaConfig(_Frozen):
     levels not named use potential). ``seasonality`` weights the 12 plan
     months (first = the plan's first month). ``penetration`` (a share, or a
     table by segment) turns potential into the bottom-up quota; ``max_change``
-    caps each rep's change against last year (see `solver.quota_caps`).
+    caps each rep's change against last year (see `solver.quotas.caps`).
     """
 
     target: float
@@ -307,14 +307,14 @@ class CapacityBlock(_Frozen):
 
 
 class CapacityConfig(_Frozen):
-    """Capacity planning inputs (``[capacity]``; see `solver.capacity_plan`).
+    """Capacity planning inputs (``[capacity]``; see `solver.planning.capacity_plan`).
 
     ``productivity`` is the yearly bookings of one fully ramped rep: one
     figure, or a table by segment (the rep's role). ``ramp`` overrides the
     plan ramp by segment for the capacity model. ``ote`` is the on-target
     earnings of a hire (one figure or by segment), used for the budget and
     for the cost of planned hires. ``headcount`` (total reps) or ``budget``
-    (total prorated OTE) turn on the sizing optimisation (`solver.sizing`).
+    (total prorated OTE) turn on the sizing optimisation (`solver.planning.sizing`).
     """
 
     productivity: float | dict[str, float]

@@ -29,7 +29,7 @@ class Problem:
     """Accounts, reps and units as aligned numpy arrays (accounts sorted by id).
 
     All money-like quantities are floats in currency units; quotas, which must
-    conserve cents, are computed separately in `solver.quotas`.
+    conserve cents, are computed separately in `solver.quotas.cascade`.
     """
 
     account_ids: np.ndarray

@@ -20,9 +20,9 @@ from solver.assignment.checker import (
     weighted_objective,
 )
 from solver.assignment.lexicographic import lexicographic_objective
-from solver.assignment.piece_tasks import PieceOutcome
-from solver.assignment.pieces import Piece, Split
 from solver.assignment.result import BlockResult, Result, Status, relative_gap
+from solver.assignment.split.piece_tasks import PieceOutcome
+from solver.assignment.split.pieces import Piece, Split
 from solver.config import AssignmentConfig
 from solver.problem import Problem
 
@@ -50,7 +50,7 @@ def assemble(
 ) -> Result:
     """One plan from the pieces' plans, per-block results and bounds, re-checked independently.
 
-    ``split_bounds`` holds each split block's Lagrangian bound (`solver.assignment.block_bound`).
+    ``split_bounds`` holds each split block's Lagrangian bound (`solver.assignment.split.block_bound`).
     """
     rep_of_unit = np.full(problem.n_units, -1)
     block_results = []

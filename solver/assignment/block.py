@@ -55,7 +55,7 @@ class BlockData:
     held_key: np.ndarray | None = None
     held_count: np.ndarray | None = None
     rep_owned: np.ndarray | None = None
-    #: for a piece of a split block (`solver.assignment.pieces`): the whole
+    #: for a piece of a split block (`solver.assignment.split.pieces`): the whole
     #: block's balance target of each local rep, per metric
     targets: dict[str, np.ndarray] | None = None
 
@@ -161,7 +161,7 @@ def build_block(
 
     ``units`` / ``reps`` (global ids, sorted) restrict it to a piece of the
     block, or a chunk of its units; ``targets`` then gives the whole block's
-    balance targets of those reps (`solver.assignment.pieces`).
+    balance targets of those reps (`solver.assignment.split.pieces`).
     """
     units = block_units(problem, b) if units is None else np.asarray(units, dtype=np.int64)
     reps = block_reps(problem, b) if reps is None else np.asarray(reps, dtype=np.int64)

@@ -11,12 +11,12 @@ import time
 
 import numpy as np
 
-from solver.assignment.backends import backend_for
+from solver.assignment.backends.highs_backend import BackendOutcome, solve_mip
+from solver.assignment.backends.registry import backend_for
 from solver.assignment.block import BlockData
-from solver.assignment.highs_backend import BackendOutcome, solve_mip
-from solver.assignment.lp_round import pairs_of, round_lp
+from solver.assignment.lp.lp_round import pairs_of, round_lp
+from solver.assignment.lp.pricing import priced_lp
 from solver.assignment.polish import polish
-from solver.assignment.pricing import priced_lp
 from solver.assignment.repair import Bands, dense_costs, dense_moved, improve, repair
 from solver.assignment.result import Status, relative_gap
 from solver.assignment.rules import block_rows

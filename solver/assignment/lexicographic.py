@@ -20,10 +20,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from solver.assignment.backends import backend_for
+from solver.assignment.backends.highs_backend import BackendOutcome
+from solver.assignment.backends.registry import backend_for
 from solver.assignment.block import BlockData
 from solver.assignment.checker import balance_deviation, objective_terms
-from solver.assignment.highs_backend import BackendOutcome
 from solver.assignment.result import Status
 from solver.assignment.rules import Rows, balance_targets, block_rows
 from solver.config import AssignmentConfig

@@ -12,9 +12,9 @@ import time
 
 import numpy as np
 
+from solver.assignment.backends.highs_backend import solve_mip
 from solver.assignment.block import BlockData
-from solver.assignment.highs_backend import solve_mip
-from solver.assignment.lp_round import cheapest_mask, pairs_of, sub_block
+from solver.assignment.lp.lp_round import cheapest_mask, pairs_of, sub_block
 from solver.assignment.result import relative_gap
 from solver.assignment.rules import block_rows
 from solver.config import AssignmentConfig

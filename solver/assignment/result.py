@@ -37,7 +37,7 @@ class BlockResult:
     bound: float
     seconds: float
     moved_budget: float | None = None
-    #: pieces the block was solved in (`solver.assignment.pieces`); 1 = whole
+    #: pieces the block was solved in (`solver.assignment.split.pieces`); 1 = whole
     pieces: int = 1
 
     @property

@@ -2,8 +2,8 @@
 
 Blocks are independent except for the plan-wide disruption budget
 (``max_moved_share``). Large blocks are cut into pieces
-(`solver.assignment.pieces`) whose plans make a plan of the block; the
-block's bound then comes from `solver.assignment.block_bound`. With a
+(`solver.assignment.split.pieces`) whose plans make a plan of the block; the
+block's bound then comes from `solver.assignment.split.block_bound`. With a
 budget, the plan is first solved without it (most budgets do not bind); if
 it breaks the budget, a pass finds each piece's least possible moved
 potential, the budget's slack is shared in proportion to potential, and the
@@ -25,15 +25,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from solver.assignment.assemble import assemble
-from solver.assignment.backends import backend_version
+from solver.assignment.backends.highs_backend import BackendOutcome, highs_version
+from solver.assignment.backends.registry import backend_version
 from solver.assignment.block import BlockData, block_reps, block_units
-from solver.assignment.block_bound import PieceDuals, lagrangian_bound
 from solver.assignment.checker import (
     violations,
 )
-from solver.assignment.explain_core import explain_infeasible
-from solver.assignment.highs_backend import BackendOutcome, highs_version
-from solver.assignment.piece_tasks import (
+from solver.assignment.explain.core import explain_infeasible
+from solver.assignment.prechecks import block_findings, budget_finding, forced_moves
+from solver.assignment.result import Result, Status
+from solver.assignment.rules import pair_costs
+from solver.assignment.split.block_bound import PieceDuals, lagrangian_bound
+from solver.assignment.split.piece_tasks import (
     LeastCost,
     PieceOutcome,
     PlanTask,
@@ -42,10 +45,7 @@ from solver.assignment.piece_tasks import (
     plan_piece,
     shares,
 )
-from solver.assignment.pieces import PIECE_UNITS, Piece, Split, split_block
-from solver.assignment.prechecks import block_findings, budget_finding, forced_moves
-from solver.assignment.result import Result, Status
-from solver.assignment.rules import pair_costs
+from solver.assignment.split.pieces import PIECE_UNITS, Piece, Split, split_block
 from solver.assignment.terms import block_distance_reference_km, total_potential
 from solver.config import AssignmentConfig
 from solver.problem import Problem
@@ -266,7 +266,7 @@ def solve(
     d_ref = block_distance_reference_km(problem) if _d_ref is None else _d_ref
     plan_cost = PlanCost(rules, total_p, d_ref, avoid)
     if _splits is None:
-        # large blocks are cut into pieces (see `solver.assignment.pieces`), once for every pass
+        # large blocks are cut into pieces (see `solver.assignment.split.pieces`), once for every pass
         _splits = _split_blocks(problem, rules, plan_cost, t0 + SPLIT_SHARE * rules.time_limit, _whole)
     if rules.max_moved_share is not None and rules.objective == "weighted" and not _budget_pass:
         return _solve_with_budget(problem, rules, progress, avoid, t0, _splits, d_ref)

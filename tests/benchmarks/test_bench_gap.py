@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from rich.console import Console
 
-from scenarios.bench_gap import (
+from scenarios.bench.gap import (
     GAP_FAMILIES,
     RESULT_COLUMNS,
     format_gap_table,

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from rich.console import Console
 
-from scenarios.bench_peer import (
+from scenarios.bench.peer import (
     RESULT_COLUMNS,
     TOLERANCE,
     format_peer_table,

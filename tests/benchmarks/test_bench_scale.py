@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from rich.console import Console
 
-from scenarios.bench_scale import (
+from scenarios.bench.scale import (
     BALANCE,
     MAX_MOVED_SHARE,
     RESULT_COLUMNS,

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from reports.run_data import RunData
 from solver.money import allocate_cents
+from solver.results.run_data import RunData
 
 TARGET = 1_000_000.00
 HEDGE = {"region": 0.05, "rep": 0.10}

@@ -14,7 +14,7 @@ from types import ModuleType
 import pytest
 
 from reports import render_comparison_report, render_run_report
-from scenarios.compare import compare_runs
+from solver.results.compare import compare_runs
 
 pytestmark = pytest.mark.browser
 

@@ -13,7 +13,7 @@ from types import ModuleType
 import pandas as pd
 
 from reports import comparison_csvs, render_comparison_report
-from scenarios.compare import compare_runs
+from solver.results.compare import compare_runs
 
 
 def _fixtures() -> ModuleType:

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reports.dashboard import render_dashboard
-from solver.tracking import track
+from reports.html.dashboard import render_dashboard
+from solver.tracking.rollup import track
 
 PERIODS = ("2027-02-01", "2027-05-01", "2027-08-01", "2027-11-01")
 REPS = pd.DataFrame(

@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 
 from reports import render_run_report
+from reports.charts.quota import quota_chart_png
 from reports.managers import manager_frame
-from reports.quota_chart import quota_chart_png
 
 
 def _fixtures() -> ModuleType:

@@ -13,7 +13,7 @@ from types import ModuleType
 import pandas as pd
 
 from reports import render_run_report
-from reports.run_data import RunData
+from solver.results.run_data import RunData
 
 
 def _fixtures() -> ModuleType:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reports.safe_cells import (
+from reports.exports.safe_cells import (
     FORMULA_PREFIXES,
     neutralise,
     neutralise_frame,

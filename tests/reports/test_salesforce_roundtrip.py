@@ -4,7 +4,7 @@ read back by the readers give the plan's owners and quotas.
 The org is simulated: the tiny scenario's accounts under Salesforce API names
 stand for the Account object before the load; applying ``Account.csv`` (an
 update by Id) sets OwnerId, and a Data Loader export (UPPERCASE API names)
-is what `solver.readers.read_accounts` reads back.
+is what `solver.inputs.readers.read_accounts` reads back.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ import io
 import pandas as pd
 import pytest
 
-from scenarios.runner import run_scenario
-from scenarios.scenario import load_scenario
-from solver.columns import ACCOUNTS
+from scenarios.run.runner import run_scenario
+from scenarios.run.scenario import load_scenario
 from solver.errors import InputError
-from solver.readers import read_accounts, read_table
+from solver.inputs.columns import ACCOUNTS
+from solver.inputs.readers import read_accounts, read_table
 from tests.tests_paths import TINY
 
 #: How the org names the tiny scenario's account columns (API names).

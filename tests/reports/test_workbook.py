@@ -108,7 +108,7 @@ def test_same_run_same_bytes(book) -> None:
 
 
 def test_empty_run_still_makes_a_workbook() -> None:
-    from reports.run_data import RunData
+    from solver.results.run_data import RunData
 
     run = RunData("x", pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), {"status": "infeasible"})
     sheets = pd.read_excel(io.BytesIO(workbook_bytes(run)), sheet_name=None, engine="calamine")

@@ -13,7 +13,7 @@ from types import ModuleType
 import pandas as pd
 
 from reports import workbook_bytes
-from reports.sheet_names import MAX_SHEET_NAME, unique_sheet_names
+from reports.exports.sheet_names import MAX_SHEET_NAME, unique_sheet_names
 
 
 def _fixtures() -> ModuleType:

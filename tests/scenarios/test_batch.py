@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from rich.console import Console
 
-from scenarios.batch import (
+from scenarios.batch.members import (
     DIGEST_FILE,
     SKIPPED,
     SOLVED,
@@ -29,9 +29,9 @@ from scenarios.batch import (
     summary_csv,
     summary_frame,
 )
-from scenarios.batch_command import run_batch_command, write_tradeoff
-from scenarios.tradeoff import DEFAULT_Y
+from scenarios.cli.batch import run_batch_command, write_tradeoff
 from solver.errors import InputError
+from solver.results.tradeoff import DEFAULT_Y
 from tests.tests_paths import REPO, TINY
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from scenarios.batch import DIGEST_FILE, SOLVED, plan_tasks
-from scenarios.batch_engines import run_dask, run_local
+from scenarios.batch.engines import run_dask, run_local
+from scenarios.batch.members import DIGEST_FILE, SOLVED, plan_tasks
 from tests.tests_paths import TINY
 
 pytest.importorskip("distributed", reason="the dask engine is the optional extra terraquota[dask]")

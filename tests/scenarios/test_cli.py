@@ -42,7 +42,7 @@ def terraquota_in_process(*args: str) -> subprocess.CompletedProcess[str]:
     """The same command line in this process (fast, for the many malformed-input cases)."""
     from typer.testing import CliRunner
 
-    from scenarios.cli import app
+    from scenarios.cli.commands import app
 
     result = CliRunner().invoke(app, list(args))
     return subprocess.CompletedProcess(list(args), result.exit_code, result.stdout, result.stderr)

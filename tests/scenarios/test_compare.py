@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reports.run_data import RunData
-from scenarios.compare import compare_runs, run_labels
+from solver.results.compare import compare_runs, run_labels
+from solver.results.run_data import RunData
 
 
 def _run(name: str, owners: dict[str, str], reps: list[tuple], moved: dict, **metrics) -> RunData:

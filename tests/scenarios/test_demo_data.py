@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scenarios.demo_data import (
+from scenarios.demo.data import (
     ACCOUNT_COLUMNS,
     EVENT_COLUMNS,
     REGIONS,

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pandas as pd
 
-from scenarios.demo_opportunities import MONTHS_ELAPSED, demo_opportunities
+from scenarios.demo.opportunities import MONTHS_ELAPSED, demo_opportunities
 
 
 def _assignment() -> pd.DataFrame:

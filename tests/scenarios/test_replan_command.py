@@ -11,9 +11,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from scenarios.runfolder import write_folder_atomically
-from scenarios.runner import run_scenario
-from scenarios.scenario import load_scenario
+from scenarios.run.runfolder import write_folder_atomically
+from scenarios.run.runner import run_scenario
+from scenarios.run.scenario import load_scenario
 from tests.tests_paths import TINY
 
 EVENTS = """event,date,rep_id,segment,region,account_id
@@ -26,7 +26,7 @@ transfer,2027-08-01,R4,,,A08
 def _invoke(*args: str) -> subprocess.CompletedProcess[str]:
     from typer.testing import CliRunner
 
-    from scenarios.cli import app
+    from scenarios.cli.commands import app
 
     result = CliRunner().invoke(app, list(args))
     return subprocess.CompletedProcess(list(args), result.exit_code, result.stdout, result.stderr)

@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scenarios.prepare import prepare
-from scenarios.runner import run_scenario
-from scenarios.scenario import load_scenario
+from scenarios.run.prepare import prepare
+from scenarios.run.runner import run_scenario
+from scenarios.run.scenario import load_scenario
 from solver.errors import InputError
 from tests.tests_paths import TINY
 

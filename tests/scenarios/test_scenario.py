@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from scenarios.scenario import load_scenario
+from scenarios.run.scenario import load_scenario
 from solver.errors import InputError
 from tests.tests_paths import TINY
 

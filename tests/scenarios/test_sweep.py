@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from scenarios.scenario import load_scenario
-from scenarios.sweep import expand_sweep, member_name_is_safe, short_keys, value_slug
+from scenarios.batch.sweep import expand_sweep, member_name_is_safe, short_keys, value_slug
+from scenarios.run.scenario import load_scenario
 from solver.errors import InputError
 from tests.tests_paths import TINY
 

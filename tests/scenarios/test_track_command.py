@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from scenarios.cli import app
-from scenarios.runfolder import write_folder_atomically
-from scenarios.runner import run_scenario
-from scenarios.scenario import load_scenario
+from scenarios.cli.commands import app
+from scenarios.run.runfolder import write_folder_atomically
+from scenarios.run.runner import run_scenario
+from scenarios.run.scenario import load_scenario
 from tests.tests_paths import TINY
 
 FILES = [

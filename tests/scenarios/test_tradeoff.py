@@ -11,8 +11,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from matplotlib.image import imread
 
-from reports.tradeoff_chart import axis_label, tradeoff_chart_png
-from scenarios.tradeoff import DEFAULT_X, DEFAULT_Y, axis_problem, kpi_value, non_dominated, tradeoff_frame
+from reports.charts.tradeoff import axis_label, tradeoff_chart_png
+from solver.results.tradeoff import (
+    DEFAULT_X,
+    DEFAULT_Y,
+    axis_problem,
+    kpi_value,
+    non_dominated,
+    tradeoff_frame,
+)
 
 METRICS = {
     "status": "optimal",
@@ -143,7 +150,7 @@ def _batch(n: int, solved: int) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def test_comparison_takes_all_solved_up_to_twelve_else_the_front() -> None:
-    from scenarios.batch_command import comparison_folders
+    from scenarios.cli.batch import comparison_folders
 
     frame, table = _batch(5, solved=4)
     folders, note = comparison_folders(frame, table, DEFAULT_X)

@@ -17,13 +17,13 @@ from ortools.sat.python import cp_model
 from pulp import constants as pc
 
 from solver.assignment import violations
-from solver.assignment.backends import BACKENDS, backend_for
+from solver.assignment.backends.cpsat_backend import CPSAT_STATUS, integer_objective, integer_rows
+from solver.assignment.backends.highs_backend import HIGHS_STATUS
+from solver.assignment.backends.pulp_backend import PULP_STATUS, cbc_bound, map_status
+from solver.assignment.backends.registry import BACKENDS, backend_for
 from solver.assignment.block import BlockData, build_block
-from solver.assignment.cpsat_backend import CPSAT_STATUS, integer_objective, integer_rows
-from solver.assignment.highs_backend import HIGHS_STATUS
-from solver.assignment.pulp_backend import PULP_STATUS, cbc_bound, map_status
+from solver.assignment.lp.rowwise import row_matrix
 from solver.assignment.result import Status
-from solver.assignment.rowwise import row_matrix
 from solver.assignment.rules import Rows, block_rows, pair_costs
 from solver.assignment.terms import block_distance_reference_km, total_potential
 from solver.config import AssignmentConfig

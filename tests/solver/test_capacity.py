@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from solver.capacity import capacity_factor, monthly_capacity
+from solver.planning.capacity import capacity_factor, monthly_capacity
 
 PLAN = dt.date(2027, 2, 1)
 RAMP = (0.25, 0.5, 0.75)

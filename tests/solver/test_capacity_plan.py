@@ -8,7 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from solver.capacity_plan import (
+from solver.config import PlanParams
+from solver.errors import InputError
+from solver.planning.capacity_plan import (
     active_days,
     block_targets,
     capacity_plan,
@@ -18,8 +20,6 @@ from solver.capacity_plan import (
     productive_capacity,
     survival,
 )
-from solver.config import PlanParams
-from solver.errors import InputError
 
 
 def _params(capacity: dict, target: float = 1_000_000.0, ramp: tuple = ()) -> PlanParams:

@@ -7,7 +7,7 @@ import pytest
 
 from solver.assignment import Status, solve
 from solver.assignment.block import build_block
-from solver.assignment.explain_core import CoreModel, explain_infeasible, infeasible_core
+from solver.assignment.explain.core import CoreModel, explain_infeasible, infeasible_core
 from solver.assignment.prechecks import block_findings
 from solver.config import AssignmentConfig
 from solver.problem import Problem

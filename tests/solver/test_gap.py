@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import solver.gap_solve as solve_mod
+import solver.gap.solve as solve_mod
 from solver.errors import InputError
 from solver.gap import (
     HIGHS_STATUS_MAP,
@@ -27,9 +27,9 @@ from solver.gap import (
     read_gap_instance,
     solve_gap,
 )
-from solver.gap_greedy import regret_greedy
-from solver.gap_highs import HighsRun
-from solver.gap_lns import large_neighbourhood_search
+from solver.gap.greedy import regret_greedy
+from solver.gap.highs import HighsRun
+from solver.gap.lns import large_neighbourhood_search
 
 REPO = Path(__file__).resolve().parents[2]
 TEST_DATA = REPO / "tests" / "data" / "gap"

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import solver.gap_solve as solve_mod
+import solver.gap.solve as solve_mod
 from solver.gap import (
     GapInstance,
     check_gap_solution,
@@ -20,8 +20,8 @@ from solver.gap import (
     read_gap_instance,
     solve_gap,
 )
-from solver.gap_core import core_columns, reduced_costs
-from solver.gap_highs import solve_lp_relaxation
+from solver.gap.core import core_columns, reduced_costs
+from solver.gap.highs import solve_lp_relaxation
 
 TEST_DATA = Path(__file__).resolve().parents[2] / "tests" / "data" / "gap"
 

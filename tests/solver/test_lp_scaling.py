@@ -7,9 +7,9 @@ import time
 import numpy as np
 import pytest
 
+from solver.assignment.backends.highs_backend import solve_mip
 from solver.assignment.block import build_block
-from solver.assignment.highs_backend import solve_mip
-from solver.assignment.pricing import priced_lp
+from solver.assignment.lp.pricing import priced_lp
 from solver.assignment.rules import block_rows, pair_costs
 from solver.assignment.terms import block_distance_reference_km, total_potential
 from solver.config import AssignmentConfig

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from solver.errors import InputError
-from solver.readers import read_inputs
+from solver.inputs.readers import read_inputs
 
 MALFORMED = Path(__file__).resolve().parents[1] / "data" / "malformed"
 

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from solver.errors import InputError
-from solver.opportunities import Stage, read_opportunities, resolve_owners
-from solver.overrides import read_overrides
-from solver.tracking import plan_periods, track
+from solver.tracking.opportunities import Stage, read_opportunities, resolve_owners
+from solver.tracking.overrides import read_overrides
+from solver.tracking.rollup import plan_periods, track
 
 REPS = pd.DataFrame(
     {

@@ -10,17 +10,17 @@ import pytest
 
 from solver.assignment import solve, violations
 from solver.assignment.block import block_reps, block_units, build_block
-from solver.assignment.block_bound import lagrangian_bound, piece_duals
-from solver.assignment.pieces import Piece, Split, split_block
+from solver.assignment.lp.pricing import priced_lp
 from solver.assignment.prechecks import forced_moves, forced_moves_ignoring_eligibility
-from solver.assignment.pricing import priced_lp
 from solver.assignment.rules import pair_costs
+from solver.assignment.split.block_bound import lagrangian_bound, piece_duals
+from solver.assignment.split.pieces import Piece, Split, split_block
 from solver.assignment.terms import block_distance_reference_km, total_potential
 from solver.config import AssignmentConfig
 from solver.synthetic import SyntheticSpec, generate_problem
 
 solve_module = importlib.import_module("solver.assignment.solve")
-pieces_module = importlib.import_module("solver.assignment.pieces")
+pieces_module = importlib.import_module("solver.assignment.split.pieces")
 
 RULES = AssignmentConfig(
     balance={"potential": 0.05, "accounts": 0.5},

@@ -16,11 +16,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from solver.capacity import monthly_capacity
 from solver.config import QuotaConfig
 from solver.money import scale_cents, to_cents
-from solver.quota_views import quota_views
-from solver.quotas import quota_plan
+from solver.planning.capacity import monthly_capacity
+from solver.quotas.cascade import quota_plan
+from solver.quotas.views import quota_views
 
 PLAN = dt.date(2018, 1, 1)
 

@@ -11,11 +11,11 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from solver.capacity import monthly_capacity
 from solver.config import QuotaConfig
 from solver.errors import InputError
 from solver.money import allocate_cents, scale_cents, to_cents
-from solver.quotas import NO_MANAGER, quota_plan
+from solver.planning.capacity import monthly_capacity
+from solver.quotas.cascade import NO_MANAGER, quota_plan
 
 PLAN = dt.date(2027, 2, 1)
 RAMP = (0.25, 0.5, 0.75)

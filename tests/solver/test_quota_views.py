@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from solver.capacity import monthly_capacity
 from solver.config import QuotaConfig
 from solver.errors import ConservationError
-from solver.quota_views import DEFAULT_SPREAD, bottom_up, fairness, quota_views, reconcile
-from solver.quotas import quota_plan
+from solver.planning.capacity import monthly_capacity
+from solver.quotas.cascade import quota_plan
+from solver.quotas.views import DEFAULT_SPREAD, bottom_up, fairness, quota_views, reconcile
 
 PLAN = dt.date(2027, 2, 1)
 

@@ -10,11 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from solver.capacity import monthly_capacity
 from solver.config import QuotaConfig
 from solver.errors import InputError
 from solver.money import scale_cents, to_cents
-from solver.quotas import cascade
+from solver.planning.capacity import monthly_capacity
+from solver.quotas.cascade import cascade
 
 PLAN = dt.date(2027, 2, 1)
 

@@ -12,17 +12,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from solver.columns import ACCOUNTS, REPS, header_key, parse_dates, parse_numbers
-from solver.countries import (
+from solver.errors import InputError
+from solver.inputs.columns import ACCOUNTS, REPS, header_key, parse_dates, parse_numbers
+from solver.inputs.countries import (
     CA_PROVINCES,
     US_STATES,
     load_countries,
     normalise_countries,
     state_to_country,
 )
-from solver.errors import InputError
-from solver.readers import read_accounts, read_inputs, read_reps, read_table
-from solver.sfid import (
+from solver.inputs.readers import read_accounts, read_inputs, read_reps, read_table
+from solver.inputs.sfid import (
     checksum,
     id18_mask,
     is_salesforce_id15,
@@ -30,7 +30,7 @@ from solver.sfid import (
     to_id18,
     to_id18_series,
 )
-from solver.validation import MAX_PROBLEMS_PER_CHECK
+from solver.inputs.validation import MAX_PROBLEMS_PER_CHECK
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 DATALOADER = SHARED_DATA / "crm" / "salesforce_sample_dataloader" / "Account.csv"

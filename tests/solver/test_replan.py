@@ -10,12 +10,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from solver.capacity import monthly_capacity
 from solver.config import AssignmentConfig, QuotaConfig
 from solver.errors import InputError
-from solver.quotas import quota_plan
-from solver.replan import ReplanInputs, replan
-from solver.replan_events import Event, parse_events
+from solver.planning.capacity import monthly_capacity
+from solver.quotas.cascade import quota_plan
+from solver.replan.events import Event, parse_events
+from solver.replan.plan import ReplanInputs, replan
 
 PLAN = dt.date(2027, 2, 1)
 PLAN_END = dt.date(2028, 1, 31)

@@ -14,7 +14,7 @@ simple_salesforce = pytest.importorskip("simple_salesforce")
 import requests  # noqa: E402  (a dependency of simple_salesforce)
 
 from solver.errors import InputError  # noqa: E402
-from solver.sf_pull import pull_accounts, pull_opportunities, pull_reps, soql  # noqa: E402
+from solver.inputs.salesforce_pull import pull_accounts, pull_opportunities, pull_reps, soql  # noqa: E402
 
 RECORDED = Path(__file__).resolve().parents[1] / "data" / "salesforce_rest"
 INSTANCE = "https://example.my.salesforce.com"

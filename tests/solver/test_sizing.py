@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from solver.assignment.result import Status
-from solver.sizing import SizingBlock, size_blocks
+from solver.planning.sizing import SizingBlock, size_blocks
 
 
 def _blocks() -> list[SizingBlock]:

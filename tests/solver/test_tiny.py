@@ -17,8 +17,8 @@ import io
 import pandas as pd
 import pytest
 
-from scenarios.runner import run_scenario
-from scenarios.scenario import load_scenario
+from scenarios.run.runner import run_scenario
+from scenarios.run.scenario import load_scenario
 
 
 @pytest.fixture(scope="module")

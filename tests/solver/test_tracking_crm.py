@@ -17,9 +17,9 @@ import pandas as pd
 import pytest
 
 from solver.errors import InputError
-from solver.opportunities import read_opportunities, resolve_owners
-from solver.overrides import overrides_from_table
-from solver.tracking import attainment_table, forecast_table, rollup, track
+from solver.tracking.opportunities import read_opportunities, resolve_owners
+from solver.tracking.overrides import overrides_from_table
+from solver.tracking.rollup import attainment_table, forecast_table, rollup, track
 
 PERIODS_2017 = ("2017-01-01", "2017-04-01", "2017-07-01", "2017-10-01")
 PERIODS_2018 = ("2018-01-01", "2018-04-01", "2018-07-01", "2018-10-01")

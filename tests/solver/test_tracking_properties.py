@@ -7,7 +7,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from solver.tracking import MEASURES, rollup, track
+from solver.tracking.rollup import MEASURES, rollup, track
 
 PERIODS = ("2027-02-01", "2027-05-01", "2027-08-01", "2027-11-01")
 STAGES = (

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from solver.errors import InputError
-from solver.sfid import to_id18
-from solver.validation import (
+from solver.inputs.sfid import to_id18
+from solver.inputs.validation import (
     check_accounts,
     check_reps,
     cross_check,

@@ -1,0 +1,1 @@
+"""The bundled demo: generated North America + EMEA book of business and its scenarios."""

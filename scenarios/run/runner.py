@@ -1,0 +1,152 @@
+"""Run one scenario end to end and produce the run folder's files.
+
+read -> validate -> segment -> size -> assign -> check -> quotas -> tables ->
+render (map, report, workbook, Salesforce files) -> files. The caller writes
+them atomically (`scenarios.run.runfolder`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from scenarios.run.plan_tables import capacity_table, plan_outputs, plan_quotas, reconcile_table
+from scenarios.run.prepare import Prepared, prepare
+from scenarios.run.scenario import Scenario
+from scenarios.run.tables import assignment_table, metrics, quotas_table, reps_table
+from solver.assignment import Result, Status, solve
+from solver.quotas.cascade import QuotaPlan
+from solver.results.run_data import RunData
+
+log = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_BUG, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 1, 2, 3, 4
+EXIT_BY_STATUS = {
+    Status.OPTIMAL: EXIT_OK,
+    Status.FEASIBLE: EXIT_OK,
+    Status.INFEASIBLE: EXIT_INFEASIBLE,
+    Status.NO_SOLUTION: EXIT_NO_SOLUTION,
+    Status.ERROR: EXIT_BUG,
+}
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    scenario: Scenario
+    result: Result
+    exit_code: int
+    files: dict[str, bytes]
+    run: RunData | None
+
+
+def csv_bytes(df: pd.DataFrame, float_format: str | None = None) -> bytes:
+    return df.to_csv(index=False, lineterminator="\n", float_format=float_format).encode("utf-8")
+
+
+def _format_tables(assignment: pd.DataFrame, reps: pd.DataFrame) -> tuple[bytes, bytes]:
+    a = assignment.copy()
+    a["moved"] = a["moved"].map({True: "true", False: "false"})
+    for col, fmt in (
+        ("lat", "{:.5f}"),
+        ("lon", "{:.5f}"),
+        ("potential", "{:.2f}"),
+        ("workload", "{:.4g}"),
+        ("arr", "{:.2f}"),
+    ):
+        a[col] = a[col].map(lambda v, f=fmt: "" if pd.isna(v) else f.format(v))
+    r = reps.copy()
+    for col, fmt in (
+        ("lat", "{:.5f}"),
+        ("lon", "{:.5f}"),
+        ("potential", "{:.2f}"),
+        ("workload", "{:.4g}"),
+        ("arr", "{:.2f}"),
+        ("capacity_factor", "{:.6f}"),
+        ("target_potential", "{:.2f}"),
+        ("balance_ratio", "{:.6f}"),
+    ):
+        r[col] = r[col].map(lambda v, f=fmt: "" if pd.isna(v) else f.format(v))
+    return csv_bytes(a), csv_bytes(r)
+
+
+def _quotas(scenario: Scenario, prep: Prepared, result: Result) -> QuotaPlan:
+    pb = prep.problem
+    acc_region = pd.Series(prep.accounts["region"].to_numpy(), index=pb.account_ids)
+    region_potential = pd.Series(pb.potential, index=acc_region.index).groupby(acc_region.to_numpy()).sum()
+    for region in scenario.params.regions:
+        if region not in region_potential.index:
+            region_potential[region] = 0.0
+    r = result.rep_of_account
+    rep_potential = pd.Series(pb.potential).groupby(pb.rep_ids[r]).sum()
+    return plan_quotas(scenario, prep, rep_potential, region_potential)
+
+
+def run_scenario(
+    scenario: Scenario,
+    progress: Callable[[str], None] | None = None,
+    render: bool = True,
+    *,
+    prepared: Prepared | None = None,
+    result: Result | None = None,
+    manager_sheets: bool = False,
+) -> RunOutcome:
+    """Solve one scenario and return every file of its run folder (not yet written).
+
+    ``prepared`` and ``result`` skip reading and solving (alternative plans of
+    one scenario share both the inputs and the reading). ``manager_sheets``
+    adds one workbook sheet per manager.
+    """
+    say = progress or (lambda _msg: None)
+    if prepared is None:
+        say("reading and validating inputs")
+    prep = prepared or prepare(scenario)
+    if result is None:
+        say(f"assigning {prep.problem.n_accounts:,} accounts to {prep.problem.n_reps} reps")
+        result = solve(prep.problem, scenario.params.assignment, progress=say)
+    files: dict[str, bytes] = {"scenario.toml": scenario.to_toml().encode("utf-8")}
+    if not result.status.has_plan:
+        m = metrics(scenario, prep, result, None)
+        files["metrics.json"] = _json(m)
+        files["explanation.txt"] = ((result.explanation or str(result.status)) + "\n").encode("utf-8")
+        return RunOutcome(scenario, result, EXIT_BY_STATUS[result.status], files, None)
+
+    say("setting quotas")
+    quotas = _quotas(scenario, prep, result)
+    assignment = assignment_table(prep, result)
+    reps = reps_table(prep, result, quotas)
+    quota_periods = quotas_table(quotas)
+    outputs = plan_outputs(scenario, prep, result.rep_of_account, quotas)
+    m = metrics(scenario, prep, result, quotas, outputs)
+    files["metrics.json"] = _json(m)
+    files["assignment.csv"], files["reps.csv"] = _format_tables(assignment, reps)
+    files["quotas.csv"] = csv_bytes(quota_periods)
+    files["capacity.csv"] = csv_bytes(capacity_table(outputs))
+    files["reconcile.csv"] = csv_bytes(reconcile_table(outputs))
+    run = RunData(scenario.name, assignment, reps, quota_periods, m, scenario.to_toml())
+    if render:
+        # renderers load matplotlib and basemaps: import only when drawing
+        from maps import territory_map_png, territory_map_svg
+        from maps.choropleth import choropleth_png
+        from reports import render_run_report, salesforce_files, workbook_bytes
+
+        say("drawing the map and writing reports")
+        png = territory_map_png(assignment, reps, title=f"{scenario.name}: territories")
+        files["map.png"] = png
+        files["map.svg"] = territory_map_svg(assignment, reps, title=f"{scenario.name}: territories")
+        for value in ("potential", "quota"):
+            files[f"choropleth_{value}.png"] = choropleth_png(
+                assignment, reps, value=value, title=f"{scenario.name}: {value} by state / country"
+            )
+        files["report.html"] = render_run_report(run, png).encode("utf-8")
+        files["workbook.xlsx"] = workbook_bytes(run, manager_sheets=manager_sheets)
+        for name, data in salesforce_files(run).items():
+            files[f"salesforce/{name}"] = data
+    return RunOutcome(scenario, result, EXIT_OK, files, run)
+
+
+def _json(obj: object) -> bytes:
+    return (json.dumps(obj, indent=2, sort_keys=True, allow_nan=False) + "\n").encode("utf-8")

@@ -1,0 +1,31 @@
+"""MIP backends behind one signature (HiGHS, CP-SAT, PuLP/CBC) and their status tables."""
+
+from solver.assignment.backends.cpsat_backend import (
+    CPSAT_STATUS,
+    build_model,
+    configure,
+)
+from solver.assignment.backends.highs_backend import (
+    HIGHS_STATUS,
+    BackendOutcome,
+    IncrementalLp,
+    highs_version,
+    solve_mip,
+)
+from solver.assignment.backends.registry import (
+    backend_for,
+    backend_version,
+)
+
+__all__ = [
+    "CPSAT_STATUS",
+    "HIGHS_STATUS",
+    "BackendOutcome",
+    "IncrementalLp",
+    "backend_for",
+    "backend_version",
+    "build_model",
+    "configure",
+    "highs_version",
+    "solve_mip",
+]

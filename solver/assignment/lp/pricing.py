@@ -1,0 +1,165 @@
+"""The block LP by column generation: start from each unit's cheapest reps, price the rest.
+
+The row duals of the last LP solved are returned with the outcome: they
+price the pairs of a whole split block (`solver.assignment.split.block_bound`).
+
+The full block LP has units x reps columns (366k for 8k accounts x 45 reps).
+Starting from each unit's k cheapest reps plus its current owner and the
+LP duals, the pairs with negative reduced cost are added until none is left;
+the LP then equals the full LP. If time runs out first, the Lagrangian bound
+z_restricted + sum_u min(0, min_r reduced_cost_ur) is still a valid bound.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from solver.assignment.backends.highs_backend import BackendOutcome, IncrementalLp
+from solver.assignment.block import BlockData
+from solver.assignment.lp.lp_round import cheapest_mask
+from solver.assignment.result import Status
+from solver.assignment.rules import Rows, balance_targets, block_rows
+from solver.config import AssignmentConfig
+from solver.problem import Problem
+
+#: Initial columns per unit (the cheapest reps), before pricing.
+START_COLUMNS = 8
+#: Columns added per unit and round at most (the most negative reduced costs).
+ADD_PER_UNIT = 3
+MAX_ROUNDS = 30
+#: Price of breaking a band by one average unit, in units of the dearest pair, when the
+#: first columns cannot keep every band (phase one by big-M, then priced as usual).
+BIG_M = 1_000.0
+#: Each rep starts with columns to its nearest units holding this multiple of its target.
+REACH_COVER = 1.5
+
+
+def reduced_costs(rows: list[Rows], cost: np.ndarray, row_dual: np.ndarray) -> np.ndarray:
+    """c - A^T y for every pair of the block."""
+    at_y = np.zeros(len(cost))
+    offset = 0
+    for r in rows:
+        at_y += np.bincount(r.col, weights=r.val * row_dual[offset + r.row], minlength=len(cost))
+        offset += r.n
+    return cost - at_y
+
+
+def owner_mask(block: BlockData) -> np.ndarray:
+    """The pair keeping each owned unit with its owner (it moves nothing).
+
+    Unowned units move nothing with any rep, so "moves nothing" alone would
+    start the LP with all of their pairs.
+    """
+    has_owner = np.zeros(len(block.units), dtype=bool)
+    has_owner[block.pair_unit[block.moved > 1e-12]] = True
+    return (block.moved <= 1e-12) & has_owner[block.pair_unit]
+
+
+def reach_mask(problem: Problem, block: BlockData, cover: float = REACH_COVER) -> np.ndarray:
+    """Pairs linking each rep to its nearest units until they hold ``cover`` x its target.
+
+    Cheapest-by-cost columns can leave a rep nobody's first choice (a new hire
+    far from the accounts); these columns make every rep fillable from the
+    start, so the first restricted LP is already feasible in practice.
+    """
+    nu, nr = len(block.units), len(block.reps)
+    if nu == 0 or nr == 0:
+        return np.zeros(len(block.pair_unit), dtype=bool)
+    pot = block.unit_values["potential"]
+    km = np.full((nu, nr), np.inf)
+    km[block.pair_unit, block.pair_rep] = block.potential_km / np.maximum(pot[block.pair_unit], 1e-12)
+    order = np.argsort(km, axis=0, kind="stable")  # units by distance, per rep
+    filled = np.cumsum(pot[order], axis=0)
+    target = balance_targets(problem, block, "potential")
+    # first position where the nearest units hold cover x target (inclusive)
+    take = (filled - pot[order]) < cover * target[None, :]
+    chosen = np.zeros((nu, nr), dtype=bool)
+    rows, cols = np.nonzero(take)
+    chosen[order[rows, cols], cols] = True
+    return chosen[block.pair_unit, block.pair_rep]
+
+
+def priced_lp(
+    problem: Problem,
+    block: BlockData,
+    rules: AssignmentConfig,
+    cost: np.ndarray,
+    budget: float | None,
+    deadline: float,
+    rows: list[Rows] | None = None,
+    elastic: dict[str, float] | None = None,
+) -> BackendOutcome:
+    """LP relaxation of the whole block; x has one value per pair of ``block``.
+
+    ``rows`` replaces the block's rules (a sample of a block keeps only its balance rows);
+    ``elastic`` lets rows of those rules be broken at a price (`IncrementalLp`).
+    """
+    t0 = time.perf_counter()
+    rows = block_rows(problem, block, rules, budget) if rows is None else rows
+    lower = np.zeros(len(cost))
+    lower[block.pinned_rep[block.pair_unit] >= 0] = 1.0
+    keep = (
+        cheapest_mask(block, cost, START_COLUMNS)
+        | cheapest_mask(block, block.potential_km, 3)
+        | (lower > 0)
+        | owner_mask(block)
+        | reach_mask(problem, block)
+    )
+    lp = IncrementalLp(rows, cost, lower, seed=rules.seed, elastic=elastic)
+    lp.add(np.flatnonzero(keep))
+    proving = False
+    # the big-M price of breaking a band, when the first columns cannot keep every band
+    big_m = {
+        r.rule: BIG_M * float(np.abs(cost).max(initial=1e-12)) / max(float(np.abs(r.val).mean()), 1e-12)
+        for r in rows
+        if r.rule.startswith("balance:") and len(r.val)
+    }
+    elastic_now = elastic is not None
+    scale = 1e-9 * max(1.0, float(np.abs(cost).max(initial=1.0)))
+    status, x, objective, bound = Status.NO_SOLUTION, None, float("inf"), -np.inf
+    duals = None
+    for _ in range(MAX_ROUNDS):
+        status, x, objective, y = lp.solve(deadline - time.perf_counter())
+        if y is not None:
+            duals = y
+        if status == Status.INFEASIBLE and not proving and not elastic_now and big_m:
+            # the first columns cannot keep every band: let the bands break at a big-M price
+            # and price columns in until nothing breaks them (a relaxation: bounds stay valid)
+            lp = IncrementalLp(rows, cost, lower, seed=rules.seed, elastic=big_m)
+            lp.add(np.flatnonzero(keep))
+            elastic_now = True
+            continue
+        if status == Status.INFEASIBLE and not proving:
+            # the restricted columns may be what is infeasible: only the full LP can tell
+            lp.add(np.flatnonzero(~keep))
+            keep[:] = True
+            proving = True
+            continue
+        if x is None or y is None:
+            break
+        d = reduced_costs(rows, cost, y)
+        least = np.zeros(len(block.units))
+        np.minimum.at(least, block.pair_unit, np.where(keep, 0.0, np.minimum(d, 0.0)))
+        bound = objective + float(least.sum())
+        neg = (d < -scale) & ~keep
+        if not neg.any() and elastic is None and elastic_now and lp.slack_used > 1e-9:
+            # priced out and the bands still break: only the full, strict LP can say if they must
+            lp = IncrementalLp(rows, cost, lower, seed=rules.seed)
+            keep[:] = True
+            lp.add(np.flatnonzero(keep))
+            proving = True
+            continue
+        if not neg.any():
+            bound = objective
+            break
+        if time.perf_counter() > deadline:
+            break
+        cand = np.flatnonzero(neg)
+        cand = cand[np.lexsort((d[cand], block.pair_unit[cand]))]
+        rank = np.arange(len(cand)) - np.searchsorted(block.pair_unit[cand], block.pair_unit[cand])
+        new = cand[rank < ADD_PER_UNIT]
+        keep[new] = True
+        lp.add(new)
+    return BackendOutcome(status, x, objective, bound, time.perf_counter() - t0, str(status), duals)

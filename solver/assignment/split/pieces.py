@@ -1,0 +1,313 @@
+"""Split a large block into pieces of reps and units that are solved as blocks of their own.
+
+The exact LP of a block grows like n^1.5-1.8 in its units (SOLVER-NOTES),
+and its dense pairs outgrow memory near a million accounts. A block with more
+than `PIECE_UNITS` units is therefore cut into pieces. Every rep keeps the
+*whole block's* targets and bands, so a plan of every piece is a plan of the
+block: the split only removes options (a unit may not go to a rep of another
+piece). What that costs is measured, not assumed: the block's bound is a
+Lagrangian bound over all of its pairs (`solver.assignment.split.block_bound`).
+
+How the cut is made, so that it removes few options the optimum would use:
+
+1. reps are grouped by recursive bisection along the longer axis of their
+   homes, each side holding its share of the capacity factors;
+2. the LP of a random sample of the block's units (targets scaled to the
+   sample) gives prices for every rep's rows; priced with them, each unit
+   learns its cheapest rep in every group (one pass over all pairs, in chunks);
+3. down the tree, each unit follows its cheaper side (pinned units their
+   pinned rep), and the heavier side hands over the units that lose least by
+   crossing until each side holds the potential its reps' targets call for.
+
+A split whose pieces cannot hold their reps' bands in aggregate is not made.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from solver.assignment.block import (
+    BlockData,
+    block_reps,
+    block_targets,
+    block_units,
+    build_block,
+    unit_totals,
+)
+from solver.assignment.lp.pricing import priced_lp
+from solver.assignment.rules import block_rows
+from solver.assignment.split.block_bound import PieceDuals, lagrangian_bound, piece_duals
+from solver.config import AssignmentConfig
+from solver.problem import Problem
+
+log = logging.getLogger(__name__)
+
+#: A unit enters the sample only if each balanced metric is at most this share of the
+#: median rep's band scaled to the sample (so that the sample LP stays feasible).
+SAMPLE_UNIT_SHARE = 0.5
+#: Price of breaking a sample's band by one average unit, in units of the dearest pair.
+ELASTIC_PRICE = 10.0
+#: Seconds the sample LP may take at most (no prices: the block is solved whole).
+SAMPLE_SECONDS = 60.0
+
+#: Blocks with more units than this are split into pieces of about this size. A whole
+#: block of 35k units x 132 reps solves within 0.5% of its LP bound in ~27 s; pieces
+#: cost a little optimality at their borders, so only blocks past this size are cut.
+PIECE_UNITS = 40_000
+#: Units in the sample whose LP prices the split (a sample of 12k units x 267 reps: ~10 s).
+SAMPLE_UNITS = 12_000
+#: Never make a piece with fewer reps than this (a piece must be able to balance).
+MIN_PIECE_REPS = 6
+#: A piece's total of each balanced metric must sit this deep inside its reps' band sum.
+BAND_MARGIN = 0.75
+
+
+@dataclass(frozen=True)
+class Piece:
+    """Units and reps (global ids, sorted) of one piece of block ``block``."""
+
+    block: int
+    part: int
+    parts: int
+    units: np.ndarray
+    reps: np.ndarray
+
+
+def _axis(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, float]:
+    """Coordinates along the longer axis of the points (east-west scaled by latitude)."""
+    x = lon * np.cos(np.radians(np.nanmean(lat) if len(lat) else 0.0))
+    if len(x) == 0:
+        return x, 0.0
+    return (x, 0.0) if np.ptp(x) >= np.ptp(lat) else (lat, 1.0)
+
+
+def _bands_hold(
+    problem: Problem,
+    b: int,
+    units: np.ndarray,
+    reps: np.ndarray,
+    pieces: list[tuple[np.ndarray, np.ndarray]],
+    rules: AssignmentConfig,
+) -> bool:
+    """Every piece's total of each balanced metric sits well inside its reps' band sum."""
+    if any(len(gu) == 0 or len(gr) == 0 for gu, gr in pieces):
+        return False
+    values = unit_totals(problem, units)
+    targets = block_targets(problem, b, reps)
+    for metric, tol in rules.balance.items():
+        for gu, gr in pieces:
+            total = float(values[metric][gu].sum())
+            target = float(targets[metric][gr].sum())
+            if abs(total - target) > BAND_MARGIN * tol * target + 1e-9:
+                return False
+    return True
+
+
+@dataclass(frozen=True)
+class Split:
+    """The pieces of one block, and the Lagrangian bound the sample's prices give the whole block."""
+
+    pieces: list[Piece]
+    sample_bound: float = -np.inf
+
+
+@dataclass
+class _Node:
+    reps: np.ndarray  # local rep indices
+    groups: np.ndarray  # leaf group ids under this node
+    left: _Node | None = None
+    right: _Node | None = None
+
+
+def _rep_tree(lat: np.ndarray, lon: np.ndarray, cf: np.ndarray, parts: int) -> tuple[_Node, np.ndarray]:
+    """Recursive bisection of the reps by capacity share; returns the root and each rep's leaf group."""
+    group = np.zeros(len(cf), dtype=np.int64)
+    counter = [0]
+
+    def grow(reps: np.ndarray, k: int) -> _Node:
+        if k == 1:
+            g = counter[0]
+            counter[0] += 1
+            group[reps] = g
+            return _Node(reps, np.array([g]))
+        pos, _ = _axis(lat[reps], lon[reps])
+        order = reps[np.lexsort((reps, pos))]
+        cum = np.cumsum(cf[order])
+        k_left = k // 2
+        n_left = int(np.searchsorted(cum, cum[-1] * k_left / k)) + 1
+        n_left = min(max(n_left, 1), len(order) - 1)
+        left = grow(np.sort(order[:n_left]), k_left)
+        right = grow(np.sort(order[n_left:]), k - k_left)
+        return _Node(reps, np.concatenate([left.groups, right.groups]), left, right)
+
+    return grow(np.arange(len(cf)), parts), group
+
+
+def _descend(
+    node: _Node,
+    units: np.ndarray,
+    minima: np.ndarray,
+    values: dict[str, np.ndarray],
+    tolerance: dict[str, float],
+    cf: np.ndarray,
+    pin_group: np.ndarray,
+    out: list[tuple[np.ndarray, np.ndarray]],
+) -> None:
+    """Send each unit down the tree to its cheaper side, then even out the sides' totals.
+
+    The side heavier in potential hands over its units in order of least
+    regret; how many is chosen so that the worst balanced metric, measured in
+    its own tolerance, ends closest to the sides' capacity shares.
+    """
+    if node.left is None or node.right is None:
+        out.append((units, node.reps))
+        return
+    m_left = minima[np.ix_(units, node.left.groups)].min(axis=1)
+    m_right = minima[np.ix_(units, node.right.groups)].min(axis=1)
+    pinned = pin_group[units] >= 0
+    pin_left = np.isin(pin_group[units], node.left.groups)
+    left = np.where(pinned, pin_left, m_left <= m_right)
+    share = float(cf[node.left.reps].sum() / cf[node.reps].sum())
+    pot = values["potential"][units]
+    from_left = float(pot[left].sum()) > share * float(pot.sum())
+    regret = (m_right - m_left) if from_left else (m_left - m_right)
+    cand = np.flatnonzero((left == from_left) & ~pinned & np.isfinite(regret))
+    cand = cand[np.lexsort((units[cand], regret[cand]))]
+    worst = np.zeros(len(cand) + 1)
+    for metric, tol in tolerance.items():
+        v = values[metric][units]
+        want = share * float(v.sum())
+        held = float(v[left].sum())
+        handed = np.concatenate([[0.0], np.cumsum(v[cand])])
+        after = held - handed if from_left else held + handed
+        worst = np.maximum(worst, np.abs(after - want) / max(tol * want, 1e-12))
+    k = int(np.argmin(worst))
+    left[cand[:k]] = not from_left
+    _descend(node.left, units[left], minima, values, tolerance, cf, pin_group, out)
+    _descend(node.right, units[~left], minima, values, tolerance, cf, pin_group, out)
+
+
+def _sample_prices(
+    problem: Problem,
+    b: int,
+    rules: AssignmentConfig,
+    units: np.ndarray,
+    reps: np.ndarray,
+    cost_of: Callable[[BlockData], np.ndarray],
+    size: int,
+    deadline: float,
+) -> PieceDuals | None:
+    """Duals of the balance rows from the LP of a random sample of the block's units.
+
+    The sample's targets are the block's scaled to the sample. Units too big
+    for a scaled band, and pinned units, stay out of it: they could make the
+    sample infeasible while the block is not (their prices are what the
+    pricing pass over the whole block is for).
+    """
+    totals = unit_totals(problem, units)
+    targets = block_targets(problem, b, reps)
+    ratio = min(1.0, size / max(len(units), 1))
+    fits = np.ones(len(units), dtype=bool)
+    for metric, tol in rules.balance.items():
+        band = ratio * (1 + tol) * float(np.median(targets[metric])) if len(reps) else 0.0
+        fits &= totals[metric] <= SAMPLE_UNIT_SHARE * band
+    local = np.full(problem.n_units, -1)
+    local[units] = np.arange(len(units))
+    pinned_units = local[problem.unit[problem.pin >= 0]]
+    fits[pinned_units[pinned_units >= 0]] = False
+    pool = units[fits]
+    if len(pool) == 0:
+        return None
+    rng = np.random.default_rng(rules.seed)
+    sample = np.sort(rng.choice(pool, size=min(size, len(pool)), replace=False))
+    sample_totals = unit_totals(problem, sample)
+    scaled = {
+        m: t * float(sample_totals[m].sum()) / max(float(totals[m].sum()), 1e-12) for m, t in targets.items()
+    }
+    block = build_block(problem, b, sample, reps, scaled)
+    kept = ("assign", *_balance_rules(rules))
+    rows = [r for r in block_rows(problem, block, rules, None) if r.rule in kept]
+    cost = cost_of(block)
+    # breaking a band by one average unit costs ELASTIC_PRICE x the dearest pair
+    dearest = float(cost.max(initial=1e-9))
+    elastic = {
+        f"balance:{m}": ELASTIC_PRICE * dearest / max(float(block.unit_values[m].mean()), 1e-12)
+        for m in rules.balance
+    }
+    deadline = min(deadline, time.perf_counter() + SAMPLE_SECONDS)
+    lp = priced_lp(problem, block, rules, cost, None, deadline, rows=rows, elastic=elastic)
+    if lp.row_dual is None:
+        return None
+    return piece_duals(problem, block, rules, None, lp.row_dual, rows=rows)
+
+
+def _balance_rules(rules: AssignmentConfig) -> tuple[str, ...]:
+    return tuple(f"balance:{m}" for m in sorted(rules.balance))
+
+
+def split_block(
+    problem: Problem,
+    b: int,
+    rules: AssignmentConfig,
+    cost_of: Callable[[BlockData], np.ndarray],
+    deadline: float,
+    max_units: int | None = None,
+) -> Split:
+    """Pieces of block ``b`` of about ``max_units`` units (default `PIECE_UNITS`) each.
+
+    The whole block when it is small or will not split well.
+    """
+    max_units = max_units or PIECE_UNITS
+    units = block_units(problem, b)
+    reps = block_reps(problem, b)
+    whole = Split([Piece(b, 0, 1, units, reps)])
+    parts = min(-(-len(units) // max_units), len(reps) // MIN_PIECE_REPS)
+    if parts < 2 or rules.objective == "lexicographic" or not rules.balance:
+        return whole
+    cf = problem.capacity_factor[reps]
+    lat = problem.rep_lat[reps]
+    lon = problem.rep_lon[reps]
+    lat = np.nan_to_num(lat, nan=float(np.nanmean(lat)) if np.isfinite(lat).any() else 0.0)
+    lon = np.nan_to_num(lon, nan=float(np.nanmean(lon)) if np.isfinite(lon).any() else 0.0)
+    root, group = _rep_tree(lat, lon, cf, parts)
+    t0 = time.perf_counter()
+    prices = _sample_prices(problem, b, rules, units, reps, cost_of, SAMPLE_UNITS, deadline)
+    if prices is None:
+        return whole
+    t1 = time.perf_counter()
+    bound, _, minima = lagrangian_bound(problem, b, rules, [prices], cost_of, rep_group=group)
+    log.info(
+        "%s: sample LP %.1f s, pricing %d units x %d reps %.1f s",
+        problem.block_name(b),
+        t1 - t0,
+        len(units),
+        len(reps),
+        time.perf_counter() - t1,
+    )
+    if minima is None or not np.isfinite(bound):
+        return whole
+    # pinned units go with their pinned rep's group
+    local_rep = np.full(problem.n_reps, -1)
+    local_rep[reps] = np.arange(len(reps))
+    pin = np.full(len(units), -1)
+    local_unit = np.full(problem.n_units, -1)
+    local_unit[units] = np.arange(len(units))
+    accs = np.flatnonzero((local_unit[problem.unit] >= 0) & (problem.pin >= 0))
+    pinned_local = local_rep[problem.pin[accs]]
+    ok = pinned_local >= 0
+    pin[local_unit[problem.unit[accs[ok]]]] = group[pinned_local[ok]]
+    values = unit_totals(problem, units)
+    tolerance = {"potential": 1.0} | dict(rules.balance)
+    found: list[tuple[np.ndarray, np.ndarray]] = []
+    _descend(root, np.arange(len(units)), minima, values, tolerance, cf, pin, found)
+    if not _bands_hold(problem, b, units, reps, found, rules):
+        return whole
+    return Split(
+        [Piece(b, i, len(found), np.sort(units[gu]), np.sort(reps[gr])) for i, (gu, gr) in enumerate(found)],
+        bound,
+    )

@@ -1,0 +1,31 @@
+"""The sales structure: segments and regions, capacity factors, reps per block and hires."""
+
+from solver.planning.capacity import (
+    PLAN_MONTHS,
+    month_bounds,
+    monthly_capacity,
+)
+from solver.planning.capacity_plan import (
+    CapacityPlan,
+    capacity_plan,
+    finance_view,
+    hire_rows,
+)
+from solver.planning.segmentation import (
+    derive_potential,
+    derive_regions,
+    derive_segments,
+)
+
+__all__ = [
+    "PLAN_MONTHS",
+    "CapacityPlan",
+    "capacity_plan",
+    "derive_potential",
+    "derive_regions",
+    "derive_segments",
+    "finance_view",
+    "hire_rows",
+    "month_bounds",
+    "monthly_capacity",
+]

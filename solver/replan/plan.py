@@ -1,0 +1,358 @@
+"""Mid-year re-plan: apply dated events to a finished plan, move as little as possible.
+
+For each event date, in order:
+
+1. the team changes (`solver.replan.events.roster_after`): leavers end the
+   day before, joiners start, movers change block; transfers pin their
+   account (and its family) to the receiver;
+2. the blocks the events touch are re-assigned (`solver.replan.assign`):
+   freed accounts must move, transferred ones go to their receiver, the
+   others stay unless moving a few of them, within the disruption budget,
+   balances the rest of the year better. Blocks nothing touches are not
+   looked at. Reps who leave on their own ``end_date`` (a departure the
+   annual plan already knew) keep their accounts, as the annual plan gave
+   them. Balance targets share each block by each rep's capacity while it
+   holds its current territory: the whole plan year for reps the events do
+   not touch (so the annual plan's balance is the reference), from the move
+   date for a mover, none for a leaver;
+3. quotas follow the accounts (`solver.replan.quota`): givers keep the
+   periods worked, receivers get the rest prorated by their capacity, and
+   the company total is unchanged to the cent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from solver.assignment.result import Status
+from solver.config import AssignmentConfig
+from solver.errors import ConservationError
+from solver.money import cents_to_str
+from solver.planning.capacity import PLAN_MONTHS, monthly_capacity
+from solver.problem import Problem, build_problem
+from solver.replan.assign import reassign
+from solver.replan.events import Event, event_dates, roster_after
+from solver.replan.quota import QuotaBook, after_fraction, move_quotas
+
+#: Default share of all potential that may change owner beyond what the events free.
+DEFAULT_MAX_MOVED_SHARE = 0.02
+
+
+@dataclass(frozen=True)
+class ReplanInputs:
+    """A finished plan: prepared tables (sorted by id), owners, period quotas and settings."""
+
+    accounts: pd.DataFrame
+    reps: pd.DataFrame
+    owner: np.ndarray  # rep_id per account (aligned with ``accounts``)
+    quotas: pd.DataFrame  # rep_id, period, quota_cents
+    plan_start: dt.date
+    ramp: tuple[float, ...]
+    periods: str
+    seasonality: tuple[float, ...] | None
+    rules: AssignmentConfig
+    max_moved_share: float = DEFAULT_MAX_MOVED_SHARE
+    forbid: pd.DataFrame | None = None  # forbidden (account_id, rep_id) pairs of the plan
+
+
+@dataclass(frozen=True)
+class ReplanResult:
+    """The plan after the events, and every change with its quota effect."""
+
+    status: Status
+    owner: np.ndarray  # rep_id per account after the events
+    reps: pd.DataFrame  # final team (rep_id sorted), with capacity_factor and territory_capacity
+    quotas: pd.DataFrame  # rep_id, period, quota_cents
+    changes: pd.DataFrame
+    summary: dict[str, object]
+    problem: Problem | None = None  # the plan of the last date (targets on territory capacity)
+    explanation: str | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _monthly(roster: pd.DataFrame, inputs: ReplanInputs) -> dict[str, np.ndarray]:
+    m = monthly_capacity(roster["start_date"], roster["end_date"], inputs.plan_start, inputs.ramp)
+    return dict(zip(roster["rep_id"].astype(str), m, strict=True))
+
+
+def territory_capacity(
+    roster: pd.DataFrame, events: list[Event], upto: dt.date, inputs: ReplanInputs
+) -> np.ndarray:
+    """Each rep's capacity (share of a plan year) while it holds its current territory.
+
+    The whole plan year (the contract capacity factor) for a rep no event has
+    touched, so the annual plan's balance stays the reference; capacity from
+    the move date for a rep who moved; 0 for a rep who left by an event.
+    """
+    m = monthly_capacity(roster["start_date"], roster["end_date"], inputs.plan_start, inputs.ramp)
+    w = m.sum(axis=1) / PLAN_MONTHS
+    last: dict[str, Event] = {}
+    for e in events:
+        if e.date <= upto and e.kind in ("leave", "move"):
+            last[e.rep_id] = e
+    pos = {r: i for i, r in enumerate(roster["rep_id"].astype(str))}
+    for rep, e in last.items():
+        i = pos[rep]
+        after = after_fraction(inputs.plan_start, e.date)
+        w[i] = 0.0 if e.kind == "leave" else float((m[i] * after).sum()) / PLAN_MONTHS
+    return w
+
+
+def _problem(
+    inputs: ReplanInputs,
+    roster: pd.DataFrame,
+    owner: np.ndarray,
+    pins: dict[str, str],
+    weight: np.ndarray,
+) -> Problem:
+    """The plan's Problem with the team after a date (capacity = territory capacity)."""
+    acc = inputs.accounts.copy()
+    acc["current_owner"] = pd.array(owner, dtype="string")
+    lock = (
+        acc["locked_owner"].astype("string")
+        if "locked_owner" in acc
+        else pd.Series(pd.NA, index=acc.index, dtype="string")
+    )
+    if pins:
+        pinned = acc["account_id"].astype(str).map(pins)
+        lock = lock.where(pinned.isna(), pinned.astype("string"))
+    acc["locked_owner"] = lock.astype("string")
+    rp = roster.assign(capacity_factor=weight)
+    return build_problem(acc, rp, inputs.forbid) if inputs.forbid is not None else build_problem(acc, rp)
+
+
+def _family_pins(accounts: pd.DataFrame, transfers: list[Event]) -> dict[str, str]:
+    """Each transferred account pins its whole family (a family stays with one rep)."""
+    fam = accounts["family_id"].astype(str) if "family_id" in accounts else accounts["account_id"].astype(str)
+    ids = accounts["account_id"].astype(str)
+    out: dict[str, str] = {}
+    for e in transfers:
+        f = fam[ids == str(e.account_id)].iloc[0]
+        for a in ids[fam == f]:
+            out[str(a)] = e.rep_id
+    return out
+
+
+def replan(inputs: ReplanInputs, events: list[Event]) -> ReplanResult:
+    """Apply ``events`` (validated, sorted) to the plan in ``inputs``."""
+    owner = np.asarray(inputs.owner, dtype=object).astype(str)
+    book = QuotaBook.of(inputs.quotas)
+    total_before = book.total()
+    step = {"month": 1, "quarter": 3}[inputs.periods]
+    season = np.asarray(inputs.seasonality or [1.0] * PLAN_MONTHS, dtype=float)
+    potential = inputs.accounts["potential"].to_numpy(dtype=float)
+    ids = inputs.accounts["account_id"].astype(str).to_numpy()
+    budget_left = inputs.max_moved_share * float(potential.sum())
+    original = inputs.reps.copy()
+    pins: dict[str, str] = {}
+    rows: list[dict[str, object]] = []
+    notes: list[str] = []
+    per_date = []
+    status = Status.OPTIMAL
+    problem: Problem | None = None
+    for d in event_dates(events):
+        today = [e for e in events if e.date == d]
+        before = roster_after(original, events, d - dt.timedelta(days=1))
+        after = roster_after(original, events, d)
+        m_after = _monthly(after, inputs)
+        weight = territory_capacity(after, events, d, inputs)
+        left = {e.rep_id for e in today if e.kind == "leave"}
+        moved_reps = {e.rep_id for e in today if e.kind == "move"}
+        pins.update(_family_pins(inputs.accounts, [e for e in today if e.kind == "transfer"]))
+        problem = _problem(inputs, after, owner, pins, weight)
+        blocks = _touched_blocks(problem, today, before, after, pins, owner)
+        outcome = reassign(problem, blocks, inputs.rules, budget_left)
+        if not outcome.status.has_plan:
+            return _failed(inputs, outcome.status, outcome.explanation, rows, book, after)
+        if outcome.status == Status.FEASIBLE:
+            status = Status.FEASIBLE
+        budget_left = max(budget_left - outcome.moved_beyond_freed, 0.0)
+        new_owner = owner.copy()
+        unit_rep = outcome.rep_of_unit[problem.unit]
+        placed = unit_rep >= 0
+        new_owner[placed] = problem.rep_ids[unit_rep[placed]]
+        changed = new_owner != owner
+        moves = pd.DataFrame(
+            {"account_id": ids[changed], "giver": owner[changed], "receiver": new_owner[changed],
+             "potential": potential[changed]}
+        )  # fmt: skip
+        holdings = pd.Series(potential).groupby(owner).sum()
+        givers_with_moves = set(moves["giver"])
+        orphans = {
+            r: _team_of(after, weight, before, r)
+            for r in sorted(left | moved_reps)
+            if r not in givers_with_moves and book.annual(r)
+        }
+        annual_before = {r: book.annual(r) for r in set(book.cents) | set(after["rep_id"].astype(str))}
+        carried = move_quotas(
+            book, moves, holdings, d,
+            plan_start=inputs.plan_start, step=step, season=season,
+            monthly_before=_monthly(before, inputs), monthly_after=m_after, orphans=orphans,
+        )  # fmt: skip
+        for r, team in orphans.items():
+            if not team:
+                notes.append(f"{r}: no rep is left in its block after {d}; it keeps its quota after then")
+        rows += _change_rows(d, today, moves, carried, before, pins, annual_before, book)
+        per_date.append(
+            {
+                "date": d.isoformat(),
+                "events": len(today),
+                "blocks": [problem.block_name(b) for b in blocks],
+                "freed_potential": outcome.freed_potential,
+                "moved_beyond_freed": outcome.moved_beyond_freed,
+                "accounts_moved": int(changed.sum()),
+                "seconds": round(outcome.seconds, 3),
+                "status": str(outcome.status),
+            }
+        )
+        owner = new_owner
+    if book.total() != total_before:
+        raise ConservationError(f"replan: quotas add up to {book.total()}, not {total_before}")
+    final = roster_after(original, events, events[-1].date) if events else original.copy()
+    final["capacity_factor"] = np.array([v.sum() / PLAN_MONTHS for v in _monthly(final, inputs).values()])
+    last = max((e.date for e in events), default=inputs.plan_start)
+    final["territory_capacity"] = territory_capacity(final, events, last, inputs)
+    changes = pd.DataFrame(rows, columns=CHANGE_COLUMNS)
+    summary = {
+        "events": len(events),
+        "dates": per_date,
+        "budget": inputs.max_moved_share * float(potential.sum()),
+        "max_moved_share": inputs.max_moved_share,
+        "moved_beyond_freed": sum(float(x["moved_beyond_freed"]) for x in per_date),
+        "freed_potential": sum(float(x["freed_potential"]) for x in per_date),
+        "quota_total_before": cents_to_str(total_before),
+        "quota_total_after": cents_to_str(book.total()),
+        "quota_moved": cents_to_str(int(pd.to_numeric(changes["quota_moved_cents"]).fillna(0).sum())),
+    }
+    return ReplanResult(
+        status, owner, final, book.table(list(final["rep_id"].astype(str))), changes, summary,
+        problem, None, tuple(notes),
+    )  # fmt: skip
+
+
+CHANGE_COLUMNS = [
+    "date", "kind", "event", "rep_id", "account_id", "from_rep", "to_rep", "segment", "region",
+    "potential", "quota_moved_cents", "quota_before_cents", "quota_after_cents", "note",
+]  # fmt: skip
+
+
+def _team_of(after: pd.DataFrame, weight: np.ndarray, before: pd.DataFrame, rep: str) -> list[str]:
+    """Reps holding a territory (after the date) in the block ``rep`` covered before it."""
+    b = before.set_index(before["rep_id"].astype(str))
+    seg, reg = str(b.loc[rep, "segment"]), str(b.loc[rep, "region"])
+    m = (after["segment"].astype(str) == seg) & (after["region"].astype(str) == reg) & (weight > 0)
+    m &= after["rep_id"].astype(str) != rep
+    return sorted(after.loc[m, "rep_id"].astype(str))
+
+
+def _touched_blocks(
+    problem: Problem,
+    today: list[Event],
+    before: pd.DataFrame,
+    after: pd.DataFrame,
+    pins: dict[str, str],
+    owner: np.ndarray,
+) -> list[int]:
+    """Blocks with freed or transferred accounts, or whose team changed today."""
+    from solver.assignment.terms import active_reps
+
+    act = active_reps(problem)
+    acc_block = problem.account_block()
+    o = problem.owner
+    owner_ok = (o >= 0) & act[np.maximum(o, 0)] & (problem.rep_block[np.maximum(o, 0)] == acc_block)
+    pin_moves = (problem.pin >= 0) & (problem.pin != o)
+    touched = set(np.unique(acc_block[~owner_ok | pin_moves]).tolist())
+    names = {blk: i for i, blk in enumerate(problem.blocks)}
+    for frame in (before, after):
+        f = frame.set_index(frame["rep_id"].astype(str))
+        for e in today:
+            if e.kind in ("join", "move", "leave") and e.rep_id in f.index:
+                key = (str(f.loc[e.rep_id, "segment"]), str(f.loc[e.rep_id, "region"]))
+                if key in names:
+                    touched.add(names[key])
+    return sorted(int(b) for b in touched)
+
+
+def _cause(giver: str, account: str, today: list[Event], pins: dict[str, str], receiver: str) -> str:
+    kinds = {e.rep_id: e.kind for e in today if e.kind != "transfer"}
+    if any(e.kind == "transfer" for e in today) and pins.get(account) == receiver:
+        transferred = {str(e.account_id) for e in today if e.kind == "transfer"}
+        if account in transferred:
+            return "transfer"
+        return "transfer (family)"
+    if kinds.get(giver) in ("leave", "move"):
+        return kinds[giver]
+    return "rebalance"
+
+
+def _change_rows(
+    d: dt.date,
+    today: list[Event],
+    moves: pd.DataFrame,
+    carried: pd.Series,
+    before: pd.DataFrame,
+    pins: dict[str, str],
+    annual_before: dict[str, int],
+    book: QuotaBook,
+) -> list[dict[str, object]]:
+    """One row per event (quota before / after) and one per account that changed owner."""
+    out: list[dict[str, object]] = []
+    f = before.set_index(before["rep_id"].astype(str))
+    for e in today:
+        note = ""
+        if e.kind == "leave":
+            note = f"last day {d - dt.timedelta(days=1)}; keeps the quota of the periods worked"
+        elif e.kind == "move" and e.rep_id in f.index:
+            note = f"from {f.loc[e.rep_id, 'segment']} x {f.loc[e.rep_id, 'region']}"
+        elif e.kind == "join":
+            note = "starts on this date (ramp applies)"
+        out.append(
+            {"date": d.isoformat(), "kind": "event", "event": e.kind, "rep_id": e.rep_id,
+             "account_id": e.account_id or "", "from_rep": "", "to_rep": "",
+             "segment": e.segment or "", "region": e.region or "", "potential": np.nan,
+             "quota_moved_cents": np.nan, "quota_before_cents": annual_before.get(e.rep_id, 0),
+             "quota_after_cents": book.annual(e.rep_id), "note": note}
+        )  # fmt: skip
+    for m in moves.sort_values("account_id").itertuples():
+        cause = _cause(str(m.giver), str(m.account_id), today, pins, str(m.receiver))
+        out.append(
+            {"date": d.isoformat(), "kind": "account", "event": cause, "rep_id": m.receiver,
+             "account_id": m.account_id, "from_rep": m.giver, "to_rep": m.receiver,
+             "segment": "", "region": "", "potential": float(m.potential),
+             "quota_moved_cents": int(carried.get(str(m.account_id), 0)),
+             "quota_before_cents": np.nan, "quota_after_cents": np.nan, "note": ""}
+        )  # fmt: skip
+    for key, cents in carried.items():
+        if str(key).startswith("(no accounts)"):
+            giver, receiver = str(key).split(" ", 2)[2].split("->")
+            out.append(
+                {"date": d.isoformat(), "kind": "quota", "event": "hand-over", "rep_id": receiver,
+                 "account_id": "", "from_rep": giver, "to_rep": receiver, "segment": "", "region": "",
+                 "potential": np.nan, "quota_moved_cents": int(cents), "quota_before_cents": np.nan,
+                 "quota_after_cents": np.nan, "note": "the giver had no accounts to hand over"}
+            )  # fmt: skip
+    return out
+
+
+def _failed(
+    inputs: ReplanInputs,
+    status: Status,
+    explanation: str | None,
+    rows: list[dict[str, object]],
+    book: QuotaBook,
+    roster: pd.DataFrame,
+) -> ReplanResult:
+    return ReplanResult(
+        status,
+        np.asarray(inputs.owner, dtype=object).astype(str),
+        roster,
+        book.table(list(roster["rep_id"].astype(str))),
+        pd.DataFrame(rows, columns=CHANGE_COLUMNS),
+        {},
+        None,
+        explanation,
+    )
