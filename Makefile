@@ -1,9 +1,11 @@
-# The two commands of the README's quick start. Both create .venv on first use.
+# The two commands of the README's quick start (`make demo`, `make test`), and
+# the developer targets around them. Every target creates .venv on first use.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 STAMP := $(VENV)/.installed
+PYTEST := $(VENV)/bin/python -m pytest -q -p no:cacheprovider
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test test-fast lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,12 +16,21 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(VENV)/bin/terraquota demo -o terraquota-demo
 
-test: $(STAMP)
+# Lint, then the whole suite with a coverage summary.
+test: lint
+	$(PYTEST) --cov --cov-report=term:skip-covered
+
+# The suite without the tests marked slow, for a quick loop while editing.
+test-fast: $(STAMP)
+	$(PYTEST) -m "not slow and not bench"
+
+lint: $(STAMP)
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/python -m pytest -q -p no:cacheprovider
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 bench: $(STAMP)
 	$(VENV)/bin/terraquota bench gap --out bench-out/gap
 
 clean:
-	rm -rf $(VENV) terraquota-demo bench-out runs comparison
+	rm -rf $(VENV) terraquota-demo bench-out runs comparison .coverage

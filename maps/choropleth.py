@@ -147,15 +147,16 @@ def area_keys(assignment: pd.DataFrame) -> pd.Series:
     return pd.Series(keys.to_numpy(), index=assignment.index[:n], dtype="string")
 
 
-def _rep_spread(
-    assignment: pd.DataFrame, keys: pd.Series
-) -> tuple[pd.DataFrame, pd.Series]:  # fmt: skip
+def _rep_spread(assignment: pd.DataFrame, keys: pd.Series) -> tuple[pd.DataFrame, pd.Series]:
     """Each rep's share of its potential per area (rep_id, key, share), and potential per area."""
     pot = pd.to_numeric(assignment.get("potential"), errors="coerce").fillna(0.0).clip(lower=0.0)
     data = pd.DataFrame(
-        {"rep_id": assignment["rep_id"].astype("string").to_numpy(), "key": keys.to_numpy(),
-         "potential": pot.to_numpy(dtype=float)}
-    ).dropna(subset=["rep_id", "key"])  # fmt: skip
+        {
+            "rep_id": assignment["rep_id"].astype("string").to_numpy(),
+            "key": keys.to_numpy(),
+            "potential": pot.to_numpy(dtype=float),
+        }
+    ).dropna(subset=["rep_id", "key"])
     by_pair = data.groupby(["rep_id", "key"], sort=True)["potential"].sum().reset_index()
     rep_total = by_pair.groupby("rep_id")["potential"].transform("sum")
     count = by_pair.groupby("rep_id")["potential"].transform("size")

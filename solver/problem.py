@@ -107,9 +107,7 @@ class Problem:
         return self.forbidden
 
 
-def build_problem(
-    accounts: pd.DataFrame, reps: pd.DataFrame, forbid: pd.DataFrame | None = None
-) -> Problem:
+def build_problem(accounts: pd.DataFrame, reps: pd.DataFrame, forbid: pd.DataFrame | None = None) -> Problem:
     """Build a Problem from prepared tables.
 
     ``accounts`` needs: account_id, segment, region, potential, workload, arr,

@@ -1,4 +1,4 @@
-"""Shared test helpers: where the repository's and the project's shared data live."""
+"""Shared test fixtures: the repository's tiny instance and the project's shared data."""
 
 from __future__ import annotations
 
@@ -6,15 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.tests_paths import SHARED_DATA, TINY
+from tests.tests_paths import TINY, require_shared
 
 
 @pytest.fixture
 def shared_data() -> Path:
-    """../shared/data, or a clean skip naming the missing folder (fresh clones lack it)."""
-    if not SHARED_DATA.is_dir():
-        pytest.skip(f"missing {SHARED_DATA} (the project's shared data folder)")
-    return SHARED_DATA
+    """The shared data folder, or a clean skip naming it (fresh clones lack it)."""
+    return require_shared()
 
 
 @pytest.fixture

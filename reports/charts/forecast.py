@@ -73,8 +73,14 @@ def _grouped(ax, labels: list[str], data: pd.DataFrame, horizontal: bool) -> Non
         ax.spines[side].set_visible(False)
     handles = [Patch(color=c, label=lab) for _, lab, c in BARS]
     handles.append(Line2D([], [], color=QUOTA_COLOUR, lw=2.0, label="Quota"))
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.08 if not horizontal else -0.04),
-              ncols=len(handles), fontsize=8, frameon=False)  # fmt: skip
+    ax.legend(
+        handles=handles,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.08 if not horizontal else -0.04),
+        ncols=len(handles),
+        fontsize=8,
+        frameon=False,
+    )
 
 
 def period_chart_png(total: pd.DataFrame) -> bytes | None:

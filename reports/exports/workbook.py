@@ -41,14 +41,37 @@ COORD_COLUMNS = frozenset({"lat", "lon"})
 DATE_COLUMNS = frozenset({"start_date", "end_date", "date", "period"})
 
 REP_ORDER = (
-    "rep_id", "name", "manager_id", "segment", "region", "start_date", "end_date",
-    "capacity_factor", "accounts", "potential", "target_potential", "balance_ratio",
-    "quota", "workload", "arr", "accounts_gained", "accounts_lost", "lat", "lon",
-)  # fmt: skip
+    "rep_id",
+    "name",
+    "manager_id",
+    "segment",
+    "region",
+    "start_date",
+    "end_date",
+    "capacity_factor",
+    "accounts",
+    "potential",
+    "target_potential",
+    "balance_ratio",
+    "quota",
+    "workload",
+    "arr",
+    "accounts_gained",
+    "accounts_lost",
+    "lat",
+    "lon",
+)
 MOVE_ORDER = (
-    "account_id", "name", "previous_owner", "rep_id", "segment", "region",
-    "potential", "arr", "reason",
-)  # fmt: skip
+    "account_id",
+    "name",
+    "previous_owner",
+    "rep_id",
+    "segment",
+    "region",
+    "potential",
+    "arr",
+    "reason",
+)
 
 _FORMATS = {
     "money": {"num_format": "#,##0.00"},

@@ -67,8 +67,14 @@ REP_COLUMNS = (
     Column("commit", "Commit", "money", group_start=True),
     Column("best_case", "Best case", "money"),
 )
-_REP_GROUPS = (("", 3), ("Plan", 1), ("Closed won", 2), ("Open pipeline", 3), ("Forecast", 2),
-               ("After overrides", 2))  # fmt: skip
+_REP_GROUPS = (
+    ("", 3),
+    ("Plan", 1),
+    ("Closed won", 2),
+    ("Open pipeline", 3),
+    ("Forecast", 2),
+    ("After overrides", 2),
+)
 
 OVERRIDE_COLUMNS = (
     Column("manager_id", "Manager"),

@@ -290,6 +290,19 @@ def _names(
     return names, problems
 
 
+def _unknown_sweep_keys(file: str, sweep: dict[str, Any]) -> list[InputProblem]:
+    """One problem per key of ``[sweep]`` that is not grid, zip or name, with a close match."""
+    problems = []
+    for k in sweep:
+        if k not in SWEEP_KEYS:
+            hint = difflib.get_close_matches(k, SWEEP_KEYS, n=1)
+            why = "unknown key" + (
+                f"; did you mean 'sweep.{hint[0]}'?" if hint else "; known: grid, zip, name"
+            )
+            problems.append(InputProblem(file, None, f"sweep.{k}", why))
+    return problems
+
+
 def expand_sweep(path: Path | str) -> list[SweepMember]:
     """The members a scenario file declares: its sweep, or itself when it has none.
 
@@ -319,14 +332,7 @@ def expand_sweep(path: Path | str) -> list[SweepMember]:
         return [SweepMember(name=str(base_name).strip(), source=path)]
     if not isinstance(sweep, dict):
         raise InputError(InputProblem(file, None, "sweep", "must be a table with grid, zip and name"))
-    problems: list[InputProblem] = []
-    for k in sweep:
-        if k not in SWEEP_KEYS:
-            hint = difflib.get_close_matches(k, SWEEP_KEYS, n=1)
-            why = "unknown key" + (
-                f"; did you mean 'sweep.{hint[0]}'?" if hint else "; known: grid, zip, name"
-            )
-            problems.append(InputProblem(file, None, f"sweep.{k}", why))
+    problems = _unknown_sweep_keys(file, sweep)
     grid, p1 = _read_lists(file, "sweep.grid", sweep.get("grid"), doc)
     zipped, p2 = _read_lists(file, "sweep.zip", sweep.get("zip"), doc)
     problems += p1 + p2 + _overlaps(file, [*grid, *zipped])

@@ -208,7 +208,7 @@ def _compare(
     log(note)
     if not folders:
         return
-    from scenarios.cli.compare import comparison_files
+    from scenarios.run.comparison import comparison_files
 
     write_folder_atomically(
         output / "comparison", comparison_files([RunData.from_folder(f) for f in folders])

@@ -67,11 +67,25 @@ def run(
 
     try:
         if alternatives > 1:
-            code = run_alternatives(scenario, output, alternatives, min_diff=min_diff, max_gap=max_gap,
-                                    render=not no_render, log=_status, console=out)
+            code = run_alternatives(
+                scenario,
+                output,
+                alternatives,
+                min_diff=min_diff,
+                max_gap=max_gap,
+                render=not no_render,
+                log=_status,
+                console=out,
+            )
         else:
-            code = run_one(scenario, output, render=not no_render, log=_status, console=out,
-                           manager_sheets=manager_sheets)
+            code = run_one(
+                scenario,
+                output,
+                render=not no_render,
+                log=_status,
+                console=out,
+                manager_sheets=manager_sheets,
+            )
     except InputError as e:
         raise _input_failure(e) from None
     raise typer.Exit(code)
@@ -98,12 +112,15 @@ def compare(
     output: Annotated[Path, typer.Option("-o", "--output", help="Comparison folder")] = Path("comparison"),
 ) -> None:
     """Compare finished runs: KPI table, comparison map and report."""
-    from scenarios.cli.compare import compare_folders
+    from scenarios.cli.summaries import kpi_table
+    from scenarios.run.comparison import write_comparison
 
     try:
-        compare_folders(runs, output, console=out)
+        compared = write_comparison(runs, output)
     except InputError as e:
         raise _input_failure(e) from None
+    out.print(kpi_table(compared))
+    out.print(f"comparison folder: {output}", markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(EXIT_OK)
 
 
@@ -211,7 +228,7 @@ def track(
     ] = None,
 ) -> None:
     """Attainment and forecast of a run from CRM opportunities: tables and dashboard.html."""
-    from scenarios.cli.track import parse_pairs, track_folder
+    from scenarios.run.tracking import parse_pairs, track_folder
 
     try:
         columns = parse_pairs(column, "--column")
@@ -255,14 +272,17 @@ def replan(
     from solver.errors import InputProblem
 
     if not 0.0 <= max_moved_share <= 1.0:
-        raise _input_failure(
-            InputError(InputProblem("--max-moved-share", None, None, "must lie in [0, 1]"))
-        )
+        raise _input_failure(InputError(InputProblem("--max-moved-share", None, None, "must lie in [0, 1]")))
     try:
         code = replan_run(
-            run_dir, events, output, max_moved_share=max_moved_share, render=not no_render,
-            console=out, log=_status,
-        )  # fmt: skip
+            run_dir,
+            events,
+            output,
+            max_moved_share=max_moved_share,
+            render=not no_render,
+            console=out,
+            log=_status,
+        )
     except InputError as e:
         raise _input_failure(e) from None
     raise typer.Exit(code)
@@ -311,10 +331,26 @@ def show_versions() -> None:
     out.print(table)
 
 
+PLUGIN_GROUP = "terraquota.commands"
+
+
+def register_plugins(target: typer.Typer) -> None:
+    """Add the commands of installed plugins (entry points in ``terraquota.commands``).
+
+    Each entry point is a callable ``register(app)``. This is how the web
+    workspace adds ``serve`` and ``user`` without this package importing it.
+    """
+    from importlib.metadata import entry_points
+
+    for entry in sorted(entry_points(group=PLUGIN_GROUP), key=lambda e: e.name):
+        entry.load()(target)
+
+
 def main() -> None:
     """Entry point: turn every unexpected exception into exit code 1 with a short message."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
+        register_plugins(app)
         app()
     except SystemExit:
         raise

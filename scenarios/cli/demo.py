@@ -9,9 +9,9 @@ from pathlib import Path
 
 from rich.console import Console
 
-from scenarios.cli.compare import comparison_files, kpi_table
-from scenarios.cli.run import summary_line
+from scenarios.cli.summaries import kpi_table, summary_line
 from scenarios.demo.data import write_demo_inputs
+from scenarios.run.comparison import comparison_files
 from scenarios.run.runfolder import write_folder_atomically
 from scenarios.run.runner import EXIT_OK, run_scenario
 from scenarios.run.scenario import load_scenario
@@ -30,9 +30,9 @@ def _run_to_folder(scenario_path: str, runs_dir: str) -> tuple[str, int, str, fl
 
 def _track_baseline(run_dir: Path, inputs: Path) -> None:
     """Write demo opportunities and the baseline's tracking folder (attainment, forecast)."""
-    from scenarios.cli.track import track_folder
     from scenarios.demo.opportunities import demo_opportunities
     from scenarios.run.scenario import load_scenario
+    from scenarios.run.tracking import track_folder
 
     run = RunData.from_folder(run_dir)
     plan_start = load_scenario(inputs / "baseline.toml").params.plan.start

@@ -26,9 +26,17 @@ from solver.planning.capacity_plan import CapacityPlan, capacity_plan, hire_rows
 def plan_table(plan: CapacityPlan) -> Table:
     """The capacity plan per block, for the terminal."""
     t = Table(
-        "block", "potential", "revenue target", "required", "team capacity", "gap", "hires",
-        "start by", "open req. by", title="capacity plan",
-    )  # fmt: skip
+        "block",
+        "potential",
+        "revenue target",
+        "required",
+        "team capacity",
+        "gap",
+        "hires",
+        "start by",
+        "open req. by",
+        title="capacity plan",
+    )
     for r in plan.blocks.itertuples():
         t.add_row(
             f"{r.segment} x {r.region}",

@@ -8,26 +8,12 @@ from pathlib import Path
 
 from rich.console import Console
 
+from scenarios.cli.summaries import summary_line
 from scenarios.run.prepare import prepare
 from scenarios.run.runfolder import write_folder_atomically
-from scenarios.run.runner import RunOutcome, run_scenario
+from scenarios.run.runner import run_scenario
 from scenarios.run.scenario import load_scenario
 from solver.assignment.alternatives import alternatives
-
-
-def summary_line(outcome: RunOutcome) -> str:
-    r = outcome.result
-    m = outcome.run.metrics if outcome.run else {}
-    moved = m.get("moved", {})
-    bal = m.get("balance", {}).get("potential", {})
-    if not r.status.has_plan:
-        return f"{outcome.scenario.name}: {r.status} ({r.seconds:.1f} s)"
-    return (
-        f"{outcome.scenario.name}: {r.status}, objective {r.objective:.5f}, bound {r.bound:.5f}, "
-        f"gap {r.gap:.2%}; moved {moved.get('accounts', 0):,} accounts "
-        f"({moved.get('potential_share', 0):.1%} of potential); worst balance "
-        f"{bal.get('max_abs_deviation', 0):.2%}; {r.seconds:.1f} s"
-    )
 
 
 def run_alternatives(
@@ -44,8 +30,9 @@ def run_alternatives(
     """The best plan and up to k-1 different good ones, each in its own run folder."""
     scenario = load_scenario(scenario_path)
     prep = prepare(scenario)
-    results = alternatives(prep.problem, scenario.params.assignment, k, min_diff_share=min_diff,
-                           max_gap=max_gap, progress=log)
+    results = alternatives(
+        prep.problem, scenario.params.assignment, k, min_diff_share=min_diff, max_gap=max_gap, progress=log
+    )
     base = output or Path("runs") / scenario.name
     codes = []
     for i, result in enumerate(results):
@@ -57,8 +44,12 @@ def run_alternatives(
         console.print(f"run folder: {target}", markup=False, highlight=False, soft_wrap=True)
         codes.append(outcome.exit_code)
     if len(results) < k and results[0].status.has_plan:
-        console.print(f"found {len(results) - 1} of {k - 1} alternatives within {max_gap:.1%} of the best "
-                      f"objective and at least {min_diff:.0%} different", markup=False, soft_wrap=True)
+        console.print(
+            f"found {len(results) - 1} of {k - 1} alternatives within {max_gap:.1%} of the best "
+            f"objective and at least {min_diff:.0%} different",
+            markup=False,
+            soft_wrap=True,
+        )
     return codes[0]
 
 

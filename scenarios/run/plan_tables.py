@@ -147,10 +147,27 @@ def capacity_table(outputs: PlanOutputs) -> pd.DataFrame:
         ("capacity_gap", "{:.6f}"),
     ):
         out[col] = _fmt(c[col], spec)
-    cols = ["region", "segment", "reps", "active_reps", "to_be_hired", "ramped_capacity",
-            "productive_capacity", "cost", "reps_without_ote", "potential", "potential_per_capacity",
-            "productivity", "attainment", "expected_bookings", "quota", "bookings_vs_quota",
-            "revenue_target", "required_capacity", "capacity_gap"]  # fmt: skip
+    cols = [
+        "region",
+        "segment",
+        "reps",
+        "active_reps",
+        "to_be_hired",
+        "ramped_capacity",
+        "productive_capacity",
+        "cost",
+        "reps_without_ote",
+        "potential",
+        "potential_per_capacity",
+        "productivity",
+        "attainment",
+        "expected_bookings",
+        "quota",
+        "bookings_vs_quota",
+        "revenue_target",
+        "required_capacity",
+        "capacity_gap",
+    ]
     return out[cols]
 
 
@@ -193,10 +210,25 @@ def quota_metrics(scenario: Scenario, quotas: QuotaPlan, outputs: PlanOutputs) -
 def capacity_metrics(outputs: PlanOutputs) -> dict[str, Any]:
     """metrics.json ``capacity``: the finance view per block and in total."""
     c = outputs.capacity
-    fields = ["reps", "active_reps", "to_be_hired", "ramped_capacity", "productive_capacity", "cost",
-              "reps_without_ote", "potential", "potential_per_capacity", "productivity", "attainment",
-              "expected_bookings", "quota", "bookings_vs_quota", "revenue_target", "required_capacity",
-              "capacity_gap"]  # fmt: skip
+    fields = [
+        "reps",
+        "active_reps",
+        "to_be_hired",
+        "ramped_capacity",
+        "productive_capacity",
+        "cost",
+        "reps_without_ote",
+        "potential",
+        "potential_per_capacity",
+        "productivity",
+        "attainment",
+        "expected_bookings",
+        "quota",
+        "bookings_vs_quota",
+        "revenue_target",
+        "required_capacity",
+        "capacity_gap",
+    ]
     counts = ("reps", "active_reps", "to_be_hired", "reps_without_ote")
     rows = {
         (f"{r.segment} x {r.region}" if r.region != "total" else "total"): {

@@ -174,11 +174,16 @@ def solve_block_lexicographic(
         )
         if out.x is None:
             if x_full is None:  # first stage: no plan at all
-                return LexOutcome(out.status, None, (LexStage(term, out.objective, out.bound, out.status),),
-                                  time.perf_counter() - t0)  # fmt: skip
+                return LexOutcome(
+                    out.status,
+                    None,
+                    (LexStage(term, out.objective, out.bound, out.status),),
+                    time.perf_counter() - t0,
+                )
             value = float(cost @ x_full)
-            stages.append(LexStage(term, value, out.bound if np.isfinite(out.bound) else -np.inf,
-                                   Status.FEASIBLE))  # fmt: skip
+            stages.append(
+                LexStage(term, value, out.bound if np.isfinite(out.bound) else -np.inf, Status.FEASIBLE)
+            )
             status = Status.FEASIBLE
         else:
             x_full = out.x

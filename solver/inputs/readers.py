@@ -140,25 +140,35 @@ def _read_csv(path: Path, file: str, notes: list[str], sheet: str | int | None) 
         return pd.DataFrame()
     try:
         return pd.read_csv(
-            io.StringIO(text), sep=_sniff_delimiter(text), header=None, dtype=str,
-            keep_default_na=False, na_filter=False, skip_blank_lines=False, engine="c",
-        )  # fmt: skip
+            io.StringIO(text),
+            sep=_sniff_delimiter(text),
+            header=None,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=False,
+            engine="c",
+        )
     except pd.errors.ParserError as exc:
         found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
         if found:
             want, line, saw = (int(g) for g in found.groups())
             raise InputError(
-                InputProblem(file, line, None,
-                             f"this line has {saw} fields but the header has {want}")
-            ) from None  # fmt: skip
+                InputProblem(file, line, None, f"this line has {saw} fields but the header has {want}")
+            ) from None
         raise InputError(InputProblem(file, None, None, f"cannot parse as CSV: {exc}")) from None
 
 
 def _read_excel(path: Path, file: str, notes: list[str], sheet: str | int | None) -> pd.DataFrame:
     grid = pd.read_excel(
-        path, sheet_name=0 if sheet is None else sheet, header=None, dtype=object,
-        engine="calamine", keep_default_na=False, na_filter=False,
-    )  # fmt: skip
+        path,
+        sheet_name=0 if sheet is None else sheet,
+        header=None,
+        dtype=object,
+        engine="calamine",
+        keep_default_na=False,
+        na_filter=False,
+    )
     return grid.apply(_text_series) if len(grid.columns) else grid
 
 
@@ -283,9 +293,13 @@ def read_table(path: str | Path, *, sheet: str | int | None = None) -> pd.DataFr
     reader = _READERS.get(suffix)
     if reader is None:
         raise InputError(
-            InputProblem(file, None, None, f"unsupported file type {suffix or '(none)'!r}; "
-                         f"use one of {', '.join(SUFFIXES)}")
-        )  # fmt: skip
+            InputProblem(
+                file,
+                None,
+                None,
+                f"unsupported file type {suffix or '(none)'!r}; use one of {', '.join(SUFFIXES)}",
+            )
+        )
     notes: list[str] = []
     try:
         grid = reader(path, file, notes, sheet)
@@ -444,9 +458,14 @@ def _parse_column(r: _Reading, spec: ColumnSpec) -> pd.Series:
         span = f"[{spec.lower:g}, {spec.upper:g}]"
         r.add(spec.name, out, [f"{v!r} is outside {span}" for v in values_text[out]])
     elif low is not None:
-        r.add(spec.name, low,
-              [f"{v!r} is negative; {r.header_of(spec.name)} must be >= {spec.lower:g}"
-               for v in values_text[low]])  # fmt: skip
+        r.add(
+            spec.name,
+            low,
+            [
+                f"{v!r} is negative; {r.header_of(spec.name)} must be >= {spec.lower:g}"
+                for v in values_text[low]
+            ],
+        )
     r.bad[spec.name] = bad
     values = np.where(bad, np.nan, values)
     if spec.kind == "int":
@@ -469,8 +488,11 @@ def _normalise_ids(r: _Reading, out: dict[str, pd.Series]) -> None:
         out[c], n = to_id18_series(out[c])
         total += n
     if total:
-        why = (f"headers {', '.join(r.header_of(c) for c in by_header)}" if by_header
-               else "18-character ids in the table")  # fmt: skip
+        why = (
+            f"headers {', '.join(r.header_of(c) for c in by_header)}"
+            if by_header
+            else "18-character ids in the table"
+        )
         r.notes.append(f"{r.file}: widened {total} 15-character Salesforce ids to 18 characters ({why})")
 
 
@@ -497,8 +519,9 @@ def _normalise_countries(r: _Reading, out: dict[str, pd.Series], on_unknown: Unk
         state_codes, _ = normalise_countries(state)
         names = country_names()
         whys = []
-        for s, c in zip(state.to_numpy(dtype=object)[missing],
-                        state_codes.to_numpy(dtype=object)[missing], strict=True):  # fmt: skip
+        for s, c in zip(
+            state.to_numpy(dtype=object)[missing], state_codes.to_numpy(dtype=object)[missing], strict=True
+        ):
             if pd.isna(s):
                 whys.append("country is blank")
             elif not pd.isna(c):
@@ -567,9 +590,10 @@ def _read(path: str | Path, spec: TableSpec, on_unknown: UnknownCountry) -> pd.D
         aliases = list(spec[c].aliases)
         also = f" (or {', '.join(aliases)})" if aliases else ""
         r.problems.append(
-            InputProblem(r.file, None, c,
-                         f"required column {c!r}{also} is missing; the columns found are: {found}")
-        )  # fmt: skip
+            InputProblem(
+                r.file, None, c, f"required column {c!r}{also} is missing; the columns found are: {found}"
+            )
+        )
     r.combine_sources()
     out: dict[str, pd.Series] = {}
     for c in spec.columns:

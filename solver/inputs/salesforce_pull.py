@@ -48,14 +48,33 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 ACCOUNT_FIELDS = (
-    "Id", "Name", "OwnerId", "ParentId", "NumberOfEmployees", "AnnualRevenue", "Industry",
-    "BillingCountry", "BillingState", "BillingLatitude", "BillingLongitude",
-)  # fmt: skip
+    "Id",
+    "Name",
+    "OwnerId",
+    "ParentId",
+    "NumberOfEmployees",
+    "AnnualRevenue",
+    "Industry",
+    "BillingCountry",
+    "BillingState",
+    "BillingLatitude",
+    "BillingLongitude",
+)
 USER_FIELDS = ("Id", "Name", "ManagerId")
 OPPORTUNITY_FIELDS = (
-    "Id", "Name", "AccountId", "OwnerId", "Owner.Name", "Amount", "CloseDate", "StageName",
-    "IsClosed", "IsWon", "Probability", "ForecastCategoryName",
-)  # fmt: skip
+    "Id",
+    "Name",
+    "AccountId",
+    "OwnerId",
+    "Owner.Name",
+    "Amount",
+    "CloseDate",
+    "StageName",
+    "IsClosed",
+    "IsWon",
+    "Probability",
+    "ForecastCategoryName",
+)
 
 _FIELD = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_]*)*$")
 

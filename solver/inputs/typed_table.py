@@ -74,17 +74,23 @@ def _apply_mapping(
     for canonical, user in columns.items():
         if canonical not in spec.names:
             problems.append(
-                InputProblem(file, None, user, f"unknown column {canonical!r}; use one of "
-                             f"{', '.join(spec.names)}")
-            )  # fmt: skip
+                InputProblem(
+                    file, None, user, f"unknown column {canonical!r}; use one of {', '.join(spec.names)}"
+                )
+            )
             continue
         pos = [i for i, k in enumerate(keys) if k == header_key(user)]
         if not pos:
             found = ", ".join(repr(h) for h in headers if h) or "none"
             problems.append(
-                InputProblem(file, None, user, f"the column mapping names {user!r} for {canonical!r}, "
-                             f"but the file has no such column; the columns found are: {found}")
-            )  # fmt: skip
+                InputProblem(
+                    file,
+                    None,
+                    user,
+                    f"the column mapping names {user!r} for {canonical!r}, "
+                    f"but the file has no such column; the columns found are: {found}",
+                )
+            )
             continue
         out[pos[0]] = canonical
     return out, problems
@@ -164,9 +170,13 @@ def typed_table(
             aliases = list(spec[name].aliases)
             also = f" (or {', '.join(aliases)})" if aliases else ""
             problems.append(
-                InputProblem(file, None, name, f"required column {name!r}{also} is missing; "
-                             f"the columns found are: {found}")
-            )  # fmt: skip
+                InputProblem(
+                    file,
+                    None,
+                    name,
+                    f"required column {name!r}{also} is missing; the columns found are: {found}",
+                )
+            )
     rows = table.index.to_numpy(dtype=np.int64)
     n = len(rows)
     cols: dict[str, pd.Series] = {}

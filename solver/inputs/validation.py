@@ -60,10 +60,12 @@ def row_problems(
         nxt = ", ".join(str(int(r)) for r in rows[MAX_PROBLEMS_PER_CHECK : MAX_PROBLEMS_PER_CHECK + 5])
         out.append(
             InputProblem(
-                file, None, column,
+                file,
+                None,
+                column,
                 f"... and {rest} more rows with the same kind of problem (rows {nxt}, ...)",
             )
-        )  # fmt: skip
+        )
     return out
 
 
@@ -131,12 +133,16 @@ def _pair_check(
     only_b = has_b & ~has_a & ~bad_a
     only_a = has_a & ~has_b & ~bad_b
     return row_problems(
-        file, ha, rows[only_b], [f"{ha} is blank but {hb} is given; give both or neither"]
-        * int(only_b.sum()),
+        file,
+        ha,
+        rows[only_b],
+        [f"{ha} is blank but {hb} is given; give both or neither"] * int(only_b.sum()),
     ) + row_problems(
-        file, hb, rows[only_a], [f"{hb} is blank but {ha} is given; give both or neither"]
-        * int(only_a.sum()),
-    )  # fmt: skip
+        file,
+        hb,
+        rows[only_a],
+        [f"{hb} is blank but {ha} is given; give both or neither"] * int(only_a.sum()),
+    )
 
 
 def _blank_required(df: pd.DataFrame, column: str, file: str) -> list[InputProblem]:
@@ -210,9 +216,13 @@ def _cycle_problems(df: pd.DataFrame, parent: np.ndarray, file: str) -> list[Inp
             shown.append(f"... {len(ordered) - 10} more")
         chain = " -> ".join([*shown, str(ids[ordered[0]])])
         out.append(
-            InputProblem(file, int(rows[ordered[0]]), _header(df, "parent_id"),
-                         f"parent_id links form a cycle: {chain}")
-        )  # fmt: skip
+            InputProblem(
+                file,
+                int(rows[ordered[0]]),
+                _header(df, "parent_id"),
+                f"parent_id links form a cycle: {chain}",
+            )
+        )
     return out
 
 
@@ -229,13 +239,17 @@ def _parent_checks(df: pd.DataFrame, file: str) -> list[InputProblem]:
     unknown = has & (pos < 0)
     pv = parents.to_numpy(dtype=object)
     out = row_problems(
-        file, header, rows[self_parent],
+        file,
+        header,
+        rows[self_parent],
         [f"account {v!r} is its own parent" for v in pv[self_parent]],
-    )  # fmt: skip
+    )
     out += row_problems(
-        file, header, rows[unknown],
+        file,
+        header,
+        rows[unknown],
         [f"parent_id {v!r} is not an account_id in this file" for v in pv[unknown]],
-    )  # fmt: skip
+    )
     return out + _cycle_problems(df, pos, file)
 
 
@@ -377,10 +391,14 @@ def cross_check(accounts: pd.DataFrame, reps: pd.DataFrame) -> list[InputProblem
     known = locks.isin(reps["rep_id"].dropna().astype("string")).to_numpy(dtype=bool)
     stray = has & ~known
     out = row_problems(
-        file, header, rows[stray],
-        [f"locked_owner {v!r} is not a rep_id in the reps table"
-         for v in locks.to_numpy(dtype=object)[stray]],
-    )  # fmt: skip
+        file,
+        header,
+        rows[stray],
+        [
+            f"locked_owner {v!r} is not a rep_id in the reps table"
+            for v in locks.to_numpy(dtype=object)[stray]
+        ],
+    )
     if not has.any() or "account_id" not in accounts.columns:
         return out
     try:
@@ -388,9 +406,8 @@ def cross_check(accounts: pd.DataFrame, reps: pd.DataFrame) -> list[InputProblem
     except InputError:  # cycles: reported by check_accounts
         return out
     frame = pd.DataFrame(
-        {"family": family.to_numpy(dtype=object), "lock": locks.to_numpy(dtype=object),
-         "row": rows}
-    )[has]  # fmt: skip
+        {"family": family.to_numpy(dtype=object), "lock": locks.to_numpy(dtype=object), "row": rows}
+    )[has]
     distinct = frame.groupby("family", sort=False)["lock"].transform("nunique")
     clash = frame[distinct.to_numpy() > 1]
     for fam, members in clash.groupby("family", sort=True):
@@ -399,7 +416,11 @@ def cross_check(accounts: pd.DataFrame, reps: pd.DataFrame) -> list[InputProblem
             f"{lock!r} in row {row}" for lock, row in zip(firsts["lock"], firsts["row"], strict=True)
         )
         out.append(
-            InputProblem(file, int(firsts["row"].iloc[1]), header,
-                         f"family of account {fam!r} is locked to different reps: {listing}")
-        )  # fmt: skip
+            InputProblem(
+                file,
+                int(firsts["row"].iloc[1]),
+                header,
+                f"family of account {fam!r} is locked to different reps: {listing}",
+            )
+        )
     return out

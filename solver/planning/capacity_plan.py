@@ -305,9 +305,13 @@ def _size(table: pd.DataFrame, reps: pd.DataFrame, params: PlanParams, earliest:
         )
     if cap.budget is not None and cap.ote is None:
         return SizingResult(
-            Status.INFEASIBLE, {}, pd.DataFrame(), math.inf, math.inf,
+            Status.INFEASIBLE,
+            {},
+            pd.DataFrame(),
+            math.inf,
+            math.inf,
             "a budget needs capacity.ote (the on-target earnings of a hire)",
-        )  # fmt: skip
+        )
     return size_blocks(blocks, headcount=headcount, budget=cap.budget)
 
 
@@ -413,8 +417,25 @@ def finance_view(
     )
     out["capacity_gap"] = (out["required_capacity"] - out["productive_capacity"]).clip(lower=0)
     out["bookings_vs_quota"] = out["expected_bookings"] / out["quota"].where(out["quota"] > 0)
-    cols = ["region", "segment", "reps", "active_reps", "to_be_hired", "ramped_capacity",
-            "productive_capacity", "cost", "reps_without_ote", "potential", "potential_per_capacity",
-            "productivity", "attainment", "expected_bookings", "quota", "bookings_vs_quota",
-            "revenue_target", "required_capacity", "capacity_gap"]  # fmt: skip
+    cols = [
+        "region",
+        "segment",
+        "reps",
+        "active_reps",
+        "to_be_hired",
+        "ramped_capacity",
+        "productive_capacity",
+        "cost",
+        "reps_without_ote",
+        "potential",
+        "potential_per_capacity",
+        "productivity",
+        "attainment",
+        "expected_bookings",
+        "quota",
+        "bookings_vs_quota",
+        "revenue_target",
+        "required_capacity",
+        "capacity_gap",
+    ]
     return out[cols]

@@ -239,11 +239,27 @@ class _Model:
     def solve_stage(
         self, stage: str, u_cap: float | None = None, l_floor: float | None = None
     ) -> tuple[Status, float | None]:
-        inf = highspy.kHighsInf
-        n, nb = self.n, self.nb
+        """Solve one lexicographic stage: ``min_max``, ``max_min`` or the cost stage."""
+        n = self.n
         iu, il = n, n + 1
-        rows: list[tuple[np.ndarray, np.ndarray, float, float]] = []  # (cols, vals, lo, hi)
-        for b in range(nb):
+        col_cost, col_lo, col_hi = self._columns(stage, u_cap, l_floor)
+        x, status, obj = self._run(self._rows(), col_cost, col_lo, col_hi)
+        if x is None:
+            return status, None
+        self.x = x
+        if stage == "min_max":
+            return status, float(x[iu])
+        if stage == "max_min":
+            return status, float(x[il])
+        return status, obj
+
+    def _rows(self) -> list[tuple[np.ndarray, np.ndarray, float, float]]:
+        """Rows (cols, vals, lo, hi): one choice per block, the U/L ratio bounds, headcount, budget."""
+        inf = highspy.kHighsInf
+        n = self.n
+        iu, il = n, n + 1
+        rows: list[tuple[np.ndarray, np.ndarray, float, float]] = []
+        for b in range(self.nb):
             cols = np.flatnonzero(self.col_block == b)
             rows.append((cols, np.ones(len(cols)), 1.0, 1.0))
             if self.has_pot[b]:
@@ -253,6 +269,15 @@ class _Model:
             rows.append((np.arange(n), self.col_k, float(self.headcount), float(self.headcount)))
         if self.budget is not None:
             rows.append((np.arange(n), self.cost, -inf, float(self.budget)))
+        return rows
+
+    def _columns(
+        self, stage: str, u_cap: float | None, l_floor: float | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Costs and bounds of the columns (choices, then U and L) for one stage."""
+        inf = highspy.kHighsInf
+        n = self.n
+        iu, il = n, n + 1
         col_cost = np.zeros(n + 2)
         col_lo = np.r_[np.zeros(n), 0.0, 0.0]
         col_hi = np.r_[np.ones(n), inf, inf]
@@ -270,15 +295,7 @@ class _Model:
             col_lo[il] = max(l_floor * (1 - STAGE_TOLERANCE) - STAGE_TOLERANCE, 0.0)
         if stage == "min_max" and not self.has_pot.any():
             col_hi[iu] = 0.0
-        x, status, obj = self._run(rows, col_cost, col_lo, col_hi)
-        if x is None:
-            return status, None
-        self.x = x
-        if stage == "min_max":
-            return status, float(x[iu])
-        if stage == "max_min":
-            return status, float(x[il])
-        return status, obj
+        return col_cost, col_lo, col_hi
 
     def _run(
         self,

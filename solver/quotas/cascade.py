@@ -221,9 +221,12 @@ def quota_plan(
     ]
     nodes = _nodes_table(tree, target, quota, weight, handed, periods_df)
     reps_df = pd.DataFrame(
-        {"rep_id": list(tree.reps.index), "region": regions[tree.code["region"]],
-         "quota_cents": [int(x) for x in rep_q]}
-    )  # fmt: skip
+        {
+            "rep_id": list(tree.reps.index),
+            "region": regions[tree.code["region"]],
+            "quota_cents": [int(x) for x in rep_q],
+        }
+    )
     rep_total = [sum(int(q) for q in rep_q[tree.code["region"] == r]) for r in range(len(regions))]
     regions_df = pd.DataFrame(
         {
@@ -301,8 +304,20 @@ class _Tree:
                 parent[level] = code[levels[i - 1]][first]
         pot = np.where(carrying, reps["potential"].astype(float).fillna(0.0).to_numpy(), 0.0)
         raw, value = _bookings(reps, cf, carrying, config)
-        return cls(reps, tuple(levels), names, code, parent, region_of, carrying,
-                   np.where(carrying, cf, 0.0), pot, value, raw, monthly)  # fmt: skip
+        return cls(
+            reps,
+            tuple(levels),
+            names,
+            code,
+            parent,
+            region_of,
+            carrying,
+            np.where(carrying, cf, 0.0),
+            pot,
+            value,
+            raw,
+            monthly,
+        )
 
     def sums(self, level: str, values: np.ndarray) -> np.ndarray:
         """Per node of ``level``: the sum of a per-rep array."""
@@ -419,13 +434,24 @@ def _nodes_table(
     book = np.nan_to_num(tree.bookings_raw)
     frames = [
         pd.DataFrame(
-            {"depth": [-1], "level": ["company"], "node": ["company"], "parent": [""], "region": [""],
-             "segment": [""], "manager": [""], "quota_cents": [target],
-             "children_total_cents": [int(handed["company"][0])],
-             "children_sum_cents": [sum(int(q) for q in quota["region"])],
-             "potential": [pot.sum()], "bookings": [book.sum()], "capacity": [tree.cf.sum()], "weight": [1.0]}
+            {
+                "depth": [-1],
+                "level": ["company"],
+                "node": ["company"],
+                "parent": [""],
+                "region": [""],
+                "segment": [""],
+                "manager": [""],
+                "quota_cents": [target],
+                "children_total_cents": [int(handed["company"][0])],
+                "children_sum_cents": [sum(int(q) for q in quota["region"])],
+                "potential": [pot.sum()],
+                "bookings": [book.sum()],
+                "capacity": [tree.cf.sum()],
+                "weight": [1.0],
+            }
         )
-    ]  # fmt: skip
+    ]
     for depth, level in enumerate(tree.levels):
         names = tree.names[level]
         n = len(names)

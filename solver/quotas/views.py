@@ -147,9 +147,15 @@ def fairness(
     z = (q - mu) / (spread * mu.where(mu > 0, 1.0))
     p = pd.Series(np.where(mu > 0, _normal_sf(z.to_numpy()), 0.0), index=q.index).where(carrying)
     reps = pd.DataFrame(
-        {"rep_id": q.index, "quota": q.to_numpy(), "potential": pot.to_numpy(), "ratio": ratio.to_numpy(),
-         "expected": mu.to_numpy(), "p_reach": p.to_numpy()}
-    )  # fmt: skip
+        {
+            "rep_id": q.index,
+            "quota": q.to_numpy(),
+            "potential": pot.to_numpy(),
+            "ratio": ratio.to_numpy(),
+            "expected": mu.to_numpy(),
+            "p_reach": p.to_numpy(),
+        }
+    )
     r = ratio.dropna()
     summary: dict[str, Any] = {
         "reps": int(carrying.sum()),

@@ -203,9 +203,15 @@ def reassign(
     freed_p = sum(float(p.block.unit_values["potential"][p.freed].sum()) for p in parts)
     if x is None:
         return ReassignOutcome(
-            status, rep_of_unit, np.inf, freed_p, 0.0, budget, time.perf_counter() - t0,
+            status,
+            rep_of_unit,
+            np.inf,
+            freed_p,
+            0.0,
+            budget,
+            time.perf_counter() - t0,
             f"the re-assignment model found no plan ({status})",
-        )  # fmt: skip
+        )
     moved_beyond = 0.0
     col = 0
     for p in parts:

@@ -293,10 +293,15 @@ def roster_after(reps: pd.DataFrame, events: list[Event], upto: dt.date) -> pd.D
             out.loc[e.rep_id, "end_date"] = last if pd.isna(cur) else min(pd.Timestamp(cur), last)
         elif e.kind == "join":
             row = pd.DataFrame(
-                {"rep_id": [e.rep_id], "segment": [e.segment], "region": [e.region],
-                 "start_date": [pd.Timestamp(e.date)], "end_date": [pd.NaT]},
+                {
+                    "rep_id": [e.rep_id],
+                    "segment": [e.segment],
+                    "region": [e.region],
+                    "start_date": [pd.Timestamp(e.date)],
+                    "end_date": [pd.NaT],
+                },
                 index=[e.rep_id],
-            )  # fmt: skip
+            )
             out = pd.concat([out, row.astype({c: out[c].dtype for c in row.columns if c in out})])
         elif e.kind == "move":
             if e.segment:

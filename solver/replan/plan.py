@@ -177,9 +177,13 @@ def replan(inputs: ReplanInputs, events: list[Event]) -> ReplanResult:
         new_owner[placed] = problem.rep_ids[unit_rep[placed]]
         changed = new_owner != owner
         moves = pd.DataFrame(
-            {"account_id": ids[changed], "giver": owner[changed], "receiver": new_owner[changed],
-             "potential": potential[changed]}
-        )  # fmt: skip
+            {
+                "account_id": ids[changed],
+                "giver": owner[changed],
+                "receiver": new_owner[changed],
+                "potential": potential[changed],
+            }
+        )
         holdings = pd.Series(potential).groupby(owner).sum()
         givers_with_moves = set(moves["giver"])
         orphans = {
@@ -189,10 +193,17 @@ def replan(inputs: ReplanInputs, events: list[Event]) -> ReplanResult:
         }
         annual_before = {r: book.annual(r) for r in set(book.cents) | set(after["rep_id"].astype(str))}
         carried = move_quotas(
-            book, moves, holdings, d,
-            plan_start=inputs.plan_start, step=step, season=season,
-            monthly_before=_monthly(before, inputs), monthly_after=m_after, orphans=orphans,
-        )  # fmt: skip
+            book,
+            moves,
+            holdings,
+            d,
+            plan_start=inputs.plan_start,
+            step=step,
+            season=season,
+            monthly_before=_monthly(before, inputs),
+            monthly_after=m_after,
+            orphans=orphans,
+        )
         for r, team in orphans.items():
             if not team:
                 notes.append(f"{r}: no rep is left in its block after {d}; it keeps its quota after then")
@@ -229,15 +240,34 @@ def replan(inputs: ReplanInputs, events: list[Event]) -> ReplanResult:
         "quota_moved": cents_to_str(int(pd.to_numeric(changes["quota_moved_cents"]).fillna(0).sum())),
     }
     return ReplanResult(
-        status, owner, final, book.table(list(final["rep_id"].astype(str))), changes, summary,
-        problem, None, tuple(notes),
-    )  # fmt: skip
+        status,
+        owner,
+        final,
+        book.table(list(final["rep_id"].astype(str))),
+        changes,
+        summary,
+        problem,
+        None,
+        tuple(notes),
+    )
 
 
 CHANGE_COLUMNS = [
-    "date", "kind", "event", "rep_id", "account_id", "from_rep", "to_rep", "segment", "region",
-    "potential", "quota_moved_cents", "quota_before_cents", "quota_after_cents", "note",
-]  # fmt: skip
+    "date",
+    "kind",
+    "event",
+    "rep_id",
+    "account_id",
+    "from_rep",
+    "to_rep",
+    "segment",
+    "region",
+    "potential",
+    "quota_moved_cents",
+    "quota_before_cents",
+    "quota_after_cents",
+    "note",
+]
 
 
 def _team_of(after: pd.DataFrame, weight: np.ndarray, before: pd.DataFrame, rep: str) -> list[str]:
@@ -311,30 +341,64 @@ def _change_rows(
         elif e.kind == "join":
             note = "starts on this date (ramp applies)"
         out.append(
-            {"date": d.isoformat(), "kind": "event", "event": e.kind, "rep_id": e.rep_id,
-             "account_id": e.account_id or "", "from_rep": "", "to_rep": "",
-             "segment": e.segment or "", "region": e.region or "", "potential": np.nan,
-             "quota_moved_cents": np.nan, "quota_before_cents": annual_before.get(e.rep_id, 0),
-             "quota_after_cents": book.annual(e.rep_id), "note": note}
-        )  # fmt: skip
+            {
+                "date": d.isoformat(),
+                "kind": "event",
+                "event": e.kind,
+                "rep_id": e.rep_id,
+                "account_id": e.account_id or "",
+                "from_rep": "",
+                "to_rep": "",
+                "segment": e.segment or "",
+                "region": e.region or "",
+                "potential": np.nan,
+                "quota_moved_cents": np.nan,
+                "quota_before_cents": annual_before.get(e.rep_id, 0),
+                "quota_after_cents": book.annual(e.rep_id),
+                "note": note,
+            }
+        )
     for m in moves.sort_values("account_id").itertuples():
         cause = _cause(str(m.giver), str(m.account_id), today, pins, str(m.receiver))
         out.append(
-            {"date": d.isoformat(), "kind": "account", "event": cause, "rep_id": m.receiver,
-             "account_id": m.account_id, "from_rep": m.giver, "to_rep": m.receiver,
-             "segment": "", "region": "", "potential": float(m.potential),
-             "quota_moved_cents": int(carried.get(str(m.account_id), 0)),
-             "quota_before_cents": np.nan, "quota_after_cents": np.nan, "note": ""}
-        )  # fmt: skip
+            {
+                "date": d.isoformat(),
+                "kind": "account",
+                "event": cause,
+                "rep_id": m.receiver,
+                "account_id": m.account_id,
+                "from_rep": m.giver,
+                "to_rep": m.receiver,
+                "segment": "",
+                "region": "",
+                "potential": float(m.potential),
+                "quota_moved_cents": int(carried.get(str(m.account_id), 0)),
+                "quota_before_cents": np.nan,
+                "quota_after_cents": np.nan,
+                "note": "",
+            }
+        )
     for key, cents in carried.items():
         if str(key).startswith("(no accounts)"):
             giver, receiver = str(key).split(" ", 2)[2].split("->")
             out.append(
-                {"date": d.isoformat(), "kind": "quota", "event": "hand-over", "rep_id": receiver,
-                 "account_id": "", "from_rep": giver, "to_rep": receiver, "segment": "", "region": "",
-                 "potential": np.nan, "quota_moved_cents": int(cents), "quota_before_cents": np.nan,
-                 "quota_after_cents": np.nan, "note": "the giver had no accounts to hand over"}
-            )  # fmt: skip
+                {
+                    "date": d.isoformat(),
+                    "kind": "quota",
+                    "event": "hand-over",
+                    "rep_id": receiver,
+                    "account_id": "",
+                    "from_rep": giver,
+                    "to_rep": receiver,
+                    "segment": "",
+                    "region": "",
+                    "potential": np.nan,
+                    "quota_moved_cents": int(cents),
+                    "quota_before_cents": np.nan,
+                    "quota_after_cents": np.nan,
+                    "note": "the giver had no accounts to hand over",
+                }
+            )
     return out
 
 

@@ -75,9 +75,11 @@ OPPORTUNITIES = TableSpec(
     (
         ColumnSpec("opportunity_id", "id", aliases=_SF_ID, salesforce=_SF_ID),
         ColumnSpec("owner_id", "id", aliases=_SF_OWNER, salesforce=_SF_OWNER),
-        ColumnSpec("owner_name", "text",
-                   aliases=("Owner.Name", "Opportunity Owner", "Owner Name", "Owner Full Name",
-                            "sales_agent")),
+        ColumnSpec(
+            "owner_name",
+            "text",
+            aliases=("Owner.Name", "Opportunity Owner", "Owner Name", "Owner Full Name", "sales_agent"),
+        ),
         ColumnSpec("account_id", "id", aliases=_SF_ACCOUNT, salesforce=_SF_ACCOUNT),
         ColumnSpec("account_name", "text", aliases=("Account.Name", "Account Name", "account")),
         ColumnSpec("name", "text", aliases=("Name", "Opportunity Name")),
@@ -86,12 +88,16 @@ OPPORTUNITIES = TableSpec(
         ColumnSpec("stage", "text", aliases=("StageName", "Stage", "deal_stage")),
         ColumnSpec("is_won", "text", aliases=("IsWon", "Won")),
         ColumnSpec("is_closed", "text", aliases=("IsClosed", "Closed")),
-        ColumnSpec("probability", "float", aliases=("Probability", "Probability (%)"),
-                   lower=0.0, upper=100.0),
-        ColumnSpec("forecast_category", "text",
-                   aliases=("ForecastCategoryName", "Forecast Category", "ForecastCategory")),
+        ColumnSpec(
+            "probability", "float", aliases=("Probability", "Probability (%)"), lower=0.0, upper=100.0
+        ),
+        ColumnSpec(
+            "forecast_category",
+            "text",
+            aliases=("ForecastCategoryName", "Forecast Category", "ForecastCategory"),
+        ),
     ),
-)  # fmt: skip
+)
 """The opportunities table; ``probability`` is in percent, as in Salesforce."""
 
 #: Salesforce forecast categories, by matching key.
@@ -212,8 +218,9 @@ def _status(
     won_v, won_p, won_bad = _booleans(frame["is_won"])
     for name, bad in (("is_closed", closed_bad), ("is_won", won_bad)):
         vals = frame[name].to_numpy(dtype=object)[bad]
-        problems += row_problems(file, headers.get(name, name), rows[bad],
-                                 [f"{v!r} is not true or false" for v in vals])  # fmt: skip
+        problems += row_problems(
+            file, headers.get(name, name), rows[bad], [f"{v!r} is not true or false" for v in vals]
+        )
     said_won = won_p & won_v
     closed = np.where(closed_p, closed_v, s_closed | said_won)
     closed_known = closed_p | known | said_won
@@ -224,40 +231,53 @@ def _status(
     unknown_stage = ~closed_known & ~closed_bad
     if unknown_stage.any():
         whys = [
-            (f"stage {s!r} is not in the stage map and the row has no IsClosed: add the stage "
-             "(with its probability) or give IsClosed, IsWon and Probability")
-            if not pd.isna(s) else "no stage and no IsClosed: the opportunity's status is unknown"
+            (
+                f"stage {s!r} is not in the stage map and the row has no IsClosed: add the stage "
+                "(with its probability) or give IsClosed, IsWon and Probability"
+            )
+            if not pd.isna(s)
+            else "no stage and no IsClosed: the opportunity's status is unknown"
             for s in stage_text.to_numpy(dtype=object)[unknown_stage]
-        ]  # fmt: skip
+        ]
         problems += row_problems(file, stage_header, rows[unknown_stage], whys)
     missing_won = closed_known & closed & ~won_known & ~won_bad
     problems += row_problems(
-        file, stage_header, rows[missing_won],
+        file,
+        stage_header,
+        rows[missing_won],
         ["closed, but neither IsWon nor the stage says whether it was won"] * int(missing_won.sum()),
-    )  # fmt: skip
+    )
     contradiction = won_p & won_v & closed_p & ~closed_v
     problems += row_problems(
-        file, headers.get("is_won", "is_won"), rows[contradiction],
+        file,
+        headers.get("is_won", "is_won"),
+        rows[contradiction],
         ["IsWon is true but IsClosed is false"] * int(contradiction.sum()),
-    )  # fmt: skip
+    )
 
     p_col = frame["probability"].to_numpy(dtype=float, na_value=np.nan) / 100.0
     prob = np.where(np.isfinite(p_col), p_col, s_prob)
     prob = np.where(closed, np.where(won, 1.0, 0.0), prob)
     no_prob = closed_known & ~closed & ~np.isfinite(prob)
     if no_prob.any():
-        whys = [f"open opportunity at stage {s!r} has no Probability and the stage map has no "
-                "probability for it" for s in stage_text.to_numpy(dtype=object)[no_prob]]  # fmt: skip
+        whys = [
+            f"open opportunity at stage {s!r} has no Probability and the stage map has no probability for it"
+            for s in stage_text.to_numpy(dtype=object)[no_prob]
+        ]
         problems += row_problems(file, stage_header, rows[no_prob], whys)
 
     cat_keys = frame["forecast_category"].astype(object).map(header_key, na_action="ignore")
     cat = cat_keys.map(CATEGORIES).astype("string")
     bad_cat = frame["forecast_category"].notna().to_numpy(dtype=bool) & cat.isna().to_numpy(dtype=bool)
     problems += row_problems(
-        file, headers.get("forecast_category", "forecast_category"), rows[bad_cat],
-        [f"{v!r} is not a forecast category ({', '.join(CATEGORIES.values())})"
-         for v in frame["forecast_category"].to_numpy(dtype=object)[bad_cat]],
-    )  # fmt: skip
+        file,
+        headers.get("forecast_category", "forecast_category"),
+        rows[bad_cat],
+        [
+            f"{v!r} is not a forecast category ({', '.join(CATEGORIES.values())})"
+            for v in frame["forecast_category"].to_numpy(dtype=object)[bad_cat]
+        ],
+    )
     derived = pd.Series(np.where(closed, np.where(won, "Closed", "Omitted"), "Pipeline"), index=frame.index)
     cat = cat.fillna(pd.Series(np.where(closed, derived, s_cat.fillna("Pipeline")), index=frame.index))
     cat = cat.where(~(closed & won), "Closed")
@@ -297,9 +317,14 @@ def opportunities_from_table(
         _widen_ids(frame, sf_header, notes, file)
     if not (typed.present("stage") or typed.present("is_closed")):
         problems.append(
-            InputProblem(file, None, "stage", "the table needs a stage column (StageName) or "
-                         "IsClosed / IsWon to tell open from closed opportunities")
-        )  # fmt: skip
+            InputProblem(
+                file,
+                None,
+                "stage",
+                "the table needs a stage column (StageName) or "
+                "IsClosed / IsWon to tell open from closed opportunities",
+            )
+        )
         raise InputError(problems)
     status, found = _status(frame, typed.headers, stage_map(stages), file)
     problems += found
@@ -399,10 +424,14 @@ def resolve_owners(
         clash = shared[shared["key"].isin(wanted)]
         for key, group in clash.groupby("key", sort=True):
             problems.append(
-                InputProblem(file, None, headers.get("owner_name", "owner_name"),
-                             f"owner name {key!r} matches several reps ({', '.join(group['rep_id'])}): "
-                             "give owner ids (OwnerId) instead")
-            )  # fmt: skip
+                InputProblem(
+                    file,
+                    None,
+                    headers.get("owner_name", "owner_name"),
+                    f"owner name {key!r} matches several reps ({', '.join(group['rep_id'])}): "
+                    "give owner ids (OwnerId) instead",
+                )
+            )
         by_name = table.drop_duplicates("key").set_index("key")["rep_id"]
         matched = names.map(by_name).astype("string")
         raw = opportunities["owner_name"].astype("string").str.strip()
@@ -422,13 +451,15 @@ def resolve_owners(
         acc_ids = opportunities["account_id"].to_numpy(dtype=object)[missing]
         whys = [
             "no owner: the row has no owner id or owner name, and no account id"
-            if pd.isna(a) else
-            (f"no owner: the row has no owner id or owner name, and its account {a!r} is not in the run"
-             if account_owners is not None else
-             f"no owner: the row has no owner id or owner name (its account {a!r} could give one "
-             "with the run's assignment)")
+            if pd.isna(a)
+            else (
+                f"no owner: the row has no owner id or owner name, and its account {a!r} is not in the run"
+                if account_owners is not None
+                else f"no owner: the row has no owner id or owner name (its account {a!r} could give one "
+                "with the run's assignment)"
+            )
             for a in acc_ids
-        ]  # fmt: skip
+        ]
         problems += row_problems(file, headers.get("owner_id", "owner_id"), rows[missing], whys)
     if problems:
         raise InputError(problems)

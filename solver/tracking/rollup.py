@@ -270,9 +270,17 @@ def apply_overrides(
     """
     out = measures.copy()
     columns = [
-        "manager_id", "period", "reps", "commit_rollup", "commit", "commit_difference",
-        "best_case_rollup", "best_case", "best_case_difference", "note",
-    ]  # fmt: skip
+        "manager_id",
+        "period",
+        "reps",
+        "commit_rollup",
+        "commit",
+        "commit_difference",
+        "best_case_rollup",
+        "best_case",
+        "best_case_difference",
+        "note",
+    ]
     if overrides is None or overrides.empty:
         return out, pd.DataFrame(columns=columns)
     file = str(overrides.attrs.get("source", "overrides"))
@@ -285,14 +293,22 @@ def apply_overrides(
     for row, manager, period in zip(rows, overrides["manager_id"], period_text, strict=True):
         if manager not in managers:
             problems.append(
-                InputProblem(file, int(row), headers.get("manager_id", "manager_id"),
-                             f"manager {manager!r} manages no rep of this run")
-            )  # fmt: skip
+                InputProblem(
+                    file,
+                    int(row),
+                    headers.get("manager_id", "manager_id"),
+                    f"manager {manager!r} manages no rep of this run",
+                )
+            )
         if period not in labels:
             problems.append(
-                InputProblem(file, int(row), headers.get("period", "period"),
-                             f"{period} is not the first day of a plan period ({', '.join(labels)})")
-            )  # fmt: skip
+                InputProblem(
+                    file,
+                    int(row),
+                    headers.get("period", "period"),
+                    f"{period} is not the first day of a plan period ({', '.join(labels)})",
+                )
+            )
     if problems:
         raise InputError(problems)
 
@@ -301,9 +317,13 @@ def apply_overrides(
     }
     applied = []
     for manager, period, commit, best, note in zip(
-        overrides["manager_id"], period_text, overrides["commit"], overrides["best_case"],
-        overrides["note"], strict=True,
-    ):  # fmt: skip
+        overrides["manager_id"],
+        period_text,
+        overrides["commit"],
+        overrides["best_case"],
+        overrides["note"],
+        strict=True,
+    ):
         idx = by_key[(manager, period)]
         idx = idx[out.loc[idx, "in_plan"].to_numpy(dtype=bool)]
         idx = idx[np.argsort(out.loc[idx, "rep_id"].to_numpy(dtype=object), kind="stable")]

@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from maps_synthetic import assert_matches_baseline, decode, synthetic_run
 
 from maps import figure_size
 from maps.choropleth import area_keys, area_values, choropleth_png
+from tests.maps.maps_synthetic import assert_matches_baseline, decode, synthetic_run
 
 
 @pytest.fixture(scope="module")
@@ -46,9 +46,7 @@ def test_figures_are_conserved_over_the_areas(run) -> None:
     assert (coverage * share).sum() == pytest.approx(1.0)  # potential-weighted mean is 1
     with pytest.raises(ValueError, match="needs the attainment table"):
         area_values(assignment, reps, "attainment")
-    table = pd.DataFrame(
-        {"rep_id": reps["rep_id"], "period": "total", "quota": 100.0, "bookings": 50.0}
-    )  # fmt: skip
+    table = pd.DataFrame({"rep_id": reps["rep_id"], "period": "total", "quota": 100.0, "bookings": 50.0})
     halves = area_values(assignment, reps, "attainment", table)
     assert np.allclose(halves.to_numpy(), 0.5)
 
@@ -60,9 +58,12 @@ def test_png_size_and_same_bytes_whatever_the_row_order(run) -> None:
     width, height = figure_size(2, 0)
     assert abs(image.shape[1] - width * 40) < 1 and abs(image.shape[0] - height * 40) < 1
     shuffled = choropleth_png(
-        assignment.sample(frac=1.0, random_state=3), reps.sample(frac=1.0, random_state=4),
-        value="quota", title="Quota", dpi=40,
-    )  # fmt: skip
+        assignment.sample(frac=1.0, random_state=3),
+        reps.sample(frac=1.0, random_state=4),
+        value="quota",
+        title="Quota",
+        dpi=40,
+    )
     assert png == shuffled
 
 

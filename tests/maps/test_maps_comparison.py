@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from maps_synthetic import assert_matches_baseline, decode, reassigned, synthetic_run
 
 from maps import comparison_map_png, comparison_map_svg, figure_size, join_runs
 from maps.comparison import _summary
+from tests.maps.maps_synthetic import assert_matches_baseline, decode, reassigned, synthetic_run
 
 
 @pytest.fixture(scope="module")

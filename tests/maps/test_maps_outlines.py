@@ -7,12 +7,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from maps_synthetic import BASELINE_DIR, BASELINE_TOL, synthetic_run
 
 import maps.territory as territory
 from maps import territory_map_png
 from maps.outlines import MAX_OUTLINED_REPS, draw_outlines, rep_hulls
 from maps.palette import rep_colours
+from tests.maps.maps_synthetic import BASELINE_DIR, BASELINE_TOL, synthetic_run
 
 
 def test_hulls_only_for_reps_with_three_non_collinear_points() -> None:

@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
-from maps_synthetic import decode
 
 from maps import comparison_map_png, territory_map_png
-
-CITIES = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "geo" / "cities_na_emea.csv"
+from tests.maps.maps_synthetic import decode
+from tests.tests_paths import require_shared
 
 
 def _realistic_run(n_accounts: int = 20_000, n_reps: int = 150) -> tuple[pd.DataFrame, pd.DataFrame]:
-    if not CITIES.is_file():
-        pytest.skip(f"missing ../shared/data ({CITIES})")
+    cities_file = require_shared("geo", "cities_na_emea.csv")
     rng = np.random.default_rng(11)
-    cities = pd.read_csv(CITIES, keep_default_na=False)
+    cities = pd.read_csv(cities_file, keep_default_na=False)
     weight = cities["population"].to_numpy(float)
     pick = cities.iloc[rng.choice(len(cities), n_accounts, p=weight / weight.sum())]
     accounts = pd.DataFrame(

@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from maps_synthetic import assert_matches_baseline, decode, synthetic_run
 
 from maps import figure_size, territory_map_png, territory_map_svg
 from maps.tables import rep_labels
+from tests.maps.maps_synthetic import assert_matches_baseline, decode, synthetic_run
 
 
 @pytest.fixture(scope="module")

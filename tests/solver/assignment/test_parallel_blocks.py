@@ -1,0 +1,29 @@
+"""Blocks solved in parallel processes give the same plan as one after the other."""
+
+from __future__ import annotations
+
+import importlib
+
+import numpy as np
+import pytest
+
+from solver.assignment import solve, violations
+from solver.config import AssignmentConfig
+from solver.synthetic import SyntheticSpec, generate_problem
+
+solve_module = importlib.import_module("solver.assignment.solve")
+
+
+@pytest.mark.slow
+def test_parallel_blocks_match_sequential(monkeypatch: pytest.MonkeyPatch) -> None:
+    problem = generate_problem(SyntheticSpec(1_500, 24, seed=2))
+    rules = AssignmentConfig(balance={"potential": 0.05}, time_limit=60)
+    sequential = solve(problem, rules)
+    monkeypatch.setattr(solve_module, "PARALLEL_MIN_ACCOUNTS", 0)
+    monkeypatch.setattr(solve_module.os, "cpu_count", lambda: 2)
+    assert solve_module._block_workers(problem, [None, None]) == 2
+    parallel = solve(problem, rules)
+    assert parallel.status == sequential.status
+    assert np.array_equal(parallel.rep_of_account, sequential.rep_of_account)
+    assert parallel.objective == pytest.approx(sequential.objective, rel=1e-12)
+    assert violations(problem, parallel.rep_of_account, rules) == []

@@ -1,0 +1,146 @@
+"""Large blocks solved in pieces: exact partition, valid bounds, same rules, fallback to whole."""
+
+from __future__ import annotations
+
+import importlib
+import time
+
+import numpy as np
+import pytest
+
+from solver.assignment import solve, violations
+from solver.assignment.block import block_reps, block_units, build_block
+from solver.assignment.lp.pricing import priced_lp
+from solver.assignment.prechecks import forced_moves, forced_moves_ignoring_eligibility
+from solver.assignment.rules import pair_costs
+from solver.assignment.split.block_bound import lagrangian_bound, piece_duals
+from solver.assignment.split.pieces import Piece, Split, split_block
+from solver.assignment.terms import block_distance_reference_km, total_potential
+from solver.config import AssignmentConfig
+from solver.synthetic import SyntheticSpec, generate_problem
+
+solve_module = importlib.import_module("solver.assignment.solve")
+pieces_module = importlib.import_module("solver.assignment.split.pieces")
+
+RULES = AssignmentConfig(
+    balance={"potential": 0.05, "accounts": 0.5},
+    weights={"disruption": 1.0, "distance": 0.1},
+    time_limit=60,
+)
+
+
+@pytest.fixture(scope="module")
+def problem():
+    return generate_problem(SyntheticSpec(6_000, 60, seed=3))
+
+
+def _cost(problem, rules=RULES):
+    total_p = total_potential(problem)
+    d_ref = block_distance_reference_km(problem)
+    return lambda block: pair_costs(block, rules, total_p, float(d_ref[block.index]))
+
+
+def _largest_block(problem) -> int:
+    return int(np.argmax(np.bincount(problem.unit_block, minlength=len(problem.blocks))))
+
+
+def test_lagrangian_bound_of_a_whole_block_equals_its_lp(problem) -> None:
+    """LP duality: with one piece and a fully priced LP, L(y) is the LP optimum."""
+    cost_of = _cost(problem)
+    b = _largest_block(problem)
+    block = build_block(problem, b)
+    lp = priced_lp(problem, block, RULES, cost_of(block), None, time.perf_counter() + 60)
+    duals = piece_duals(problem, block, RULES, None, lp.row_dual)
+    bound, _, _ = lagrangian_bound(problem, b, RULES, [duals], cost_of)
+    assert bound == pytest.approx(lp.objective, rel=1e-7)
+    # any other duals give a smaller value: a lower bound, never above the LP
+    shaken = piece_duals(problem, block, RULES, None, lp.row_dual * 1.5)
+    assert lagrangian_bound(problem, b, RULES, [shaken], cost_of)[0] <= lp.objective + 1e-12
+
+
+def test_split_partitions_units_and_reps_and_keeps_pins(problem) -> None:
+    b = _largest_block(problem)
+    split = split_block(problem, b, RULES, _cost(problem), time.perf_counter() + 60, max_units=700)
+    assert len(split.pieces) >= 2
+    units = np.concatenate([p.units for p in split.pieces])
+    reps = np.concatenate([p.reps for p in split.pieces])
+    assert np.array_equal(np.sort(units), block_units(problem, b))
+    assert np.array_equal(np.sort(reps), block_reps(problem, b))
+    for piece in split.pieces:
+        accs = np.flatnonzero(np.isin(problem.unit, piece.units) & (problem.pin >= 0))
+        assert np.isin(problem.pin[accs], piece.reps).all()
+    assert np.isfinite(split.sample_bound)
+
+
+def test_small_blocks_are_not_split(problem) -> None:
+    b = _largest_block(problem)
+    split = split_block(problem, b, RULES, _cost(problem), time.perf_counter() + 60)
+    assert len(split.pieces) == 1 and split.pieces[0].parts == 1
+
+
+@pytest.mark.slow
+def test_solve_in_pieces_keeps_every_rule_and_bounds_the_objective(problem, monkeypatch) -> None:
+    whole = solve(problem, RULES)
+    monkeypatch.setattr(solve_module, "PIECE_UNITS", 700)
+    monkeypatch.setattr(pieces_module, "PIECE_UNITS", 700)
+    split = solve(problem, RULES)
+    assert split.status.has_plan
+    assert violations(problem, split.rep_of_account, RULES) == []
+    assert any(b.pieces > 1 for b in split.blocks)
+    for blk in split.blocks:
+        assert blk.bound <= blk.objective + 1e-9
+    # the bound of the pieces is valid for the whole problem: below the whole solve's plan,
+    # and the pieces' plan costs at most a few percent more than the whole solve's
+    assert split.bound <= whole.objective + 1e-9
+    assert split.objective <= whole.objective * 1.05
+    again = solve(problem, RULES)
+    assert np.array_equal(again.rep_of_account, split.rep_of_account)
+
+
+def test_a_bad_split_falls_back_to_the_whole_block(problem, monkeypatch) -> None:
+    """A piece that cannot balance (all reps, almost no units) makes the block solve whole."""
+    b = _largest_block(problem)
+    units, reps = block_units(problem, b), block_reps(problem, b)
+
+    def lopsided(problem_, b_, rules, cost, deadline, max_units=0):
+        if b_ != b:
+            return Split([Piece(b_, 0, 1, block_units(problem_, b_), block_reps(problem_, b_))])
+        return Split(
+            [
+                Piece(b, 0, 2, units[:5], reps[: len(reps) // 2]),
+                Piece(b, 1, 2, units[5:], reps[len(reps) // 2 :]),
+            ]
+        )
+
+    monkeypatch.setattr(solve_module, "split_block", lopsided)
+    monkeypatch.setattr(solve_module, "PIECE_UNITS", 10)
+    result = solve(problem, RULES)
+    assert result.status.has_plan
+    assert violations(problem, result.rep_of_account, RULES) == []
+    assert all(blk.pieces == 1 for blk in result.blocks)
+
+
+def test_forced_moves_from_owners_alone_never_exceed_the_exact_figure(problem) -> None:
+    for b in range(len(problem.blocks)):
+        exact = forced_moves(problem, [build_block(problem, b)])
+        assert forced_moves_ignoring_eligibility(problem, b) <= exact + 1e-6
+
+
+def test_a_block_too_large_to_solve_whole_says_so(problem, monkeypatch) -> None:
+    """When a piece fails and the block is too large to build whole, the run says why in words."""
+    b = _largest_block(problem)
+    units, reps = block_units(problem, b), block_reps(problem, b)
+
+    def lopsided(problem_, b_, rules, cost, deadline, max_units=0):
+        if b_ != b:
+            return Split([Piece(b_, 0, 1, block_units(problem_, b_), block_reps(problem_, b_))])
+        half = len(reps) // 2
+        return Split([Piece(b, 0, 2, units[:5], reps[:half]), Piece(b, 1, 2, units[5:], reps[half:])])
+
+    monkeypatch.setattr(solve_module, "split_block", lopsided)
+    monkeypatch.setattr(solve_module, "PIECE_UNITS", 10)
+    monkeypatch.setattr(solve_module, "MAX_WHOLE_PAIRS", 100)
+    result = solve(problem, RULES)
+    assert result.status == "no_solution"
+    assert problem.block_name(b) in (result.explanation or "")
+    assert "pairs" in (result.explanation or "") and "Widen its tolerances" in (result.explanation or "")
