@@ -64,3 +64,16 @@ def allocate_cents(total: int, weights: Sequence[float] | np.ndarray) -> list[in
     if sum(shares) != total:
         raise ConservationError(f"allocation of {total} cents summed to {sum(shares)}")
     return shares
+
+
+def largest_remainder(total: int, weights: Sequence[float] | np.ndarray, minimum: int = 0) -> np.ndarray:
+    """Split ``total`` whole units in proportion to ``weights``, each part at least ``minimum``.
+
+    The floors are given first and the rest is split by `allocate_cents`, so
+    counts (accounts, reps, hires) and money share one largest-remainder rule.
+    """
+    w = np.asarray(weights, dtype=float)
+    free = int(total) - minimum * len(w)
+    if free < 0:
+        raise ValueError(f"cannot give {minimum} to each of {len(w)} parts out of {total}")
+    return np.asarray(allocate_cents(free, w), dtype=np.int64) + minimum

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from solver.money import largest_remainder
 from solver.problem import Problem, build_problem
 
 SEGMENTS: tuple[str, ...] = ("ENT", "MM", "SMB")
@@ -112,23 +113,6 @@ class SyntheticSpec:
             raise ValueError(f"n_accounts must be at least {10 * n_blocks}, got {self.n_accounts}")
         if self.owned_share + self.departed_share > 1:
             raise ValueError("owned_share + departed_share must not exceed 1")
-
-
-def largest_remainder(total: int, weights: np.ndarray, minimum: int = 0) -> np.ndarray:
-    """Split ``total`` into integers proportional to ``weights``, each at least ``minimum``.
-
-    Exact sums matter: the ladder promises n accounts and m reps.
-    """
-    w = np.asarray(weights, dtype=float)
-    free = total - minimum * len(w)
-    if free < 0:
-        raise ValueError(f"cannot give {minimum} to each of {len(w)} parts out of {total}")
-    raw = free * w / w.sum()
-    base = np.floor(raw).astype(np.int64)
-    short = free - int(base.sum())
-    order = np.lexsort((np.arange(len(w)), -(raw - base)))
-    base[order[:short]] += 1
-    return base + minimum
 
 
 def _block_tables(spec: SyntheticSpec) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

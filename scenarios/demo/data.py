@@ -20,6 +20,7 @@ move. `demo_feasibility_report` measures all three.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import math
 from dataclasses import dataclass
@@ -52,6 +53,9 @@ from scenarios.demo.plan import (
     SEGMENT_BANDS,
     SEGMENTS,
 )
+from solver.geo import EARTH_RADIUS_KM
+from solver.money import largest_remainder
+from solver.planning.capacity import capacity_factor
 
 __all__ = [
     "ACCOUNT_COLUMNS",
@@ -74,7 +78,6 @@ _BAND_SHARES = (0.70, 0.22, 0.08)
 # Truncated Pareto per band: (lower, upper, alpha); medians ~18 / ~360 / ~4,000.
 _BAND_PARETO = ((5.0, 200.0, 0.35), (200.0, 2000.0, 1.0), (2000.0, 400_000.0, 1.0))
 _JITTER_KM = 3.0
-_EARTH_KM = 6371.0
 _SHARE_OWNED, _SHARE_FORMER = 0.85, 0.03  # the rest (~12%) are new logos
 _CUSTOMER_SHARE = 0.40
 _CHILD_SHARE = 0.03
@@ -647,15 +650,8 @@ def _segment_of(employees: pd.Series) -> np.ndarray:
 
 
 def _allocate(weights: np.ndarray, total: int, minimum: int) -> np.ndarray:
-    """Integer split of ``total`` proportional to ``weights`` with a floor (largest remainders)."""
-    k = len(weights)
-    rest = total - k * minimum
-    extra = np.clip(weights / weights.sum() * total - minimum, 0.0, None)
-    extra = extra / extra.sum() * rest if extra.sum() > 0 else np.full(k, rest / k)
-    out = np.floor(extra).astype(int)
-    order = np.argsort(-(extra - out), kind="stable")
-    out[order[: rest - out.sum()]] += 1
-    return out + minimum
+    """Integer split of ``total`` proportional to ``weights``, the floors counted in the share."""
+    return largest_remainder(total, np.clip(weights / weights.sum() * total - minimum, 0.0, None), minimum)
 
 
 def _blocks() -> list[tuple[str, str]]:
@@ -940,41 +936,8 @@ def _emea_hires(
 
 
 def capacity_factors(start_date: pd.Series, end_date: pd.Series) -> np.ndarray:
-    """Capacity factor of each rep in the demo plan year, as CONTRACT.md defines it.
-
-    (1/12) x sum over the 12 plan months of (share of the month's days employed)
-    x (ramp of the tenure month; 1.0 after the ramp or without a start date).
-
-    Parameters
-    ----------
-    start_date, end_date : pd.Series
-        ISO dates or blanks.
-
-    Returns
-    -------
-    numpy.ndarray
-        One factor in [0, 1] per rep.
-    """
-
-    def _dates(s: pd.Series, blank: str) -> np.ndarray:
-        v = s.astype(object).where(s.notna() & (s.astype(str) != ""), blank)
-        return v.astype(str).to_numpy().astype("datetime64[D]")
-
-    has_start = start_date.notna().to_numpy() & (start_date.astype(str) != "").to_numpy()
-    start = _dates(start_date, "1900-01-01")
-    end = _dates(end_date, "2999-12-31")
-    month = np.datetime64(PLAN_START, "M") + np.arange(12)
-    m_start = month.astype("datetime64[D]")
-    m_end = (month + 1).astype("datetime64[D]") - 1
-    days = (m_end - m_start).astype(int) + 1
-    lo = np.maximum(start[:, None], m_start[None, :])
-    hi = np.minimum(end[:, None], m_end[None, :])
-    active = np.clip((hi - lo).astype(int) + 1, 0, None) / days
-    k = (month[None, :] - start.astype("datetime64[M]")[:, None]).astype(int)
-    ramp = np.ones(k.shape)
-    in_ramp = has_start[:, None] & (k >= 0) & (k < len(RAMP))
-    ramp[in_ramp] = np.asarray(RAMP)[k[in_ramp]]
-    return (active * ramp).sum(axis=1) / 12.0
+    """Capacity factor of each rep in the demo plan year (`solver.planning.capacity_factor`)."""
+    return capacity_factor(start_date, end_date, dt.date.fromisoformat(PLAN_START), RAMP)
 
 
 def _min_block_targets(acc: pd.DataFrame, *rep_sets: pd.DataFrame) -> dict[tuple[str, str], float]:
@@ -1037,7 +1000,7 @@ def _km_matrix(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.nd
     x1, y1, z1 = unit(lat1, lon1)
     x2, y2, z2 = unit(lat2, lon2)
     dot = x1[:, None] * x2[None, :] + y1[:, None] * y2[None, :] + z1[:, None] * z2[None, :]
-    return _EARTH_KM * np.arccos(np.clip(dot, -1.0, 1.0))
+    return EARTH_RADIUS_KM * np.arccos(np.clip(dot, -1.0, 1.0))
 
 
 def _capacitated_nearest(dist: np.ndarray, weight: np.ndarray, target: np.ndarray) -> np.ndarray:
