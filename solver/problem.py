@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -65,7 +66,7 @@ class Problem:
     max_accounts_lost: np.ndarray | None = None  # per rep; nan = no limit
     max_accounts_gained: np.ndarray | None = None  # per rep; nan = no limit
 
-    def replace(self, **changes: object) -> Problem:
+    def replace(self, **changes: Any) -> Problem:
         """A what-if: a new Problem with some arrays replaced."""
         return dataclasses.replace(self, **changes)
 
@@ -123,10 +124,54 @@ def build_problem(accounts: pd.DataFrame, reps: pd.DataFrame, forbid: pd.DataFra
     rp = reps.sort_values("rep_id", kind="stable").reset_index(drop=True)
     rep_ids = rp["rep_id"].astype(str).to_numpy()
     rep_index = pd.Series(np.arange(len(rp)), index=rep_ids)
+    owner_raw, owner = _owners(acc, rep_index)
+    pin = _pins(acc, rep_index)
+    unit_codes, unit_block, block_keys, rep_block = _units_and_blocks(acc, rp)
+    account_ids = acc["account_id"].astype(str).to_numpy()
+    return Problem(
+        account_ids=account_ids,
+        account_segment=acc["segment"].astype(str).to_numpy(),
+        account_region=acc["region"].astype(str).to_numpy(),
+        potential=acc["potential"].to_numpy(dtype=float),
+        workload=_numbers(acc, "workload", 1.0),
+        arr=_numbers(acc, "arr", 0.0),
+        lat=_numbers(acc, "lat", np.nan),
+        lon=_numbers(acc, "lon", np.nan),
+        owner=owner.astype(np.int64),
+        owner_id=owner_raw.to_numpy(dtype=object),
+        pin=pin,
+        unit=unit_codes.astype(np.int64),
+        unit_block=unit_block.astype(np.int64),
+        rep_ids=rep_ids,
+        rep_segment=rp["segment"].astype(str).to_numpy(),
+        rep_region=rp["region"].astype(str).to_numpy(),
+        rep_block=rep_block,
+        capacity_factor=rp["capacity_factor"].to_numpy(dtype=float),
+        rep_lat=_numbers(rp, "lat", np.nan),
+        rep_lon=_numbers(rp, "lon", np.nan),
+        max_accounts=_numbers(rp, "max_accounts", np.nan),
+        max_workload=_numbers(rp, "max_workload", np.nan),
+        blocks=tuple(block_keys),
+        account_country=_texts(acc, "country"),
+        account_language=_texts(acc, "language", lower=True),
+        rep_countries=_texts(rp, "countries"),
+        rep_languages=_texts(rp, "languages", lower=True),
+        forbidden=forbidden_pairs(acc, account_ids, rep_index, forbid),
+        max_accounts_lost=_numbers(rp, "max_accounts_lost", np.nan),
+        max_accounts_gained=_numbers(rp, "max_accounts_gained", np.nan),
+    )
 
+
+def _owners(acc: pd.DataFrame, rep_index: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Today's owner ids, and their rep indices (NO_OWNER blank, DEPARTED_OWNER not a rep here)."""
     owner_raw = acc["current_owner"].astype("string").fillna("")
     owner = owner_raw.map(rep_index).to_numpy(dtype=float)
     owner = np.where(np.isnan(owner), np.where(owner_raw.to_numpy() == "", NO_OWNER, DEPARTED_OWNER), owner)
+    return owner_raw, owner
+
+
+def _pins(acc: pd.DataFrame, rep_index: pd.Series) -> np.ndarray:
+    """Pinned rep index per account (-1 when free); a pin to a stranger is an input error."""
     pin_raw = acc["locked_owner"].astype("string")
     pin = pin_raw.map(rep_index).to_numpy(dtype=float)
     unknown_pin = pin_raw.notna().to_numpy() & np.isnan(pin)
@@ -141,73 +186,52 @@ def build_problem(accounts: pd.DataFrame, reps: pd.DataFrame, forbid: pd.DataFra
                 f"{pin_raw[i]!r}, which is not a rep of this plan",
             )
         )
-    pin = np.where(np.isnan(pin), -1, pin).astype(np.int64)
+    return np.where(np.isnan(pin), -1, pin).astype(np.int64)
 
-    # units: one per family root, in order of first (sorted) member
+
+def _units_and_blocks(
+    acc: pd.DataFrame, rp: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray, list[tuple[str, str]], np.ndarray]:
+    """Units (one per family root, in order of first sorted member), their blocks, and each rep's block.
+
+    A unit's block is its root's block, or its largest member's when the root
+    is absent; a rep whose segment x region holds no unit gets block -1.
+    """
     unit_codes, _unit_roots = pd.factorize(acc["family_id"].astype(str), sort=True)
     potential = acc["potential"].to_numpy(dtype=float)
     acc_seg = acc["segment"].astype(str).to_numpy()
     acc_reg = acc["region"].astype(str).to_numpy()
-    # a unit's block is its root's block, or its largest member's when the root is absent
     is_root = acc["account_id"].astype(str).to_numpy() == acc["family_id"].astype(str).to_numpy()
     order = np.lexsort((-potential, ~is_root, unit_codes))
     first = order[np.r_[True, np.diff(unit_codes[order]) != 0]]
-    unit_seg, unit_reg = acc_seg[first], acc_reg[first]
-
-    unit_key = np.char.add(np.char.add(unit_seg.astype(str), "\x1f"), unit_reg.astype(str))
+    unit_key = _block_key(acc_seg[first], acc_reg[first])
     keys, unit_block = np.unique(unit_key, return_inverse=True)
-    block_keys = [tuple(k.split("\x1f")) for k in keys.tolist()]
-    rep_seg = rp["segment"].astype(str).to_numpy()
-    rep_reg = rp["region"].astype(str).to_numpy()
-    rep_key = np.char.add(np.char.add(rep_seg.astype(str), "\x1f"), rep_reg.astype(str))
+    block_keys = [(seg, reg) for seg, reg in (k.split("\x1f") for k in keys.tolist())]
+    rep_key = _block_key(rp["segment"].astype(str).to_numpy(), rp["region"].astype(str).to_numpy())
     pos = np.searchsorted(keys, rep_key).clip(0, max(len(keys) - 1, 0))
     found = (keys[pos] == rep_key) if len(keys) else np.zeros(len(rep_key), dtype=bool)
     rep_block = np.where(found, pos, -1).astype(np.int64)
+    return unit_codes, unit_block, block_keys, rep_block
 
-    def num(df: pd.DataFrame, col: str, default: float) -> np.ndarray:
-        if col not in df.columns:
-            return np.full(len(df), default)
-        return pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float, na_value=default)
 
-    def text(df: pd.DataFrame, col: str, lower: bool = False) -> np.ndarray | None:
-        if col not in df.columns:
-            return None
-        values = df[col].astype("string").fillna("").str.strip()
-        return (values.str.lower() if lower else values).to_numpy(dtype=object)
+def _block_key(segment: np.ndarray, region: np.ndarray) -> np.ndarray:
+    """One sortable text key per segment x region (a separator no id contains)."""
+    return np.char.add(np.char.add(segment.astype(str), "\x1f"), region.astype(str))
 
-    account_ids = acc["account_id"].astype(str).to_numpy()
-    return Problem(
-        account_ids=account_ids,
-        account_segment=acc_seg,
-        account_region=acc_reg,
-        potential=potential,
-        workload=num(acc, "workload", 1.0),
-        arr=num(acc, "arr", 0.0),
-        lat=num(acc, "lat", np.nan),
-        lon=num(acc, "lon", np.nan),
-        owner=owner.astype(np.int64),
-        owner_id=owner_raw.to_numpy(dtype=object),
-        pin=pin,
-        unit=unit_codes.astype(np.int64),
-        unit_block=unit_block.astype(np.int64),
-        rep_ids=rep_ids,
-        rep_segment=rep_seg,
-        rep_region=rep_reg,
-        rep_block=rep_block,
-        capacity_factor=rp["capacity_factor"].to_numpy(dtype=float),
-        rep_lat=num(rp, "lat", np.nan),
-        rep_lon=num(rp, "lon", np.nan),
-        max_accounts=num(rp, "max_accounts", np.nan),
-        max_workload=num(rp, "max_workload", np.nan),
-        blocks=tuple(block_keys),
-        account_country=text(acc, "country"),
-        account_language=text(acc, "language", lower=True),
-        rep_countries=text(rp, "countries"),
-        rep_languages=text(rp, "languages", lower=True),
-        forbidden=forbidden_pairs(acc, account_ids, rep_index, forbid),
-        max_accounts_lost=num(rp, "max_accounts_lost", np.nan),
-        max_accounts_gained=num(rp, "max_accounts_gained", np.nan),
-    )
+
+def _numbers(df: pd.DataFrame, col: str, default: float) -> np.ndarray:
+    """A numeric column as floats, ``default`` where absent or blank."""
+    if col not in df.columns:
+        return np.full(len(df), default)
+    return pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float, na_value=default)
+
+
+def _texts(df: pd.DataFrame, col: str, lower: bool = False) -> np.ndarray | None:
+    """A trimmed text column as objects (None when the table lacks it)."""
+    if col not in df.columns:
+        return None
+    values = df[col].astype("string").fillna("").str.strip()
+    return (values.str.lower() if lower else values).to_numpy(dtype=object)
 
 
 def forbidden_pairs(
