@@ -288,6 +288,31 @@ def replan(
     raise typer.Exit(code)
 
 
+@app.command()
+def resolve(
+    run_dir: Annotated[Path, typer.Argument(help="Finished run folder")],
+    changes: Annotated[Path, typer.Argument(help="Changes file (JSON), see below")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="New run folder to write")],
+    no_render: Annotated[bool, typer.Option("--no-render", help="Skip map, report and workbook")] = False,
+) -> None:
+    """Re-solve a finished run after small changes: only the blocks they touch, moving as little as possible.
+
+    The changes file is a JSON list of changes (or {"changes": [...]}), applied in order:
+    {"type": "pin", "account_id", "rep_id"}; {"type": "unpin", "account_id"};
+    {"type": "rep", "rep_id", "start_date"?, "end_date"?} (ISO dates, null clears);
+    {"type": "add_rep", "rep": {reps columns}}; {"type": "set", "key": "quota.target"
+    or any dotted scenario key, "value"}. Untouched blocks keep their assignment rows
+    byte for byte; quota keys alone only re-split the quotas.
+    """
+    from scenarios.cli.resolve import resolve_to_folder
+
+    try:
+        code = resolve_to_folder(run_dir, changes, output, render=not no_render, log=_status, console=out)
+    except InputError as e:
+        raise _input_failure(e) from None
+    raise typer.Exit(code)
+
+
 @app.command("plan-hires")
 def plan_hires(
     scenario: Annotated[Path, typer.Argument(help="Scenario TOML file with a [capacity] section")],

@@ -39,6 +39,15 @@ def _header(df: pd.DataFrame, column: str) -> str:
 def prepare(scenario: Scenario) -> Prepared:
     """Read and validate the scenario's tables and build the assignment problem."""
     accounts, reps = read_inputs(scenario.accounts, scenario.reps)
+    return prepare_tables(scenario, accounts, reps)
+
+
+def prepare_tables(scenario: Scenario, accounts: pd.DataFrame, reps: pd.DataFrame) -> Prepared:
+    """Derive segments, regions, potential and capacity from tables already read (`read_inputs`).
+
+    A what-if edits the tables it read (a pin, a rep's dates) and prepares them
+    again, without writing them to files first.
+    """
     problems: list[InputProblem] = []
     acc_file, rep_file = str(scenario.accounts), str(scenario.reps)
     params = scenario.params
