@@ -128,22 +128,34 @@ def _solve_block(
 
 
 def _whole(
-    problem: Problem, rules: AssignmentConfig, note: str, t0: float, progress: Callable[[str], None] | None
+    problem: Problem,
+    cont: Problem,
+    rules: AssignmentConfig,
+    note: str,
+    t0: float,
+    progress: Callable[[str], None] | None,
 ) -> Resolved:
-    """Solve every block again (cold), continuity still measured from the base plan."""
-    result = solve(problem, rules, progress=progress)
+    """Solve every block again (cold); `Resolved` still counts moves from the base plan.
+
+    Continuity is measured from the base plan (``cont``), except under a
+    disruption budget, which counts moves from the previous owners (``problem``).
+    """
+    plan = cont.owner
+    if rules.max_moved_share is not None:
+        cont = problem
+    result = solve(cont, rules, progress=progress)
     result = dataclasses.replace(result, seconds=time.perf_counter() - t0, notes=(*result.notes, note))
-    return _resolved(
-        result, tuple(problem.block_name(b) for b in range(len(problem.blocks))), problem, True, note
-    )
+    every = tuple(cont.block_name(b) for b in range(len(cont.blocks)))
+    return _resolved(result, every, cont, plan, True, note)
 
 
-def _resolved(result: Result, blocks: tuple[str, ...], problem: Problem, whole: bool, note: str) -> Resolved:
-    moved = (
-        result.rep_of_account != problem.owner
-        if result.status.has_plan
-        else np.zeros(problem.n_accounts, bool)
-    )
+def _resolved(
+    result: Result, blocks: tuple[str, ...], problem: Problem, plan: np.ndarray, whole: bool, note: str
+) -> Resolved:
+    if result.status.has_plan:
+        moved = result.rep_of_account != plan
+    else:
+        moved = np.zeros(problem.n_accounts, dtype=bool)
     return Resolved(result, blocks, int(moved.sum()), float(problem.potential[moved].sum()), whole, note)
 
 
@@ -185,9 +197,8 @@ def resolve(
         kept = dataclasses.replace(base, rep_of_account=plan, seconds=time.perf_counter() - t0)
         return Resolved(kept, (), 0, 0.0, False, "no block touched: the plan is unchanged")
     if rules.objective != "weighted":
-        return _whole(
-            cont, rules, "re-solved whole: a lexicographic objective does not add up by block", t0, progress
-        )
+        note = "re-solved whole: a lexicographic objective does not add up by block"
+        return _whole(problem, cont, rules, note, t0, progress)
     budget = rules.max_moved_share is not None
     free = rules.model_copy(update={"max_moved_share": None}) if budget else rules
     total_p = total_potential(cont)
@@ -204,19 +215,16 @@ def resolve(
         say(f"re-solving {cont.block_name(b)}")
         got = _solve_block(cont, b, free, plan_of_unit, total_p, float(d_ref[b]), share, hard)
         if got is None:
-            return _whole(
-                cont,
-                rules,
-                f"re-solved whole: {cont.block_name(b)} had no plan from its current one",
-                t0,
-                progress,
-            )
+            note = f"re-solved whole: {cont.block_name(b)} had no plan from its current one"
+            return _whole(problem, cont, rules, note, t0, progress)
         units, reps, solved[b] = got
         in_block = np.isin(cont.unit, units)
         local = np.searchsorted(units, cont.unit[in_block])
         rep_of_account[in_block] = reps[local]
     if budget and violations(problem, rep_of_account, rules):
-        return _whole(cont, rules, "re-solved whole: the change broke the disruption budget", t0, progress)
+        # the budget counts moves from the previous owners: solve the plan under it, cold
+        note = "re-solved whole: the change broke the disruption budget"
+        return _whole(problem, cont, rules, note, t0, progress)
     return _assemble(cont, base, rules, free, rep_of_account, solved, touched, t0)
 
 
@@ -268,7 +276,7 @@ def _assemble(
             terms,
             explanation=f"the re-solved plan failed the independent check: {detail}",
         )
-        return _resolved(result, tuple(cont.block_name(b) for b in touched), cont, False, note)
+        return _resolved(result, tuple(cont.block_name(b) for b in touched), cont, cont.owner, False, note)
     bound = min(bound, checked)
     status = Status.OPTIMAL if relative_gap(checked, bound) <= rules.mip_gap else Status.FEASIBLE
     result = Result(
@@ -283,4 +291,4 @@ def _assemble(
         terms,
         notes=(note,),
     )
-    return _resolved(result, tuple(cont.block_name(b) for b in touched), cont, False, note)
+    return _resolved(result, tuple(cont.block_name(b) for b in touched), cont, cont.owner, False, note)
