@@ -1,0 +1,362 @@
+"""mkdocs hook: the reference pages, generated from the code so they cannot drift.
+
+A page holds a marker comment where a generated table goes:
+
+- ``<!-- reference:cli -->``: every command of the ``terraquota`` typer app,
+  its arguments and options (names, types, defaults, help), read from the
+  click command that typer builds;
+- ``<!-- reference:scenario-keys -->``: every key a scenario file may hold
+  (`scenarios.run.KNOWN_KEYS`), with type and default from the pydantic models
+  of `solver.config` and the meaning from `scenario_keys.DESCRIPTIONS`.
+
+The functions are importable on their own (``tests/docs`` uses them).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import math
+import os
+import re
+import sys
+import types
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic_core import PydanticUndefined
+
+CLI_MARKER = "<!-- reference:cli -->"
+KEYS_MARKER = "<!-- reference:scenario-keys -->"
+#: Option defaults computed on the machine that builds the docs: shown in words, not as a number.
+MACHINE_DEFAULTS = {("batch", "workers"): ("the number of CPUs", lambda: max(1, os.cpu_count() or 1))}
+
+
+def _descriptions() -> dict[str, str]:
+    """`scenario_keys.DESCRIPTIONS`, loaded beside this file (mkdocs imports hooks by path)."""
+    path = Path(__file__).with_name("scenario_keys.py")
+    spec = importlib.util.spec_from_file_location("terraquota_docs_scenario_keys", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.DESCRIPTIONS
+
+
+def _cell(text: object) -> str:
+    """Text safe inside a markdown table cell."""
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+# ---------------------------------------------------------------- CLI
+
+
+@dataclass(frozen=True)
+class CliParam:
+    """One argument or option of one command, as the reference shows it."""
+
+    command: str
+    name: str
+    kind: str  # "argument" or "option"
+    flags: str
+    type: str
+    default: str
+    required: bool
+    many: bool
+    help: str
+
+
+def _root_command() -> Any:
+    import typer.main
+
+    from scenarios.cli import app
+
+    return typer.main.get_command(app)
+
+
+def _commands(group: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    """(full name, click command) of every command, sub-groups flattened, sorted by name."""
+    out = []
+    for name in sorted(group.commands):
+        cmd = group.commands[name]
+        if getattr(cmd, "hidden", False):
+            continue
+        full = f"{prefix}{name}"
+        if hasattr(cmd, "commands"):
+            out += _commands(cmd, full + " ")
+        else:
+            out.append((full, cmd))
+    return out
+
+
+def _type_name(param: Any) -> str:
+    if getattr(param, "is_flag", False):
+        return "flag"
+    click_type = getattr(param, "type", None)
+    # typer with its own click has no ``type``: the annotation's name instead
+    name = str(click_type.name).lower() if click_type is not None else param.bare_type().lower()
+    inner = re.fullmatch(r"list\[(.*)\]", name)
+    return inner.group(1) if inner else name
+
+
+def _many(param: Any) -> bool:
+    """An argument that takes several values, or an option that may be repeated."""
+    return bool(getattr(param, "multiple", False)) or param.nargs == -1
+
+
+def _default(command: str, param: Any) -> str:
+    machine = MACHINE_DEFAULTS.get((command, param.name))
+    if machine is not None:
+        return machine[0]
+    value = param.default
+    if value is None or getattr(param, "is_flag", False) or param.required:
+        return ""
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return f"`{value}`"
+
+
+def cli_params() -> list[CliParam]:
+    """Every argument and option of every command of the ``terraquota`` app."""
+    rows = []
+    for name, cmd in _commands(_root_command()):
+        for p in cmd.params:
+            if getattr(p, "hidden", False) or p.name == "help":
+                continue
+            is_opt = p.param_type_name == "option"
+            flags = (
+                ", ".join(f"`{o}`" for o in (*p.opts, *p.secondary_opts)) if is_opt else f"`{p.name.upper()}`"
+            )
+            rows.append(
+                CliParam(
+                    command=name,
+                    name=p.name,
+                    kind="option" if is_opt else "argument",
+                    flags=flags,
+                    type=_type_name(p),
+                    default=_default(name, p),
+                    required=bool(p.required),
+                    many=_many(p),
+                    help=(getattr(p, "help", None) or "").strip(),
+                )
+            )
+    return rows
+
+
+def command_help() -> dict[str, str]:
+    """Command name -> its help text (the function's docstring)."""
+    return {name: (cmd.help or "").strip() for name, cmd in _commands(_root_command())}
+
+
+def _usage(name: str, params: list[CliParam]) -> str:
+    args = []
+    for p in params:
+        if p.kind != "argument":
+            continue
+        args.append(p.flags.strip("`") + ("..." if p.many else ""))
+    return " ".join(["terraquota", name, "[OPTIONS]", *args])
+
+
+def cli_markdown() -> str:
+    """The CLI reference: one section per command."""
+    params = cli_params()
+    out = []
+    for name, text in command_help().items():
+        mine = [p for p in params if p.command == name]
+        out += [f"## `terraquota {name}`", "", text, "", "```text", _usage(name, mine), "```", ""]
+        if mine:
+            out += ["| argument / option | type | default | meaning |", "|---|---|---|---|"]
+            for p in mine:
+                need = " (required)" if p.required and p.kind == "option" else ""
+                need += " (repeatable)" if p.many and p.kind == "option" else ""
+                out.append(f"| {p.flags}{need} | {p.type} | {_cell(p.default)} | {_cell(p.help)} |")
+            out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+# ---------------------------------------------------------------- scenario keys
+
+
+@dataclass(frozen=True)
+class KeyRow:
+    """One scenario key, as the reference shows it."""
+
+    key: str
+    type: str
+    default: str
+    required: bool
+    description: str
+
+
+def _known_keys() -> dict[str, Any]:
+    from scenarios.run import KNOWN_KEYS
+
+    return KNOWN_KEYS
+
+
+def _sweep_keys() -> tuple[str, ...]:
+    from scenarios.batch.sweep import SWEEP_KEYS
+
+    return tuple(SWEEP_KEYS)
+
+
+def _type_text(annotation: Any) -> str:
+    """A pydantic field's annotation in plain words: ``float | None`` -> ``float (optional)``."""
+    args = typing.get_args(annotation)
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        kinds = [a for a in args if a is not type(None)]
+        text = " or ".join(_type_text(a) for a in kinds)
+        return text
+    if origin is typing.Literal:
+        return " / ".join(f'"{a}"' for a in args)
+    if origin is dict:
+        return f"table of {_type_text(args[1])}" if args else "table"
+    if origin is tuple:
+        return f"list of {_type_text(args[0])}" if args else "list"
+    if annotation is dt.date:
+        return "date"
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return "table"
+    if annotation is Any:
+        return "any"
+    return getattr(annotation, "__name__", str(annotation))
+
+
+def _default_text(field: Any) -> str:
+    if field.default_factory is not None:
+        value = field.default_factory()
+    elif field.default is PydanticUndefined:
+        return ""
+    else:
+        value = field.default
+    if value is None:
+        return ""
+    if isinstance(value, BaseModel):
+        return ""
+    if isinstance(value, dict):
+        if not value:
+            return ""
+        return "`{ " + ", ".join(f"{k} = {_toml(v)}" for k, v in value.items()) + " }`"
+    if isinstance(value, tuple):
+        return "`[" + ", ".join(_toml(v) for v in value) + "]`" if value else ""
+    return f"`{_toml(value)}`"
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, float) and math.isinf(value):
+        return "inf"
+    if isinstance(value, bool):
+        return str(value).lower()
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def _models() -> dict[str, type[BaseModel]]:
+    """Scenario section -> the pydantic model that validates it."""
+    from solver.config import PlanParams
+
+    out: dict[str, type[BaseModel]] = {}
+    for section, field in PlanParams.model_fields.items():
+        for arg in (field.annotation, *typing.get_args(field.annotation)):
+            if isinstance(arg, type) and issubclass(arg, BaseModel):
+                out[section] = arg
+    return out
+
+
+def _block_model() -> type[BaseModel]:
+    from solver.config import CapacityBlock
+
+    return CapacityBlock
+
+
+#: Keys whose section is free-form in the code: their sub-keys are names the user picks.
+_NAMED = {"segments": "NAME", "regions": "NAME", "workload": "SEGMENT"}
+_SECTION_TYPES = {"segments": "table", "regions": "table", "workload": "table", "sweep": "table"}
+_NAMED_TYPES = {"segments": "list of 2 numbers", "regions": "list of str", "workload": "float"}
+_REQUIRED = {"name", "data.accounts", "data.reps", "plan", "quota"}
+
+
+def scenario_keys() -> list[KeyRow]:
+    """Every key of a scenario file, in the order of `KNOWN_KEYS`."""
+    desc = _descriptions()
+    models = _models()
+    rows: list[KeyRow] = []
+
+    def add(key: str, type_: str, default: str = "", required: bool = False) -> None:
+        rows.append(KeyRow(key, type_, default, required or key in _REQUIRED, desc.get(key, "")))
+
+    for key, sub in _known_keys().items():
+        model = models.get(key)
+        if key in ("name", "extends", "description"):
+            add(key, "str")
+        elif model is None and key not in _NAMED and key != "sweep":
+            add(key, "table")
+        else:
+            add(key, _SECTION_TYPES.get(key, "table"))
+        if key in _NAMED:
+            add(f"{key}.{_NAMED[key]}", _NAMED_TYPES[key])
+        if key == "sweep":
+            for k in _sweep_keys():
+                add(f"sweep.{k}", "str" if k == "name" else "table of lists")
+        if not isinstance(sub, dict):
+            continue
+        fields = model.model_fields if model is not None else {}
+        for k in sub:
+            f = fields.get(k)
+            if f is None:  # read by scenarios (paths), not by the solver's models
+                add(f"{key}.{k}", "path")
+            elif k == "blocks":
+                add(f"{key}.{k}", "tables by region, then segment")
+            else:
+                add(f"{key}.{k}", _type_text(f.annotation), _default_text(f), f.is_required())
+        if key == "capacity":
+            for k, f in _block_model().model_fields.items():
+                add(f"capacity.blocks.REGION.SEGMENT.{k}", _type_text(f.annotation), _default_text(f))
+    return rows
+
+
+def scenario_keys_markdown() -> str:
+    """The scenario-key reference: the top-level keys, then one table per section."""
+    groups: dict[str, list[KeyRow]] = {}
+    for row in scenario_keys():
+        top = row.key.split(".")[0]
+        groups.setdefault(top if _is_section(top) else "", []).append(row)
+    out: list[str] = []
+    for group, rows in groups.items():
+        title = f"`[{group}]`" if group else "Top-level keys"
+        out += [f"## {title}", "", "| key | type | default | meaning |", "|---|---|---|---|"]
+        for row in rows:
+            need = " (required)" if row.required else ""
+            out.append(
+                f"| `{row.key}`{need} | {_cell(row.type)} | {_cell(row.default)} | {_cell(row.description)} |"
+            )
+        out.append("")
+    return "\n".join(out)
+
+
+def _is_section(key: str) -> bool:
+    return isinstance(_known_keys().get(key), dict) or key in _NAMED or key == "sweep"
+
+
+# ---------------------------------------------------------------- hook
+
+
+def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
+    """Replace the reference markers with the generated tables."""
+    if CLI_MARKER in markdown:
+        markdown = markdown.replace(CLI_MARKER, cli_markdown())
+    if KEYS_MARKER in markdown:
+        markdown = markdown.replace(KEYS_MARKER, scenario_keys_markdown())
+    return markdown
+
+
+def _main() -> None:  # pragma: no cover - a quick look from the shell
+    sys.stdout.write(cli_markdown() if "--cli" in sys.argv else scenario_keys_markdown())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    _main()

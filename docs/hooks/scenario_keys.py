@@ -1,0 +1,105 @@
+"""What each scenario key means, in the words of a planner.
+
+Types, defaults and the list of keys come from the code (`scenarios.run.KNOWN_KEYS`
+and the pydantic models of `solver.config`); only the meaning is written here.
+``tests/docs`` fails when a key of the code has no entry below, or an entry
+names a key the code no longer knows.
+"""
+
+from __future__ import annotations
+
+#: Dotted scenario key -> meaning. ``REGION``, ``SEGMENT`` and ``NAME`` stand for names the user picks.
+DESCRIPTIONS: dict[str, str] = {
+    "name": "Name of the scenario; names the run folder (`runs/<name>`).",
+    "extends": "Another scenario file to inherit (path relative to this file); this file's keys "
+    "override the base's, tables merge key by key (`[segments]` and `[regions]` are replaced whole).",
+    "description": "Free text about the scenario; kept in the run's `scenario.toml`.",
+    "data": "The input tables. Paths are relative to the file that declares them.",
+    "data.accounts": "Accounts table (CSV, .xlsx or Parquet).",
+    "data.reps": "Reps table (CSV, .xlsx or Parquet).",
+    "data.events": "Events table kept with the scenario; resolved like the other paths "
+    "(`terraquota replan` takes its events file as an argument).",
+    "data.forbid": "Same as `assignment.forbid`: a table of (account_id, rep_id) pairs "
+    "that must not be chosen.",
+    "plan": "The plan year and the ramp of new hires.",
+    "plan.start": "First day of the 12-month plan year (ISO date).",
+    "plan.ramp": "Productivity in tenure months 1, 2, 3, ...; 1.0 after the list ends. "
+    "Values in [0, 1]. Drives each rep's capacity factor.",
+    "segments": "Employee bands: `NAME = [lower, upper]`, lower inclusive, upper exclusive "
+    "(`inf` for no upper bound). Bands may not overlap. Used for accounts without a `segment` column.",
+    "segments.NAME": "One segment's employee band `[lower, upper)`.",
+    "regions": "Region name -> list of ISO country codes. A country may be in one region only.",
+    "regions.NAME": "Countries (ISO 3166 alpha-2) of one region.",
+    "workload": "Segment -> workload per account, for accounts without a `workload` column (numbers >= 0).",
+    "workload.SEGMENT": "Workload of one account of this segment.",
+    "scoring": "How potential is scored for accounts without a `potential` column.",
+    "scoring.weights": "Data point -> weight (e.g. `employees`, `annual_revenue`). Each data point "
+    "becomes its percentile rank among all accounts; the score is the weighted mean of the ranks "
+    "an account has.",
+    "scoring.potential_scale": "Currency amount of a score of 1.0: potential = score x potential_scale.",
+    "assignment": "The rules and solver settings of the account -> rep assignment.",
+    "assignment.balance": "Metric -> tolerance t: every rep's metric stays within [1 - t, 1 + t] of its "
+    "capacity-adjusted target. Metrics: potential, workload, accounts, arr.",
+    "assignment.max_moved_share": "Disruption budget: at most this share of all potential may change owner "
+    "(0 to 1). Without it, disruption is only a cost in the objective.",
+    "assignment.weights": "Objective weights of the normalised terms `disruption` (potential moved / "
+    "total potential) and `distance` (potential-weighted km to the rep's home, over a reference).",
+    "assignment.solver": "MIP backend of the blocks solved exactly: auto (= HiGHS), highs, cpsat, pulp. "
+    "Large blocks always use the HiGHS LP pipeline.",
+    "assignment.time_limit": "Seconds for the whole assignment, shared between blocks by size; local search "
+    "and polishing stop on move and node budgets, so the time limit is a safety net for them.",
+    "assignment.seed": "Random seed of the solvers and of the sampling of large blocks.",
+    "assignment.mip_gap": "Relative gap at which a block counts as optimal.",
+    "assignment.objective": "`weighted` (minimise the weighted sum of the terms) or `lexicographic` "
+    "(minimise the terms of `order` one after the other).",
+    "assignment.order": "Lexicographic mode: the terms in order of importance, from balance, "
+    "disruption, distance.",
+    "assignment.lex_tolerance": "Lexicographic mode: each later stage keeps the earlier terms within this "
+    "relative tolerance of their best value.",
+    "assignment.num_workers": "CP-SAT search workers (1 = single worker; more use interleaved search, "
+    "which stays deterministic).",
+    "assignment.forbid": "A table with columns account_id, rep_id of pairs that must not be chosen "
+    "(path relative to the declaring file). Unknown ids are input errors naming file and row.",
+    "quota": "The finance target and how it cascades to reps and periods.",
+    "quota.target": "Company target for the plan year (currency).",
+    "quota.hedge": "Over-assignment per level: `region`, `segment`, `manager`, `rep` "
+    "(e.g. `{ region = 0.05, rep = 0.10 }`), each in (-0.5, 5).",
+    "quota.periods": "Period of the rep quotas: `quarter` or `month`.",
+    "quota.basis": "How a parent's quota is split over its children: `potential`, `bookings`, a blend "
+    "`{ potential = 0.7, bookings = 0.3 }`, or a table by level.",
+    "quota.seasonality": "12 monthly weights (plan months 1-12): a rep's period quotas follow capacity x "
+    "seasonality.",
+    "quota.penetration": "Share of potential expected as bookings (one figure or by segment); gives the "
+    "bottom-up quota of a territory. Default: target / total potential.",
+    "quota.max_change": "Each rep's quota stays within +- this share of last year's quota (else bookings) "
+    "x its capacity factor; the least breach is taken when a team total cannot fit.",
+    "quota.attainment_spread": "Relative spread of bookings used for the chance of reaching quota when no "
+    "history is given.",
+    "capacity": "The capacity model: how many reps the target needs, hires and sizing "
+    "(`terraquota plan-hires`, `capacity.csv`).",
+    "capacity.productivity": "Yearly bookings of one fully ramped rep: one figure or by segment. "
+    "Required in a `[capacity]` section.",
+    "capacity.attainment": "Expected share of quota attained, in (0, 3].",
+    "capacity.attrition": "Annual attrition rate in [0, 1): reps without an end date count with a "
+    "survival factor.",
+    "capacity.lead_time_months": "Months from opening a requisition to the hire's start (0-24).",
+    "capacity.earliest_start": "First day a hire can start (ISO date); default the plan start.",
+    "capacity.ramp": "Ramp by segment for the capacity model only (overrides `plan.ramp` there).",
+    "capacity.ote": "On-target earnings of a hire: one figure or by segment; prices planned hires "
+    "and the budget.",
+    "capacity.headcount": "Total reps: turns on the sizing optimisation (team size per block).",
+    "capacity.budget": "Total prorated OTE: turns on the sizing optimisation.",
+    "capacity.blocks": "Per block `[capacity.blocks.REGION.SEGMENT]`: target or share, productivity, "
+    "min_reps, max_reps.",
+    "capacity.blocks.REGION.SEGMENT.target": "Revenue target of this block (currency).",
+    "capacity.blocks.REGION.SEGMENT.share": "Share of the company target for this block (blocks with neither "
+    "target nor share split the rest by potential).",
+    "capacity.blocks.REGION.SEGMENT.productivity": "Yearly bookings of a ramped rep of this block.",
+    "capacity.blocks.REGION.SEGMENT.min_reps": "Sizing never gives this block fewer reps.",
+    "capacity.blocks.REGION.SEGMENT.max_reps": "Sizing never gives this block more reps.",
+    "sweep": "Makes the file a sweep for `terraquota batch`: many members from one scenario.",
+    "sweep.grid": '`{ "dotted.key" = [values...] }`: every combination of the lists (cartesian).',
+    "sweep.zip": "Lists of equal length, taken row by row, combined cartesian with the grid.",
+    "sweep.name": 'Member name template, e.g. `"{name}-bal{assignment.balance.potential}"`; '
+    "placeholders may carry a format spec such as `{quota.target:.0f}`.",
+}
