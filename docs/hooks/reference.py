@@ -15,6 +15,7 @@ The functions are importable on their own (``tests/docs`` uses them).
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import importlib.util
 import math
 import os
@@ -342,6 +343,49 @@ def _is_section(key: str) -> bool:
     return isinstance(_known_keys().get(key), dict) or key in _NAMED or key == "sweep"
 
 
+# ---------------------------------------------------------------- input columns
+
+#: Table name in a marker -> (module, attribute) of its `TableSpec`.
+TABLES = {
+    "accounts": ("solver.inputs.columns", "ACCOUNTS"),
+    "reps": ("solver.inputs.columns", "REPS"),
+    "opportunities": ("solver.tracking.opportunities", "OPPORTUNITIES"),
+    "overrides": ("solver.tracking.overrides", "OVERRIDES"),
+}
+_KIND_WORDS = {
+    "id": "id",
+    "text": "text",
+    "int": "whole number",
+    "float": "number",
+    "date": "ISO date",
+}
+
+
+def _table_spec(table: str) -> Any:
+    module, name = TABLES[table]
+    return getattr(importlib.import_module(module), name)
+
+
+def _range(col: Any) -> str:
+    if col.lower is not None and col.upper is not None:
+        return f"{col.lower:g} to {col.upper:g}"
+    if col.lower is not None:
+        return f">= {col.lower:g}"
+    return ""
+
+
+def columns_markdown(table: str) -> str:
+    """One input table's columns: canonical name, accepted headers, kind, range."""
+    spec = _table_spec(table)
+    out = ["| column | also accepted as | required | kind | range |", "|---|---|---|---|---|"]
+    for col in spec.columns:
+        aliases = ", ".join(f"`{a}`" for a in col.aliases)
+        kind = _KIND_WORDS[col.kind] + (f" ({col.normalise.replace('_', ' ')})" if col.normalise else "")
+        need = "yes" if col.required else ""
+        out.append(f"| `{col.name}` | {_cell(aliases)} | {need} | {kind} | {_range(col)} |")
+    return "\n".join(out) + "\n"
+
+
 # ---------------------------------------------------------------- hook
 
 
@@ -351,6 +395,10 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
         markdown = markdown.replace(CLI_MARKER, cli_markdown())
     if KEYS_MARKER in markdown:
         markdown = markdown.replace(KEYS_MARKER, scenario_keys_markdown())
+    for table in TABLES:
+        marker = f"<!-- reference:columns:{table} -->"
+        if marker in markdown:
+            markdown = markdown.replace(marker, columns_markdown(table))
     return markdown
 
 
