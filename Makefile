@@ -5,12 +5,12 @@ VENV := .venv
 STAMP := $(VENV)/.installed
 PYTEST := $(VENV)/bin/python -m pytest -q -p no:cacheprovider
 
-.PHONY: demo test test-fast lint bench clean
+.PHONY: demo test test-fast lint docs bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(VENV)/bin/python -m pip install --quiet -e ".[test,dask,salesforce]"
+	$(VENV)/bin/python -m pip install --quiet -e ".[test,dask,salesforce,docs]"
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -28,9 +28,15 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(MAKE) docs
+
+# The documentation site; --strict turns every warning (a broken link, a page
+# missing from the navigation) into an error. Preview: .venv/bin/mkdocs serve
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet --site-dir site
 
 bench: $(STAMP)
 	$(VENV)/bin/terraquota bench gap --out bench-out/gap
 
 clean:
-	rm -rf $(VENV) terraquota-demo bench-out runs comparison .coverage
+	rm -rf $(VENV) terraquota-demo bench-out runs comparison .coverage site
