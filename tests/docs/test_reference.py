@@ -1,0 +1,119 @@
+"""The generated reference covers every command, option and scenario key, each with a meaning."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+HOOKS = Path(__file__).resolve().parents[2] / "docs" / "hooks"
+
+
+def _load(name: str) -> ModuleType:
+    """Import a docs hook by path, as mkdocs does (it is not part of a package)."""
+    module_name = f"terraquota_docs_{name}"
+    spec = importlib.util.spec_from_file_location(module_name, HOOKS / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def reference() -> ModuleType:
+    return _load("reference")
+
+
+def test_every_command_has_help(reference: ModuleType) -> None:
+    helps = reference.command_help()
+    assert {"run", "validate", "compare", "batch", "replan", "explain"} <= set(helps)
+    assert [name for name, text in helps.items() if not text] == []
+
+
+def test_every_argument_and_option_has_help(reference: ModuleType) -> None:
+    params = reference.cli_params()
+    assert params
+    missing = [f"{p.command} {p.flags}" for p in params if not p.help]
+    assert missing == []
+
+
+def test_cli_page_lists_every_command_and_option(reference: ModuleType) -> None:
+    page = reference.cli_markdown()
+    for name in reference.command_help():
+        assert f"## `terraquota {name}`" in page
+    for p in reference.cli_params():
+        assert p.flags in page
+
+
+def test_machine_dependent_defaults_are_shown_in_words(reference: ModuleType) -> None:
+    """A default computed on the build machine (the CPU count) must not land in the page as a number."""
+    params = {(p.command, p.name): p for p in reference.cli_params()}
+    for (command, name), (words, value) in reference.MACHINE_DEFAULTS.items():
+        assert params[(command, name)].default == words
+        assert value() == max(1, os.cpu_count() or 1)
+
+
+def test_every_scenario_key_has_a_meaning(reference: ModuleType) -> None:
+    rows = reference.scenario_keys()
+    undocumented = [row.key for row in rows if not row.description]
+    assert undocumented == []
+
+
+def test_every_known_key_is_in_the_reference(reference: ModuleType) -> None:
+    from scenarios.run import KNOWN_KEYS
+
+    keys = {row.key for row in reference.scenario_keys()}
+    for key, sub in KNOWN_KEYS.items():
+        assert key in keys
+        for k in sub or {}:
+            assert f"{key}.{k}" in keys
+
+
+def test_every_model_field_is_in_the_reference(reference: ModuleType) -> None:
+    """A field added to a scenario model without a KNOWN_KEYS entry would be unreachable: catch both."""
+    from solver.config import CapacityBlock, PlanParams
+
+    keys = {row.key for row in reference.scenario_keys()}
+    for section, model in reference._models().items():
+        if section == "segments":  # validated as {"bands": ...}; users write the bands directly
+            continue
+        for field in model.model_fields:
+            assert f"{section}.{field}" in keys, f"{section}.{field}"
+    for field in CapacityBlock.model_fields:
+        assert f"capacity.blocks.REGION.SEGMENT.{field}" in keys
+    assert set(PlanParams.model_fields) <= keys
+
+
+def test_no_description_for_a_key_the_code_does_not_know(reference: ModuleType) -> None:
+    descriptions = _load("scenario_keys").DESCRIPTIONS
+    keys = {row.key for row in reference.scenario_keys()}
+    assert sorted(set(descriptions) - keys) == []
+
+
+def test_scenario_key_page_shows_types_and_defaults(reference: ModuleType) -> None:
+    page = reference.scenario_keys_markdown()
+    assert "| `assignment.balance` | table of float | `{ potential = 0.05 }` |" in page
+    assert '| `quota.periods` | "quarter" / "month" | `"quarter"` |' in page
+    assert "| `plan.start` (required) | date |" in page
+
+
+def test_input_column_tables_list_every_column(reference: ModuleType) -> None:
+    from solver.inputs.columns import ACCOUNTS, REPS
+
+    for table, spec in (("accounts", ACCOUNTS), ("reps", REPS)):
+        page = reference.columns_markdown(table)
+        for col in spec.columns:
+            assert f"| `{col.name}` |" in page
+    assert "`NumberOfEmployees`" in reference.columns_markdown("accounts")
+
+
+def test_markers_are_replaced(reference: ModuleType) -> None:
+    text = "a\n<!-- reference:cli -->\nb\n<!-- reference:columns:reps -->\n"
+    out = reference.on_page_markdown(text, None, None, None)
+    assert "<!-- reference:" not in out
+    assert "## `terraquota run`" in out
