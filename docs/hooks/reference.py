@@ -276,48 +276,44 @@ def _block_model() -> type[BaseModel]:
 
 #: Keys whose section is free-form in the code: their sub-keys are names the user picks.
 _NAMED = {"segments": "NAME", "regions": "NAME", "workload": "SEGMENT"}
-_SECTION_TYPES = {"segments": "table", "regions": "table", "workload": "table", "sweep": "table"}
 _NAMED_TYPES = {"segments": "list of 2 numbers", "regions": "list of str", "workload": "float"}
 _REQUIRED = {"name", "data.accounts", "data.reps", "plan", "quota"}
+
+
+def _section_keys(key: str, sub: Any, model: type[BaseModel] | None) -> list[tuple[str, str, str, bool]]:
+    """(key, type, default, required) of one top-level key and the keys below it."""
+    scalar = key in ("name", "extends", "description")
+    out = [(key, "str" if scalar else "table", "", False)]
+    if key in _NAMED:
+        out.append((f"{key}.{_NAMED[key]}", _NAMED_TYPES[key], "", False))
+    if key == "sweep":
+        out += [(f"sweep.{k}", "str" if k == "name" else "table of lists", "", False) for k in _sweep_keys()]
+    fields = model.model_fields if model is not None else {}
+    for k in sub if isinstance(sub, dict) else ():
+        f = fields.get(k)
+        if f is None:  # read by scenarios (paths), not by the solver's models
+            out.append((f"{key}.{k}", "path", "", False))
+        elif k == "blocks":
+            out.append((f"{key}.{k}", "tables by region, then segment", "", False))
+        else:
+            out.append((f"{key}.{k}", _type_text(f.annotation), _default_text(f), f.is_required()))
+    if key == "capacity":
+        for k, f in _block_model().model_fields.items():
+            out.append(
+                (f"capacity.blocks.REGION.SEGMENT.{k}", _type_text(f.annotation), _default_text(f), False)
+            )
+    return out
 
 
 def scenario_keys() -> list[KeyRow]:
     """Every key of a scenario file, in the order of `KNOWN_KEYS`."""
     desc = _descriptions()
     models = _models()
-    rows: list[KeyRow] = []
-
-    def add(key: str, type_: str, default: str = "", required: bool = False) -> None:
-        rows.append(KeyRow(key, type_, default, required or key in _REQUIRED, desc.get(key, "")))
-
-    for key, sub in _known_keys().items():
-        model = models.get(key)
-        if key in ("name", "extends", "description"):
-            add(key, "str")
-        elif model is None and key not in _NAMED and key != "sweep":
-            add(key, "table")
-        else:
-            add(key, _SECTION_TYPES.get(key, "table"))
-        if key in _NAMED:
-            add(f"{key}.{_NAMED[key]}", _NAMED_TYPES[key])
-        if key == "sweep":
-            for k in _sweep_keys():
-                add(f"sweep.{k}", "str" if k == "name" else "table of lists")
-        if not isinstance(sub, dict):
-            continue
-        fields = model.model_fields if model is not None else {}
-        for k in sub:
-            f = fields.get(k)
-            if f is None:  # read by scenarios (paths), not by the solver's models
-                add(f"{key}.{k}", "path")
-            elif k == "blocks":
-                add(f"{key}.{k}", "tables by region, then segment")
-            else:
-                add(f"{key}.{k}", _type_text(f.annotation), _default_text(f), f.is_required())
-        if key == "capacity":
-            for k, f in _block_model().model_fields.items():
-                add(f"capacity.blocks.REGION.SEGMENT.{k}", _type_text(f.annotation), _default_text(f))
-    return rows
+    return [
+        KeyRow(k, type_, default, required or k in _REQUIRED, desc.get(k, ""))
+        for key, sub in _known_keys().items()
+        for k, type_, default, required in _section_keys(key, sub, models.get(key))
+    ]
 
 
 def scenario_keys_markdown() -> str:
