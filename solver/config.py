@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -403,6 +404,36 @@ class CapacityConfig(_Frozen):
         return self.blocks.get(region, {}).get(segment, CapacityBlock())
 
 
+RegionKind = Literal["country", "subdivision", "zip", "nuts", "polygons"]
+_REGION_PATTERNS: tuple[tuple[RegionKind, re.Pattern[str]], ...] = (
+    ("country", re.compile(r"^[A-Za-z]{2}$")),
+    ("subdivision", re.compile(r"^[A-Za-z]{2}-[A-Za-z0-9]{1,3}$")),
+    ("zip", re.compile(r"^zip:(\d{1,5})$", re.IGNORECASE)),
+    ("nuts", re.compile(r"^(?:nuts:)?([A-Za-z]{2}[A-Za-z0-9]{1,3})$", re.IGNORECASE)),
+    ("polygons", re.compile(r"^(?:file:)?(.+\.(?:geojson|json|gpkg|shp|parquet))$", re.IGNORECASE)),
+)
+
+
+def region_entry(text: str) -> tuple[RegionKind, str]:
+    """Kind and normalised value of one ``[regions]`` entry.
+
+    ``"US"`` a country (ISO alpha-2); ``"US-CA"``, ``"CA-ON"``, ``"DE-BY"`` an
+    ISO 3166-2 subdivision; ``"zip:941"`` US ZIP codes starting 941;
+    ``"DE21"`` or ``"nuts:DE21"`` a NUTS region (accounts' ``nuts`` column,
+    any finer level included); ``"west.geojson"`` (or ``"file:..."``) the
+    polygons of a file, by the accounts' coordinates.
+    """
+    for kind, pattern in _REGION_PATTERNS:
+        found = pattern.match(text.strip())
+        if found:
+            value = found.group(1) if pattern.groups else found.group(0)
+            return kind, value if kind == "polygons" else value.upper()
+    raise ValueError(
+        f"region entry {text!r} is not a country (US), subdivision (US-CA), ZIP prefix (zip:941), "
+        "NUTS code (DE21) or polygon file (west.geojson)"
+    )
+
+
 class PlanParams(_Frozen):
     """Everything the solver needs besides the two tables."""
 
@@ -415,14 +446,24 @@ class PlanParams(_Frozen):
     capacity: CapacityConfig | None = None
 
     @model_validator(mode="after")
-    def _country_in_one_region(self) -> PlanParams:
-        seen: dict[str, str] = {}
-        for region, codes in self.regions.items():
-            for c in codes:
-                if c.upper() in seen:
-                    raise ValueError(f"country {c} is listed in regions {seen[c.upper()]} and {region}")
-                seen[c.upper()] = region
+    def _entry_in_one_region(self) -> PlanParams:
+        seen: dict[tuple[str, str], str] = {}
+        for region, entries in self.regions.items():
+            for text in entries:
+                kind, value = region_entry(text)
+                if (kind, value) in seen:
+                    what = "country" if kind == "country" else "entry"
+                    raise ValueError(f"{what} {value} is listed in regions {seen[kind, value]} and {region}")
+                seen[kind, value] = region
         return self
+
+    def region_entries(self) -> dict[str, tuple[tuple[RegionKind, str], ...]]:
+        """Region -> its parsed entries (see `region_entry`)."""
+        return {r: tuple(region_entry(t) for t in entries) for r, entries in self.regions.items()}
+
+    def countries_only(self) -> bool:
+        """True when every ``[regions]`` entry is a country (the plain country -> region map)."""
+        return all(kind == "country" for es in self.region_entries().values() for kind, _ in es)
 
     @model_validator(mode="after")
     def _capacity_blocks_known(self) -> PlanParams:
@@ -437,5 +478,5 @@ class PlanParams(_Frozen):
         return self
 
     def region_of_country(self) -> dict[str, str]:
-        """ISO alpha-2 code -> region name."""
-        return {c.upper(): r for r, codes in self.regions.items() for c in codes}
+        """ISO alpha-2 code -> region name, for the entries that are whole countries."""
+        return {v: r for r, es in self.region_entries().items() for kind, v in es if kind == "country"}

@@ -10,14 +10,18 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import shapely
 
 from scenarios.run.scenario import Scenario
+from solver.config import PlanParams
 from solver.errors import InputError, InputProblem
 from solver.inputs.columns import header_key
+from solver.inputs.geocode import geocode
+from solver.inputs.polygons import read_polygons
 from solver.inputs.readers import read_inputs, read_table
 from solver.inputs.validation import family_ids
 from solver.planning.capacity import monthly_capacity
-from solver.planning.segmentation import derive_potential, derive_regions, derive_segments
+from solver.planning.segmentation import assign_regions, derive_potential, derive_segments
 from solver.problem import Problem, build_problem
 
 
@@ -31,6 +35,27 @@ class Prepared:
     problem: Problem
 
 
+def place_accounts(accounts: pd.DataFrame) -> pd.DataFrame:
+    """Accounts with coordinates from their address where they had none.
+
+    ``geocode_quality`` (exact / postal / city / none) is added only when an
+    account came without coordinates, so plans of fully located accounts keep
+    their tables unchanged.
+    """
+    placed = geocode(accounts)
+    if (placed["geocode_quality"] == "exact").all():
+        return accounts
+    out = accounts.assign(lat=placed["lat"], lon=placed["lon"], geocode_quality=placed["geocode_quality"])
+    out.attrs = accounts.attrs
+    return out
+
+
+def region_polygons(params: PlanParams) -> dict[str, shapely.Geometry]:
+    """The geometry of every polygon file the ``[regions]`` entries name."""
+    files = {v for es in params.region_entries().values() for kind, v in es if kind == "polygons"}
+    return {f: read_polygons(f) for f in sorted(files)}
+
+
 def _header(df: pd.DataFrame, column: str) -> str:
     """The user's own header for a canonical column (errors quote what the user wrote)."""
     return str(df.attrs.get("columns", {}).get(column, column))
@@ -38,7 +63,9 @@ def _header(df: pd.DataFrame, column: str) -> str:
 
 def prepare(scenario: Scenario) -> Prepared:
     """Read and validate the scenario's tables and build the assignment problem."""
-    accounts, reps = read_inputs(scenario.accounts, scenario.reps)
+    accounts, reps = read_inputs(
+        scenario.accounts, scenario.reps, numeric=list(scenario.params.scoring.weights)
+    )
     return prepare_tables(scenario, accounts, reps)
 
 
@@ -48,13 +75,14 @@ def prepare_tables(scenario: Scenario, accounts: pd.DataFrame, reps: pd.DataFram
     A what-if edits the tables it read (a pin, a rep's dates) and prepares them
     again, without writing them to files first.
     """
+    params = scenario.params
     problems: list[InputProblem] = []
     acc_file, rep_file = str(scenario.accounts), str(scenario.reps)
-    params = scenario.params
+    accounts = place_accounts(accounts)
 
     segment, p = derive_segments(accounts, params.segments, acc_file)
     problems += p
-    region, p = derive_regions(accounts["country"], params.region_of_country(), acc_file)
+    region, p = assign_regions(accounts, params, region_polygons(params), acc_file)
     problems += p
     potential, p = derive_potential(accounts, params.scoring, acc_file)
     problems += p

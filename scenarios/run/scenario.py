@@ -19,7 +19,7 @@ from typing import Any
 import tomli_w
 from pydantic import ValidationError
 
-from solver.config import PlanParams
+from solver.config import PlanParams, region_entry
 from solver.errors import InputError, InputProblem
 
 #: Every key a scenario may hold (tables map to their known sub-keys; None = free-form table).
@@ -132,6 +132,23 @@ def _merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _absolute_polygon_files(regions: Any, folder: Path) -> None:
+    """Polygon-file entries of ``[regions]`` are paths relative to the declaring file."""
+    if not isinstance(regions, dict):
+        return
+    for name, entries in regions.items():
+        if not isinstance(entries, list):
+            continue
+        out = []
+        for entry in entries:
+            try:
+                kind, value = region_entry(entry) if isinstance(entry, str) else ("", "")
+            except ValueError:
+                kind = ""
+            out.append(str((folder / value).resolve()) if kind == "polygons" else entry)
+        regions[name] = out
+
+
 def _read_doc(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
     """Read one file and its ``extends`` chain, absolutising path keys per file."""
     if path in chain:
@@ -156,6 +173,7 @@ def _read_doc(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
     assignment = doc.get("assignment", {})
     if isinstance(assignment, dict) and isinstance(assignment.get("forbid"), str):
         assignment["forbid"] = str((path.parent / assignment["forbid"]).resolve())
+    _absolute_polygon_files(doc.get("regions"), path.parent)
     parent = doc.pop("extends", None)
     if parent is None:
         return doc

@@ -18,6 +18,7 @@ from solver.assignment import Result
 from solver.assignment.checker import metric_values, moved_mask, rep_targets, rep_totals
 from solver.assignment.terms import active_reps
 from solver.config import BALANCE_METRICS
+from solver.inputs.geocode import geocode_counts
 from solver.money import cents_to_str
 from solver.problem import DEPARTED_OWNER, NO_OWNER
 from solver.quotas.cascade import QuotaPlan
@@ -61,7 +62,7 @@ def assignment_table(prep: Prepared, result: Result) -> pd.DataFrame:
     pb, acc = prep.problem, prep.accounts
     r = result.rep_of_account
     moved = moved_mask(pb, r)
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "account_id": pb.account_ids,
             "rep_id": pb.rep_ids[r],
@@ -81,6 +82,9 @@ def assignment_table(prep: Prepared, result: Result) -> pd.DataFrame:
             "family_id": acc["family_id"].to_numpy(),
         }
     )
+    if "geocode_quality" in acc:  # only when some account came without coordinates
+        table["geocode_quality"] = acc["geocode_quality"].to_numpy()
+    return table
 
 
 def reps_table(prep: Prepared, result: Result, quotas: QuotaPlan) -> pd.DataFrame:
@@ -188,6 +192,8 @@ def metrics(
         },
         "notes": list(result.notes),
     }
+    if "geocode_quality" in prep.accounts:
+        m["geocode"] = geocode_counts(prep.accounts["geocode_quality"])
     if result.status.has_plan:
         r = result.rep_of_account
         moved = moved_mask(pb, r)

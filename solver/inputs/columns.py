@@ -215,6 +215,26 @@ ACCOUNTS = TableSpec(
             salesforce=("BillingStateCode", "BillingState", "Billing State/Province"),
         ),
         ColumnSpec(
+            "city",
+            "text",
+            aliases=("BillingCity", "Billing City"),
+            salesforce=("BillingCity",),
+        ),
+        ColumnSpec(
+            "postal_code",
+            "text",
+            aliases=(
+                "BillingPostalCode",
+                "Billing Zip/Postal Code",
+                "Billing Postal Code",
+                "zip",
+                "zip_code",
+                "postcode",
+            ),
+            salesforce=("BillingPostalCode", "Billing Zip/Postal Code"),
+        ),
+        ColumnSpec("nuts", "text", aliases=("nuts_code", "nuts_id", "nuts2")),
+        ColumnSpec(
             "lat",
             "float",
             lower=-90.0,

@@ -43,6 +43,7 @@ import json
 import logging
 import math
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -50,7 +51,15 @@ import numpy as np
 import pandas as pd
 
 from solver.errors import InputError, InputProblem
-from solver.inputs.columns import ACCOUNTS, REPS, ColumnSpec, TableSpec, parse_dates, parse_numbers
+from solver.inputs.columns import (
+    ACCOUNTS,
+    REPS,
+    ColumnSpec,
+    TableSpec,
+    header_key,
+    parse_dates,
+    parse_numbers,
+)
 from solver.inputs.countries import (
     country_names,
     normalise_countries,
@@ -579,11 +588,44 @@ def _finish(r: _Reading, out: dict[str, pd.Series]) -> pd.DataFrame:
     return df
 
 
-def _read(path: str | Path, spec: TableSpec, on_unknown: UnknownCountry) -> pd.DataFrame:
+def _extra_numbers(r: _Reading, names: Sequence[str]) -> dict[str, pd.Series]:
+    """Numeric columns outside the canonical set (e.g. an in-house ``intent_score``).
+
+    A name that no header matches is a problem listing the columns found, so a
+    typo in ``[scoring] weights`` is caught before anything is scored.
+    """
+    unclaimed = {header_key(h): pos for pos, h in enumerate(r.headers) if h in r.dropped}
+    out: dict[str, pd.Series] = {}
+    for name in dict.fromkeys(names):
+        pos = unclaimed.get(header_key(name))
+        if pos is None:
+            found = ", ".join(repr(h) for h in r.headers if h) or "none"
+            r.problems.append(
+                InputProblem(
+                    r.file, None, name, f"column {name!r} is not in the file; the columns found are: {found}"
+                )
+            )
+            continue
+        raw = r.table.iloc[:, pos].reset_index(drop=True).astype("string")
+        values, bad = parse_numbers(raw)
+        header = r.headers[pos]
+        texts = raw.to_numpy(dtype=object)[bad]
+        r.problems.extend(
+            row_problems(r.file, header, r.rows[bad], [f"{v!r} is not a number" for v in texts])
+        )
+        out[name] = pd.Series(values, index=pd.Index(r.rows, name="row"), dtype="float64")
+        r.dropped = [h for h in r.dropped if h != header]
+    return out
+
+
+def _read(
+    path: str | Path, spec: TableSpec, on_unknown: UnknownCountry, numeric: Sequence[str] = ()
+) -> pd.DataFrame:
     if on_unknown not in ("error", "keep"):
         raise ValueError(f"on_unknown_country must be 'error' or 'keep', not {on_unknown!r}")
     table = read_table(path)
     r = _Reading(str(path), spec, table)
+    extra = _extra_numbers(r, [n for n in numeric if n not in spec.names])
     missing = [c for c in spec.required if c not in r.claimed]
     for c in missing:
         found = ", ".join(repr(h) for h in r.headers if h) or "none"
@@ -608,6 +650,8 @@ def _read(path: str | Path, spec: TableSpec, on_unknown: UnknownCountry) -> pd.D
     if "country" in out:
         _normalise_countries(r, out, on_unknown)
     df = _finish(r, out)
+    for name, values in extra.items():
+        df[name] = values
     check = check_accounts if spec is ACCOUNTS else check_reps
     r.problems.extend(check(df, skip=r.bad))
     if r.problems:
@@ -618,7 +662,9 @@ def _read(path: str | Path, spec: TableSpec, on_unknown: UnknownCountry) -> pd.D
     return df
 
 
-def read_accounts(path: str | Path, *, on_unknown_country: UnknownCountry = "error") -> pd.DataFrame:
+def read_accounts(
+    path: str | Path, *, on_unknown_country: UnknownCountry = "error", numeric: Sequence[str] = ()
+) -> pd.DataFrame:
     """Read and validate the accounts table.
 
     Parameters
@@ -629,6 +675,10 @@ def read_accounts(path: str | Path, *, on_unknown_country: UnknownCountry = "err
         ``"error"`` (default): an account whose country cannot be determined
         is an input problem. ``"keep"``: it loads with country NA and the
         problem goes to ``attrs["warnings"]`` instead.
+    numeric
+        Further columns to keep as numbers under these names (matched like
+        any header, case- and punctuation-insensitively), e.g. the data
+        points of ``[scoring] weights``; a name the file lacks is a problem.
 
     Returns
     -------
@@ -641,7 +691,7 @@ def read_accounts(path: str | Path, *, on_unknown_country: UnknownCountry = "err
     InputError
         With every problem in the file.
     """
-    return _read(path, ACCOUNTS, on_unknown_country)
+    return _read(path, ACCOUNTS, on_unknown_country, numeric)
 
 
 def read_reps(path: str | Path) -> pd.DataFrame:
@@ -654,6 +704,7 @@ def read_inputs(
     reps_path: str | Path,
     *,
     on_unknown_country: UnknownCountry = "error",
+    numeric: Sequence[str] = (),
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read both tables, harmonise their ids and cross-check them.
 
@@ -667,7 +718,7 @@ def read_inputs(
     problems: list[InputProblem] = []
     accounts = reps = None
     try:
-        accounts = read_accounts(accounts_path, on_unknown_country=on_unknown_country)
+        accounts = read_accounts(accounts_path, on_unknown_country=on_unknown_country, numeric=numeric)
     except InputError as exc:
         problems += exc.problems
     try:

@@ -1,22 +1,30 @@
 """Segments, regions and potential: the account-side business rules.
 
 Segment: the account's own ``segment`` when given, else its employee band.
-Region: the scenario's country -> region map.
+Region: the scenario's ``[regions]`` entries (countries, or finer: see
+`solver.planning.regions`).
 Potential: the account's own ``potential`` when given, else the weighted
 percentile-rank score of the scoring data points times ``potential_scale``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
+import shapely
 
-from solver.config import ScoringConfig, SegmentsConfig
+from solver.config import PlanParams, ScoringConfig, SegmentsConfig
 from solver.errors import InputProblem
+from solver.inputs.columns import ACCOUNTS
+from solver.planning.regions import match_regions
 
 #: Report at most this many rows per kind of problem, then a count: a file with
 #: 40,000 accounts outside every region needs one line, not 40,000.
 MAX_ROWS_REPORTED = 20
+
+_CANONICAL = frozenset(ACCOUNTS.names)
 
 
 def _row_numbers(index: pd.Index, positions: np.ndarray) -> np.ndarray:
@@ -110,6 +118,22 @@ def derive_regions(
     return regions, problems
 
 
+def assign_regions(
+    accounts: pd.DataFrame,
+    params: PlanParams,
+    polygons: Mapping[str, shapely.Geometry] | None = None,
+    file: str = "accounts",
+) -> tuple[pd.Series, list[InputProblem]]:
+    """Region per account: by country alone, or by any `solver.config.region_entry` kind.
+
+    A scenario whose regions list only countries keeps the plain country map
+    (and its messages); any other entry switches to `solver.planning.regions`.
+    """
+    if params.countries_only():
+        return derive_regions(accounts["country"], params.region_of_country(), file)
+    return match_regions(accounts, params.region_entries(), polygons, file)
+
+
 def score_potential(accounts: pd.DataFrame, scoring: ScoringConfig) -> pd.Series:
     """Weighted percentile-rank score of the scoring data points, times the scale.
 
@@ -130,23 +154,67 @@ def score_potential(accounts: pd.DataFrame, scoring: ScoringConfig) -> pd.Series
     return pd.Series(score * scoring.potential_scale, index=accounts.index, name="potential")
 
 
+def _columns_found(accounts: pd.DataFrame) -> list[str]:
+    """The user's headers when the table came from a reader, else the frame's columns."""
+    given = accounts.attrs.get("columns")
+    if given is None:
+        return [str(c) for c in accounts.columns]
+    extra = [c for c in accounts.columns if c not in given and c not in _CANONICAL]
+    return [*given.values(), *extra, *accounts.attrs.get("dropped_columns", [])]
+
+
+def scoring_problems(
+    accounts: pd.DataFrame, scoring: ScoringConfig, file: str = "accounts"
+) -> list[InputProblem]:
+    """Data points of ``[scoring] weights`` that the table lacks or that hold no numbers.
+
+    A canonical column the file does not have (the reader adds it all blank)
+    counts as missing: scoring on it would silently give every account 0.
+    """
+    given = accounts.attrs.get("columns")
+    found = ", ".join(repr(h) for h in _columns_found(accounts)) or "none"
+    problems = []
+    for column in sorted(scoring.weights):
+        absent = column not in accounts.columns or (
+            given is not None and column in _CANONICAL and column not in given
+        )
+        if absent:
+            problems.append(
+                InputProblem(
+                    file,
+                    None,
+                    column,
+                    f"[scoring] weights name {column!r}, which is not a column of the accounts table; "
+                    f"the columns found are: {found}",
+                )
+            )
+        elif not pd.api.types.is_numeric_dtype(accounts[column].dtype):
+            problems.append(
+                InputProblem(
+                    file,
+                    None,
+                    column,
+                    f"[scoring] weights name {column!r}, which is not a numeric column",
+                )
+            )
+    return problems
+
+
 def derive_potential(
     accounts: pd.DataFrame, scoring: ScoringConfig, file: str = "accounts"
 ) -> tuple[pd.Series, list[InputProblem]]:
-    """Potential per account: given values win; the score fills the rest."""
-    problems: list[InputProblem] = []
-    missing = [c for c in scoring.weights if c not in accounts.columns]
-    if missing:
-        problems.append(
-            InputProblem(
-                file,
-                None,
-                missing[0],
-                f"[scoring] weights name data point(s) {', '.join(missing)} that the accounts "
-                "table does not have",
-            )
-        )
+    """Potential per account: given values win; the score fills the rest.
+
+    Any numeric column can score: the canonical ones (employees,
+    annual_revenue, arr, ...) and extra columns the reader kept (see
+    `solver.inputs.readers.read_accounts` ``numeric``).
+    """
+    has_potential = "potential" in accounts.columns and accounts["potential"].notna().all()
+    problems = [] if has_potential else scoring_problems(accounts, scoring, file)
+    if problems:
         return pd.Series(np.nan, index=accounts.index), problems
+    if has_potential:
+        return pd.to_numeric(accounts["potential"], errors="coerce").astype(float), problems
     scored = score_potential(accounts, scoring)
     if "potential" in accounts.columns:
         given = pd.to_numeric(accounts["potential"], errors="coerce")
