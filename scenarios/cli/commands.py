@@ -168,6 +168,29 @@ def batch(
 
 
 @app.command()
+def pull(
+    scenario: Annotated[Path, typer.Argument(help="Scenario TOML file ([data] paths, [salesforce] mapping)")],
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Folder for the tables (default: the [data] paths)")
+    ] = None,
+    no_opportunities: Annotated[bool, typer.Option("--no-opportunities", help="Skip opportunities")] = False,
+) -> None:
+    """Pull accounts, users and opportunities from Salesforce into the scenario's tables."""
+    from scenarios.cli.pull import TABLES, run_pull
+    from solver.inputs.salesforce_api import SalesforceProblem
+
+    tables = tuple(t for t in TABLES if not (no_opportunities and t == "opportunities"))
+    try:
+        code = run_pull(scenario, output, tables, console=out)
+    except InputError as e:
+        raise _input_failure(e) from None
+    except SalesforceProblem as e:
+        console.print(f"Salesforce: {e}", style="bold red", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(e.exit_code) from None
+    raise typer.Exit(code)
+
+
+@app.command()
 def demo(
     output: Annotated[Path, typer.Option("-o", "--output", help="Demo folder")] = Path("terraquota-demo"),
     accounts: Annotated[int, typer.Option(help="Number of demo accounts")] = 20_000,

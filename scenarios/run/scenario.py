@@ -27,7 +27,7 @@ KNOWN_KEYS: dict[str, Any] = {
     "name": None,
     "extends": None,
     "description": None,
-    "data": {"accounts": None, "reps": None, "events": None, "forbid": None},
+    "data": {"accounts": None, "reps": None, "events": None, "forbid": None, "opportunities": None},
     "plan": {"start": None, "ramp": None},
     "segments": None,
     "regions": None,
@@ -70,9 +70,10 @@ KNOWN_KEYS: dict[str, Any] = {
         "blocks": None,
     },
     "sweep": None,
+    "salesforce": None,
 }
 #: Keys whose values are paths relative to the declaring file.
-PATH_KEYS = ("accounts", "reps", "events", "forbid")
+PATH_KEYS = ("accounts", "reps", "events", "forbid", "opportunities")
 
 
 @dataclass(frozen=True)

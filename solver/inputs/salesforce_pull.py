@@ -17,30 +17,44 @@ normalised exactly like a Data Loader file:
 The records pass through a temporary JSON file shaped like a query result
 (``{"records": [...]}``), the one format every reader already understands;
 problems name the object ("Salesforce Account query") instead of that file.
+
+`pull_tables` is what ``terraquota pull`` runs: the three objects with the
+scenario's field mapping (`PullConfig`), each as a text table under the
+planner's column names, through the REST query API (every page) or, for
+large orgs, a Bulk API 2.0 query job.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import logging
+import math
 import re
 import tempfile
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from solver.errors import InputError, InputProblem
 from solver.inputs.readers import read_accounts, read_reps
+from solver.inputs.salesforce_api import explain
 from solver.tracking.opportunities import read_opportunities
 
 __all__ = [
     "ACCOUNT_FIELDS",
+    "ACCOUNT_MAP",
     "OPPORTUNITY_FIELDS",
+    "OPPORTUNITY_MAP",
     "USER_FIELDS",
+    "USER_MAP",
+    "PullConfig",
     "pull_accounts",
     "pull_opportunities",
     "pull_reps",
+    "pull_tables",
     "query_records",
     "soql",
 ]
@@ -188,3 +202,202 @@ def pull_opportunities(
     """
     records = query_records(sf, soql("Opportunity", fields, where))
     return _through_reader(records, "Salesforce Opportunity query", read_opportunities, **kwargs)
+
+
+# --------------------------------------------------------------------------- mapped pull
+
+#: planner column -> Account field; a scenario may override or add (custom fields too).
+ACCOUNT_MAP: dict[str, str] = {
+    "account_id": "Id",
+    "name": "Name",
+    "current_owner": "OwnerId",
+    "parent_id": "ParentId",
+    "employees": "NumberOfEmployees",
+    "annual_revenue": "AnnualRevenue",
+    "industry": "Industry",
+    "country": "BillingCountry",
+    "state": "BillingState",
+    "city": "BillingCity",
+    "postal_code": "BillingPostalCode",
+    "lat": "BillingLatitude",
+    "lon": "BillingLongitude",
+}
+#: planner column -> User field; ``segment`` and ``region`` must be mapped by the scenario.
+USER_MAP: dict[str, str] = {"rep_id": "Id", "name": "Name", "manager_id": "ManagerId"}
+#: planner column -> Opportunity field.
+OPPORTUNITY_MAP: dict[str, str] = {
+    "opportunity_id": "Id",
+    "name": "Name",
+    "account_id": "AccountId",
+    "owner_id": "OwnerId",
+    "owner_name": "Owner.Name",
+    "amount": "Amount",
+    "close_date": "CloseDate",
+    "stage": "StageName",
+    "is_closed": "IsClosed",
+    "is_won": "IsWon",
+    "probability": "Probability",
+    "forecast_category": "ForecastCategoryName",
+}
+_DEFAULT_MAPS = {"accounts": ACCOUNT_MAP, "reps": USER_MAP, "opportunities": OPPORTUNITY_MAP}
+_SOBJECTS = {"accounts": "Account", "reps": "User", "opportunities": "Opportunity"}
+_DEFAULT_WHERE = {"reps": "IsActive = true AND UserType = 'Standard'"}
+
+
+class ObjectPull(BaseModel):
+    """One object of ``[salesforce.accounts]`` / ``.reps`` / ``.opportunities``.
+
+    ``fields`` maps planner columns to Salesforce fields (custom fields welcome,
+    ``""`` drops a default); ``where`` filters in SOQL as written.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    fields: dict[str, str] = Field(default_factory=dict)
+    where: str | None = None
+
+
+class PullConfig(BaseModel):
+    """The scenario's ``[salesforce]`` section, as far as pulling is concerned.
+
+    ``bulk``: ``"auto"`` uses a Bulk API 2.0 query job for an object with more
+    than ``bulk_threshold`` records (one ``COUNT()`` query decides), ``true``
+    always, ``false`` never.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    bulk: bool | Literal["auto"] = "auto"
+    bulk_threshold: int = 10_000
+    bulk_poll_seconds: float = 2.0
+    accounts: ObjectPull = ObjectPull()
+    reps: ObjectPull = ObjectPull()
+    opportunities: ObjectPull = ObjectPull()
+
+    def mapping(self, table: str) -> dict[str, str]:
+        """Planner column -> Salesforce field for one table, defaults merged."""
+        merged = {**_DEFAULT_MAPS[table], **getattr(self, table).fields}
+        return {k: v for k, v in merged.items() if v}
+
+    def where(self, table: str) -> str | None:
+        given = getattr(self, table).where
+        return given if given is not None else _DEFAULT_WHERE.get(table)
+
+
+def pull_config(section: Any, file: str) -> PullConfig:
+    """Validate a scenario's ``[salesforce]`` section; problems name the key."""
+    try:
+        config = PullConfig.model_validate(section or {})
+    except ValidationError as e:
+        raise InputError(
+            [
+                InputProblem(file, None, "salesforce." + ".".join(str(x) for x in err["loc"]), err["msg"])
+                for err in e.errors()
+            ]
+        ) from None
+    missing = [k for k in ("segment", "region") if k not in config.mapping("reps")]
+    if missing:
+        raise InputError(
+            [
+                InputProblem(
+                    file,
+                    None,
+                    f"salesforce.reps.fields.{k}",
+                    f"name the User field that holds each rep's {k} (e.g. {k} = "
+                    f'"{"Department" if k == "segment" else "Division"}" or a custom field)',
+                )
+                for k in missing
+            ]
+        )
+    bad = [f for t in _SOBJECTS for f in config.mapping(t).values() if not _FIELD.fullmatch(f)]
+    if bad:
+        raise InputError(
+            InputProblem(
+                file, None, "salesforce", f"not Salesforce field names: {', '.join(sorted(set(bad)))}"
+            )
+        )
+    return config
+
+
+def _text(value: Any) -> str | None:
+    """One REST value as the text a Data Loader export would hold."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and math.isfinite(value) and value == int(value) and abs(value) < 2**53:
+        return str(int(value))
+    return str(value)
+
+
+def _flat(record: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in record.items():
+        if key == "attributes":
+            continue
+        if isinstance(value, dict):
+            out.update(_flat(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def _rest_rows(sf: Any, query: str, fields: list[str]) -> pd.DataFrame:
+    result = sf.query_all(query)
+    rows = [_flat(r) for r in result.get("records", [])]
+    data = {f: [_text(r.get(f)) for r in rows] for f in fields}
+    return pd.DataFrame(data, dtype="string")
+
+
+def _bulk_rows(sf: Any, sobject: str, query: str, fields: list[str], poll: float) -> pd.DataFrame:
+    pages = []
+    for chunk in getattr(sf.bulk2, sobject).query(query, wait=poll):
+        if chunk.strip():
+            pages.append(pd.read_csv(io.StringIO(chunk), dtype=str, keep_default_na=False))
+    if not pages:
+        return pd.DataFrame({f: pd.Series([], dtype="string") for f in fields})
+    frame = pd.concat(pages, ignore_index=True).astype("string").replace("", pd.NA)
+    return frame.reindex(columns=fields).astype("string")
+
+
+def _use_bulk(sf: Any, sobject: str, where: str | None, config: PullConfig) -> bool:
+    if config.bulk != "auto":
+        return bool(config.bulk)
+    count = f"SELECT COUNT() FROM {sobject}" + (f" WHERE {where}" if where else "")
+    return int(sf.query(count).get("totalSize", 0)) > config.bulk_threshold
+
+
+def pull_table(sf: Any, table: str, config: PullConfig) -> tuple[pd.DataFrame, str]:
+    """One object as a text table under the planner's column names, and how it was read.
+
+    Raises
+    ------
+    SalesforceProblem
+        Salesforce refused (expired session, missing permission, unknown field).
+    """
+    from simple_salesforce.exceptions import SalesforceError
+
+    sobject = _SOBJECTS[table]
+    mapping = config.mapping(table)
+    fields = list(dict.fromkeys(mapping.values()))
+    where = config.where(table)
+    query = soql(sobject, fields, where)
+    try:
+        bulk = _use_bulk(sf, sobject, where, config)
+        log.info("Salesforce %s: %s", "Bulk API 2.0 job" if bulk else "query", query)
+        raw = (
+            _bulk_rows(sf, sobject, query, fields, config.bulk_poll_seconds)
+            if bulk
+            else _rest_rows(sf, query, fields)
+        )
+    except SalesforceError as exc:
+        raise explain(exc, f"reading {sobject}") from None
+    out = pd.DataFrame({column: raw[field] for column, field in mapping.items()})
+    return out, "Bulk API 2.0" if bulk else "REST query"
+
+
+def pull_tables(
+    sf: Any, config: PullConfig, tables: tuple[str, ...] = ("accounts", "reps", "opportunities")
+) -> dict[str, tuple[pd.DataFrame, str]]:
+    """Every requested table (see `pull_table`); nothing is returned unless all succeed."""
+    return {t: pull_table(sf, t, config) for t in tables}
