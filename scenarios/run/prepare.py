@@ -61,12 +61,14 @@ def _header(df: pd.DataFrame, column: str) -> str:
     return str(df.attrs.get("columns", {}).get(column, column))
 
 
+def read_scenario_tables(scenario: Scenario) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The scenario's accounts and reps, with the extra columns its scoring names."""
+    return read_inputs(scenario.accounts, scenario.reps, numeric=list(scenario.params.scoring.weights))
+
+
 def prepare(scenario: Scenario) -> Prepared:
     """Read and validate the scenario's tables and build the assignment problem."""
-    accounts, reps = read_inputs(
-        scenario.accounts, scenario.reps, numeric=list(scenario.params.scoring.weights)
-    )
-    return prepare_tables(scenario, accounts, reps)
+    return prepare_tables(scenario, *read_scenario_tables(scenario))
 
 
 def prepare_tables(scenario: Scenario, accounts: pd.DataFrame, reps: pd.DataFrame) -> Prepared:

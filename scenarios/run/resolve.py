@@ -21,14 +21,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scenarios.run.prepare import Prepared, prepare_tables
+from scenarios.run.prepare import Prepared, prepare_tables, read_scenario_tables
 from scenarios.run.resolve_changes import apply_changes
 from scenarios.run.runner import RunOutcome, run_scenario
 from scenarios.run.scenario import Scenario, load_scenario
 from solver.assignment import BlockResult, Result, Status
 from solver.assignment.resolve import Resolved, resolve
 from solver.errors import InputError, InputProblem
-from solver.inputs.readers import read_inputs
 
 
 @dataclass(frozen=True)
@@ -114,7 +113,7 @@ def load_base(run_dir: Path) -> Base:
     if not (run_dir / "scenario.toml").is_file():
         raise _problem(run_dir, "scenario.toml", "missing: not a run folder")
     scenario = load_scenario(run_dir / "scenario.toml")
-    accounts, reps = read_inputs(scenario.accounts, scenario.reps)
+    accounts, reps = read_scenario_tables(scenario)
     prep = prepare_tables(scenario, accounts, reps)
     return Base(scenario, accounts, reps, prep, base_result(run_dir, prep))
 
