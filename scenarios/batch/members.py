@@ -18,8 +18,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
-import shutil
 import time
 import traceback
 from pathlib import Path
@@ -29,7 +27,7 @@ import pandas as pd
 
 from reports.exports.safe_cells import neutralise_frame
 from scenarios.batch.sweep import expand_sweep
-from scenarios.run.runfolder import write_folder_atomically
+from scenarios.run.runfolder import recover_all, write_folder_atomically
 from scenarios.run.runner import (
     EXIT_BUG,
     EXIT_BY_STATUS,
@@ -326,27 +324,9 @@ def summary_csv(frame: pd.DataFrame) -> bytes:
 
 
 def remove_stale_staging(output: Path, names: list[str]) -> int:
-    """Clean up after a killed batch: staging folders of these members; return how many.
+    """Clean up after a killed batch: leftovers of these members' folder writes; return how many.
 
-    Only the hidden ``.<name>.staging-*`` / ``.<name>.old-*`` folders of
-    `write_folder_atomically` are touched. A run folder caught between its two
-    renames (old one set aside, new one not yet in place) is put back.
+    Only the hidden folders of `write_folder_atomically` are touched; a run
+    folder caught between its two renames is put back (`runfolder.recover_all`).
     """
-    output = Path(output)
-    if not output.is_dir():
-        return 0
-    wanted = set(names)
-    removed = 0
-    for p in sorted(output.iterdir()):
-        if not (p.is_dir() and p.name.startswith(".")):
-            continue
-        for marker in (".staging-", ".old-"):
-            head, sep, _ = p.name[1:].rpartition(marker)
-            if sep and head in wanted:
-                previous, target = p / "run", output / head
-                if marker == ".old-" and previous.is_dir() and not target.exists():
-                    os.replace(previous, target)
-                shutil.rmtree(p, ignore_errors=True)
-                removed += 1
-                break
-    return removed
+    return recover_all(output, names)

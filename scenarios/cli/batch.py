@@ -44,7 +44,14 @@ from scenarios.batch.members import (
     summary_frame,
 )
 from scenarios.batch.sweep import short_keys, value_slug
-from scenarios.run.runfolder import write_file_atomically, write_folder_atomically
+from scenarios.run.output_path import check_output
+from scenarios.run.runfolder import (
+    MARKER,
+    is_terraquota_folder,
+    marker_text,
+    write_file_atomically,
+    write_folder_atomically,
+)
 from scenarios.run.runner import EXIT_INPUT, EXIT_OK
 from solver.errors import InputError, InputProblem
 from solver.results.run_data import RunData
@@ -211,8 +218,31 @@ def _compare(
     from scenarios.run.comparison import comparison_files
 
     write_folder_atomically(
-        output / "comparison", comparison_files([RunData.from_folder(f) for f in folders])
+        output / "comparison", comparison_files([RunData.from_folder(f) for f in folders]), kind="comparison"
     )
+
+
+def _checked_outputs(output: Path, scenario_files: list[Path], tasks: list[BatchTask]) -> Path:
+    """Refuse, before any solving, a batch folder or member folder terraquota may not write.
+
+    Then mark the batch folder as terraquota's (so a later batch may write it).
+    """
+    problems: list[InputProblem] = []
+    try:
+        output = check_output(output, inputs=scenario_files, container=True)
+    except InputError as e:
+        raise InputError(e.problems) from None
+    for t in tasks:
+        try:
+            check_output(Path(t["output"]), inputs=scenario_files)
+        except InputError as e:
+            problems += e.problems
+    if problems:
+        raise InputError(problems)
+    output.mkdir(parents=True, exist_ok=True)
+    if not is_terraquota_folder(output):
+        write_file_atomically(output / MARKER, marker_text("batch"))
+    return output
 
 
 def run_batch_command(
@@ -266,7 +296,7 @@ def run_batch_command(
     if workers < 1:
         raise InputError(InputProblem("--workers", None, None, "must be at least 1"))
     tasks = plan_tasks(scenario_files, output, render=render)
-    output.mkdir(parents=True, exist_ok=True)
+    output = _checked_outputs(output, scenario_files, tasks)
     if remove_stale_staging(output, [t["name"] for t in tasks]):
         log("removed unfinished run folders left by an interrupted batch")
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):

@@ -15,7 +15,9 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
+from scenarios.run.output_path import check_output_file
 from scenarios.run.prepare import prepare
+from scenarios.run.runfolder import write_file_atomically
 from scenarios.run.runner import EXIT_OK
 from scenarios.run.scenario import load_scenario
 from solver.errors import InputError, InputProblem
@@ -82,6 +84,7 @@ def plan_hires_to_file(
     if Path(output).suffix.lower() != ".csv":
         raise InputError(InputProblem(str(output), None, None, "the output must be a .csv file"))
     scenario = load_scenario(scenario_path)
+    output = check_output_file(output, inputs=scenario.input_paths())
     log("reading and scoring the inputs")
     prep = prepare(scenario)
     acc = prep.accounts
@@ -99,12 +102,7 @@ def plan_hires_to_file(
     for note in plan.notes:
         console.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
     table = reps_with_hires(scenario.reps, plan)
-    output = Path(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    text = table.fillna("").to_csv(index=False, lineterminator="\n")
-    tmp = output.with_name(f".{output.name}.tmp")
-    tmp.write_text(text, encoding="utf-8", newline="\n")
-    tmp.replace(output)
+    write_file_atomically(output, table.fillna("").to_csv(index=False, lineterminator="\n"))
     console.print(
         f"{plan.hires} hires proposed; reps table with placeholders written to {output}",
         markup=False,

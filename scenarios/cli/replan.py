@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 from rich.console import Console
 
+from scenarios.run.output_path import check_output
 from scenarios.run.prepare import Prepared, prepare
 from scenarios.run.replan_tables import replan_files, run_data_of
 from scenarios.run.runfolder import write_folder_atomically
@@ -74,6 +75,7 @@ def replan_run(
     """Re-plan ``run_dir`` after the events in ``events_path``; write ``output``; return the exit code."""
     run_dir = Path(run_dir)
     _check_run_folder(run_dir)
+    output = check_output(output, inputs=[run_dir, events_path])
     run = RunData.from_folder(run_dir)
     scenario = load_scenario(run_dir / "scenario.toml")
     log(f"reading the inputs of run {run.name}")

@@ -9,6 +9,7 @@ from pathlib import Path
 from rich.console import Console
 
 from scenarios.cli.summaries import summary_line
+from scenarios.run.output_path import check_output
 from scenarios.run.prepare import prepare
 from scenarios.run.runfolder import write_folder_atomically
 from scenarios.run.runner import run_scenario
@@ -29,11 +30,13 @@ def run_alternatives(
 ) -> int:
     """The best plan and up to k-1 different good ones, each in its own run folder."""
     scenario = load_scenario(scenario_path)
+    base = check_output(output or Path("runs") / scenario.name, inputs=scenario.input_paths())
+    for i in range(1, k):
+        check_output(base.parent / f"{base.name}-alt{i}", inputs=scenario.input_paths())
     prep = prepare(scenario)
     results = alternatives(
         prep.problem, scenario.params.assignment, k, min_diff_share=min_diff, max_gap=max_gap, progress=log
     )
-    base = output or Path("runs") / scenario.name
     codes = []
     for i, result in enumerate(results):
         named = scenario if i == 0 else dataclasses.replace(scenario, name=f"{scenario.name}-alt{i}")
@@ -63,8 +66,8 @@ def run_one(
     manager_sheets: bool = False,
 ) -> int:
     scenario = load_scenario(scenario_path)
+    target = check_output(output or Path("runs") / scenario.name, inputs=scenario.input_paths())
     outcome = run_scenario(scenario, progress=log, render=render, manager_sheets=manager_sheets)
-    target = output or Path("runs") / scenario.name
     write_folder_atomically(target, outcome.files)
     console.print(summary_line(outcome), markup=False, highlight=False, soft_wrap=True)
     if outcome.result.explanation and not outcome.result.status.has_plan:

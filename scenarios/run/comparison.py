@@ -6,6 +6,7 @@ from pathlib import Path
 
 from maps import comparison_map_png
 from reports import comparison_csvs, render_comparison_report
+from scenarios.run.output_path import check_output
 from scenarios.run.runfolder import write_folder_atomically
 from solver.errors import InputError, InputProblem
 from solver.results.compare import compare_runs
@@ -56,8 +57,9 @@ def comparison_files(runs: list[RunData]) -> dict[str, bytes]:
 
 def write_comparison(folders: list[Path], output: Path) -> list[RunData]:
     """Compare finished run folders and write the comparison folder atomically; return the runs."""
+    output = check_output(output, inputs=folders)
     runs = load_runs(folders)
-    write_folder_atomically(output, comparison_files(runs))
+    write_folder_atomically(output, comparison_files(runs), kind="comparison")
     return runs
 
 

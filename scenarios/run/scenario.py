@@ -88,6 +88,15 @@ class Scenario:
     workload: dict[str, float]
     resolved: dict[str, Any]
 
+    def input_paths(self) -> list[Path]:
+        """The scenario file and every table it names: what no output may overwrite."""
+        data = self.resolved.get("data", {})
+        tables = [Path(v) for k, v in data.items() if k in PATH_KEYS and isinstance(v, str)]
+        forbid = self.resolved.get("assignment", {}).get("forbid")
+        if isinstance(forbid, str):
+            tables.append(Path(forbid))
+        return [self.source, *tables]
+
     def to_toml(self) -> str:
         """The fully resolved scenario (no ``extends``), as written to the run folder."""
         return tomli_w.dumps(self.resolved)

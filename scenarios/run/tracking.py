@@ -28,6 +28,7 @@ from rich.console import Console
 
 from reports.exports.safe_cells import neutralise_frame
 from reports.html.dashboard import render_dashboard
+from scenarios.run.output_path import check_output
 from scenarios.run.runfolder import write_folder_atomically
 from solver.errors import InputError, InputProblem
 from solver.results.run_data import RunData
@@ -179,6 +180,8 @@ def track_folder(
         Every problem of the run folder, the opportunities and the overrides.
     """
     run_dir = Path(run_dir)
+    sources_read = [run_dir, Path(opportunities)] + ([Path(overrides)] if overrides is not None else [])
+    target = check_output(Path(output) if output is not None else run_dir / "tracking", inputs=sources_read)
     problems: list[InputProblem] = []
     run = opps = over = None
     try:
@@ -202,8 +205,9 @@ def track_folder(
     sources = {"run": str(run_dir), "opportunities": str(opportunities)}
     if overrides is not None:
         sources["overrides"] = str(overrides)
-    target = Path(output) if output is not None else run_dir / "tracking"
-    written = write_folder_atomically(target, tracking_files(tracking, name=run.name, sources=sources))
+    written = write_folder_atomically(
+        target, tracking_files(tracking, name=run.name, sources=sources), kind="tracking"
+    )
     if console is not None:
         year = forecast_table(tracking)
         year = year[(year["level"] == "total") & (year["period"] == "total")].iloc[0]

@@ -30,6 +30,7 @@ from scenarios.batch.members import (
     summary_frame,
 )
 from scenarios.cli.batch import run_batch_command, write_tradeoff
+from scenarios.run.runfolder import MARKER
 from solver.errors import InputError
 from solver.results.tradeoff import DEFAULT_Y
 from tests.tests_paths import REPO, TINY
@@ -245,4 +246,5 @@ def test_killed_batch_restarted_finishes_every_member_exactly_once(tmp_path: Pat
         else:
             assert row["action"] == SOLVED, name
         assert row["status"] == "optimal"
-    assert not [p.name for p in out.iterdir() if p.name.startswith(".")], "staging folders left behind"
+    leftovers = [p.name for p in out.iterdir() if p.name.startswith(".") and p.name != MARKER]
+    assert not leftovers, "staging folders left behind"
