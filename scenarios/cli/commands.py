@@ -191,6 +191,31 @@ def pull(
 
 
 @app.command()
+def push(
+    run_dir: Annotated[Path, typer.Argument(help="Finished run folder (the approved plan)")],
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Send the changes (default: print them only)")
+    ] = False,
+    state: Annotated[
+        Path | None,
+        typer.Option("--state", help="Folder for journal.csv and rollback.csv (default RUN_DIR/push)"),
+    ] = None,
+) -> None:
+    """Write a plan back to Salesforce: owners, territories, quotas (dry run unless --apply)."""
+    from scenarios.cli.push import run_push
+    from solver.inputs.salesforce_api import SalesforceProblem
+
+    try:
+        code = run_push(run_dir, apply, state, console=out)
+    except InputError as e:
+        raise _input_failure(e) from None
+    except SalesforceProblem as e:
+        console.print(f"Salesforce: {e}", style="bold red", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(e.exit_code) from None
+    raise typer.Exit(code)
+
+
+@app.command()
 def demo(
     output: Annotated[Path, typer.Option("-o", "--output", help="Demo folder")] = Path("terraquota-demo"),
     accounts: Annotated[int, typer.Option(help="Number of demo accounts")] = 20_000,
