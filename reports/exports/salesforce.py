@@ -10,8 +10,9 @@ Files (UTF-8, LF line ends, header row of API field names, sorted):
 - ``UserTerritory2Association.csv`` — UserId, Territory2DeveloperName.
 - ``ObjectTerritory2Association.csv`` — ObjectId, Territory2DeveloperName,
   AssociationCause (``Territory2Manual``).
-- ``README.txt`` — the ids to fill from the org, the load order, and the
-  to-be-hired reps that need a user before their rows can load.
+- ``README.txt`` — ``terraquota push`` (which looks the ids up by
+  DeveloperName), else the ids to fill from the org for Data Loader, the load
+  order, and the to-be-hired reps that need a user before their rows can load.
 
 Territory2 records have no external id, so the association files name their
 territory by DeveloperName; the README says how to swap it for Territory2Id.
@@ -120,6 +121,15 @@ def _readme(run: RunData, territories: pd.DataFrame, tbh: pd.DataFrame) -> bytes
         "Rep ids are written where Salesforce expects User ids (OwnerId, UserId,",
         "QuotaOwnerId): if your reps table used Salesforce User Ids (the Id column",
         "of a User export), they load as they are; otherwise replace them first.",
+        "",
+        "Loading without filling ids by hand",
+        "-----------------------------------",
+        "`terraquota push RUN_DIR` shows what would change; `--apply` makes the",
+        "changes through the API with every id looked up: name the territory",
+        "model, the territory type and the forecasting type by DeveloperName in",
+        "the scenario's [salesforce.push] (territory_model, territory_type,",
+        "forecasting_type). It writes a rollback file first and can be resumed.",
+        "The steps below are for loading these files with Data Loader instead.",
         "",
         "Ids that only the target org knows (fill them in before loading)",
         "-----------------------------------------------------------------",
