@@ -45,9 +45,9 @@ INSTALLED_APPS = [
     "workspace.api",
 ]
 # the HTML pages live in their own app; the API works without them
-HAS_FRONT = importlib.util.find_spec("workspace.front") is not None
-if HAS_FRONT:
+if importlib.util.find_spec("workspace.front") is not None:
     INSTALLED_APPS.append("workspace.front")
+HAS_FRONT = importlib.util.find_spec("workspace.front.urls") is not None
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -108,3 +108,7 @@ LOGGING = {
         "django": {"handlers": ["console"], "level": "WARNING", "propagate": True},
     },
 }
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+]

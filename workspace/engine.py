@@ -1,0 +1,539 @@
+"""The workspace's one door into the planning library (solver and scenarios).
+
+Every call the web app makes into planning goes through this module, so a
+new way to solve (an incremental re-solve of touched blocks only) replaces
+one function here and nothing else:
+
+- `validate`       the CLI's `terraquota validate` checks, as a list of problems
+- `solve_into`     `terraquota run` of a version's scenario into a run folder
+- `resplit_into`   quota keys changed only: keep the parent's assignment, re-split quotas
+- `apply_changes`  a version's inputs + changes -> the next version's inputs
+- `publish`        Salesforce load files and the workbook of one run folder
+- `team`           a manager's reps and their accounts
+- `write_demo`     the demo plan's inputs (the same generator as `terraquota demo`)
+
+Functions take and return plain paths and values (they run in worker
+processes, and problems cross back as dicts).
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import math
+import shutil
+import tomllib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import tomli_w
+
+from solver.columns import ACCOUNTS, REPS, TableSpec
+from solver.errors import InputError, InputProblem
+from solver.readers import read_table
+
+Progress = Callable[[float, str], None]
+
+#: change types of POST /api/plans/{id}/changes
+CHANGE_TYPES = ("pin", "unpin", "rep", "add_rep", "set")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong, located as the CLI locates it (file relative to the scenario folder)."""
+
+    file: str
+    row: int | None
+    column: str | None
+    why: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "row": self.row, "column": self.column, "why": self.why}
+
+
+class EngineInputError(Exception):
+    """The scenario or a change is wrong; ``problems`` says where and why."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("; ".join(f"{p.file}: {p.why}" for p in problems[:5]))
+
+
+def _relative(file: str, root: Path) -> str:
+    """Problem file names relative to the scenario folder: no machine paths reach users."""
+    try:
+        return Path(file).resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return Path(file).name
+
+
+def _problems(e: InputError, root: Path) -> list[Problem]:
+    return [Problem(_relative(p.file, root), p.row, p.column, p.why) for p in e.problems]
+
+
+# --- reading scenarios ------------------------------------------------------------------------
+
+
+def _load(scenario_path: Path) -> Any:
+    from scenarios.scenario import load_scenario
+
+    return load_scenario(scenario_path)
+
+
+def validate(inputs_dir: Path, scenario_file: str) -> list[Problem]:
+    """Every problem `terraquota validate` would print for this scenario (empty = valid)."""
+    from scenarios.prepare import prepare
+
+    try:
+        prepare(_load(inputs_dir / scenario_file))
+    except InputError as e:
+        return _problems(e, inputs_dir)
+    return []
+
+
+def data_paths(inputs_dir: Path, scenario_file: str) -> dict[str, Path]:
+    """The scenario's resolved table paths (``[data]``, ``assignment.forbid``; ``extends`` followed)."""
+    from scenarios.scenario import merged_document
+
+    try:
+        doc = merged_document(inputs_dir / scenario_file)
+    except InputError as e:
+        raise EngineInputError(_problems(e, inputs_dir)) from None
+    paths = {k: Path(v) for k, v in doc.get("data", {}).items() if isinstance(v, str)}
+    forbid = doc.get("assignment", {}).get("forbid")
+    if isinstance(forbid, str):
+        paths["assignment.forbid"] = Path(forbid)
+    return paths
+
+
+def extends_chain(inputs_dir: Path, scenario_file: str) -> list[Path]:
+    """The scenario file and every file it extends, resolved, without reading tables."""
+    chain: list[Path] = []
+    path = (inputs_dir / scenario_file).resolve()
+    while path not in chain and path.is_file():
+        chain.append(path)
+        try:
+            parent = tomllib.loads(path.read_text(encoding="utf-8")).get("extends")
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+            break
+        if not isinstance(parent, str):
+            break
+        path = (path.parent / parent).resolve()
+    else:
+        if path not in chain:
+            chain.append(path)  # a missing file: the caller checks where it points
+    return chain
+
+
+def warm_up() -> None:
+    """Import the library's heavy modules now (worker processes are forked from a warm parent)."""
+    import scenarios.prepare
+    import scenarios.run_command
+    import scenarios.runner
+    import solver.assignment  # noqa: F401
+
+
+# --- running ----------------------------------------------------------------------------------
+
+#: progress fractions of `run_scenario`'s steps (the solve itself takes most of the time)
+_STEPS = (("reading", 0.05), ("assigning", 0.15), ("setting quotas", 0.85), ("drawing", 0.9))
+
+
+def _progress_of(report: Progress | None) -> Callable[[str], None]:
+    state = {"at": 0.0}
+
+    def say(message: str) -> None:
+        for prefix, fraction in _STEPS:
+            if message.startswith(prefix):
+                state["at"] = max(state["at"], fraction)
+        if report is not None:
+            report(state["at"], message)
+
+    return say
+
+
+def solve_into(scenario_path: Path, out_dir: Path, progress: Progress | None = None,
+               render: bool = False) -> tuple[int, str]:
+    """Run one scenario as `terraquota run` does and write its run folder atomically.
+
+    Returns the CLI's exit code and the one-line summary. Bad input is
+    raised as `EngineInputError`.
+    """
+    from scenarios.run_command import summary_line
+    from scenarios.runfolder import write_folder_atomically
+    from scenarios.runner import run_scenario
+
+    try:
+        outcome = run_scenario(_load(scenario_path), progress=_progress_of(progress), render=render)
+    except InputError as e:
+        raise EngineInputError(_problems(e, scenario_path.parent)) from None
+    write_folder_atomically(out_dir, outcome.files)
+    message = summary_line(outcome)
+    if outcome.result.explanation and not outcome.result.status.has_plan:
+        message += "\n" + outcome.result.explanation
+    return outcome.exit_code, message
+
+
+def _result_from_run(run_dir: Path, problem: Any) -> Any:
+    """The parent run's `Result`, rebuilt from its metrics.json and assignment.csv."""
+    import json
+
+    from solver.assignment import BlockResult, Result, Status
+
+    m = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
+    assignment = pd.read_csv(run_dir / "assignment.csv", dtype=str, keep_default_na=False)
+    rep_index = pd.Series(np.arange(len(problem.rep_ids)), index=pd.Index(problem.rep_ids))
+    by_account = assignment.set_index("account_id")["rep_id"]
+    reps = by_account.reindex(pd.Index(problem.account_ids))
+    if reps.isna().any() or not reps.isin(rep_index.index).all():
+        raise ValueError("the parent run's assignment does not match this version's accounts and reps")
+    rep_of_account = rep_index.loc[reps.to_numpy()].to_numpy(dtype=np.int64)
+
+    def num(x: float | None) -> float:
+        return math.nan if x is None else float(x)
+
+    blocks = tuple(
+        BlockResult(b["block"], b["segment"], b["region"], b["accounts"], b["units"], b["reps"],
+                    Status(b["status"]), num(b["objective"]), num(b["bound"]), b["seconds"],
+                    b.get("moved_budget"), b.get("pieces", 1))
+        for b in m.get("blocks", [])
+    )
+    return Result(
+        status=Status(m["status"]), objective=num(m["objective"]), bound=num(m["bound"]),
+        seconds=float(m["seconds"]), seed=int(m["seed"]), solver=str(m["solver"]),
+        rep_of_account=rep_of_account, blocks=blocks,
+        terms={k: num(v) for k, v in m.get("objective_terms", {}).items()},
+        notes=tuple(m.get("notes", [])),
+    )
+
+
+def resplit_into(scenario_path: Path, parent_run_dir: Path, out_dir: Path,
+                 progress: Progress | None = None) -> tuple[int, str]:
+    """Quotas only: the parent's assignment kept byte for byte, quotas re-split from the new keys.
+
+    The same `run_scenario` the CLI uses, handed the parent's plan instead of a
+    solve, so every file but the quota ones is what a full run would write for
+    that plan. Refuses (ValueError) if the assignment would change.
+    """
+    from scenarios.prepare import prepare
+    from scenarios.run_command import summary_line
+    from scenarios.runfolder import write_folder_atomically
+    from scenarios.runner import run_scenario
+
+    say = _progress_of(progress)
+    say("reading and validating inputs")
+    try:
+        scenario = _load(scenario_path)
+        prep = prepare(scenario)
+    except InputError as e:
+        raise EngineInputError(_problems(e, scenario_path.parent)) from None
+    result = _result_from_run(parent_run_dir, prep.problem)
+    say("setting quotas (assignment kept)")
+    outcome = run_scenario(scenario, progress=say, render=False, prepared=prep, result=result)
+    before = (parent_run_dir / "assignment.csv").read_bytes()
+    if outcome.files.get("assignment.csv") != before:
+        raise ValueError("a quota-only change altered the assignment; run a full solve instead")
+    write_folder_atomically(out_dir, outcome.files)
+    return outcome.exit_code, "quotas re-split, assignment unchanged; " + summary_line(outcome)
+
+
+def publish(run_dir: Path, out_dir: Path) -> list[str]:
+    """Write the Salesforce load files and the workbook of one finished run; the names written."""
+    from reports import salesforce_files, workbook_bytes
+    from reports.run_data import RunData
+    from scenarios.runfolder import write_folder_atomically
+
+    run = RunData.from_folder(run_dir)
+    files = {f"salesforce/{name}": data for name, data in salesforce_files(run).items()}
+    files["workbook.xlsx"] = workbook_bytes(run)
+    write_folder_atomically(out_dir, files)
+    return sorted(files)
+
+
+# --- editing inputs ---------------------------------------------------------------------------
+
+
+def quota_only(changes: Iterable[dict[str, Any]]) -> bool:
+    """True when every change sets a ``quota.*`` key: quotas re-split, assignment kept."""
+    changes = list(changes)
+    return bool(changes) and all(
+        c.get("type") == "set" and str(c.get("key", "")).startswith("quota.") for c in changes
+    )
+
+
+def _header_of(table: pd.DataFrame, spec: TableSpec, column: str) -> str | None:
+    claimed, _ = spec.match([str(h) for h in table.columns])
+    positions = claimed.get(column)
+    return str(table.columns[positions[0]]) if positions else None
+
+
+class _Table:
+    """One input table being edited: the user's headers and text values kept."""
+
+    def __init__(self, path: Path, spec: TableSpec, root: Path):
+        self.path, self.spec, self.root = path, spec, root
+        try:
+            self.df = read_table(path).reset_index(drop=True)
+        except InputError as e:
+            raise EngineInputError(_problems(e, root)) from None
+        self.dirty = False
+
+    def column(self, name: str, create: bool = False) -> str | None:
+        header = _header_of(self.df, self.spec, name)
+        if header is None and create:
+            self.df[name] = pd.Series(pd.NA, index=self.df.index, dtype="string")
+            header = name
+        return header
+
+    def rows_of(self, key: str, value: str) -> np.ndarray:
+        header = self.column(key)
+        if header is None:
+            return np.array([], dtype=np.int64)
+        return np.flatnonzero((self.df[header] == value).fillna(False).to_numpy(dtype=bool))
+
+    def set(self, rows: np.ndarray, name: str, value: str | None) -> None:
+        header = self.column(name, create=True)
+        self.df.loc[rows, header] = pd.NA if value in (None, "") else value
+        self.dirty = True
+
+    def save(self) -> Path:
+        """Write back as CSV (a non-CSV table becomes ``<stem>.csv`` beside it)."""
+        target = self.path if self.path.suffix.lower() == ".csv" else self.path.with_suffix(".csv")
+        self.df.to_csv(target, index=False, lineterminator="\n")
+        return target
+
+
+def _set_key(doc: dict[str, Any], key: str, value: Any) -> None:
+    parts = key.split(".")
+    node = doc
+    for p in parts[:-1]:
+        nxt = node.setdefault(p, {})
+        if not isinstance(nxt, dict):
+            raise KeyError(key)
+        node = nxt
+    node[parts[-1]] = value
+
+
+def _change_problem(i: int, why: str, column: str | None = None) -> Problem:
+    return Problem("changes", i + 1, column, why)
+
+
+def apply_changes(src_inputs: Path, dst_inputs: Path, scenario_file: str,
+                  changes: list[dict[str, Any]]) -> None:
+    """Copy a version's inputs to ``dst_inputs`` and apply ``changes`` there; then validate.
+
+    Raises `EngineInputError` (nothing left at ``dst_inputs``) when a change
+    names an unknown account or rep, or the result fails the CLI's validation.
+    """
+    if dst_inputs.exists():
+        raise FileExistsError(dst_inputs)
+    shutil.copytree(src_inputs, dst_inputs, symlinks=False)
+    try:
+        _apply(dst_inputs, scenario_file, changes)
+        problems = validate(dst_inputs, scenario_file)
+        if problems:
+            raise EngineInputError(problems)
+    except BaseException:
+        shutil.rmtree(dst_inputs, ignore_errors=True)
+        raise
+
+
+def _apply(root: Path, scenario_file: str, changes: list[dict[str, Any]]) -> None:
+    paths = data_paths(root, scenario_file)
+    tables: dict[str, _Table] = {}
+
+    def table(kind: str) -> _Table:
+        if kind not in tables:
+            tables[kind] = _Table(paths[kind], ACCOUNTS if kind == "accounts" else REPS, root)
+        return tables[kind]
+
+    scenario_path = root / scenario_file
+    doc = tomllib.loads(scenario_path.read_text(encoding="utf-8"))
+    doc_changed = False
+    problems: list[Problem] = []
+    for i, change in enumerate(changes):
+        kind = change.get("type")
+        if kind in ("pin", "unpin"):
+            acc = table("accounts")
+            rows = acc.rows_of("account_id", str(change.get("account_id", "")))
+            if len(rows) == 0:
+                problems.append(_change_problem(i, f"unknown account {change.get('account_id')!r}",
+                                                "account_id"))
+                continue
+            rep = None
+            if kind == "pin":
+                rep = str(change.get("rep_id", ""))
+                if len(table("reps").rows_of("rep_id", rep)) == 0:
+                    problems.append(_change_problem(i, f"unknown rep {rep!r}", "rep_id"))
+                    continue
+            acc.set(rows, "locked_owner", rep)
+        elif kind == "rep":
+            reps = table("reps")
+            rows = reps.rows_of("rep_id", str(change.get("rep_id", "")))
+            if len(rows) == 0:
+                problems.append(_change_problem(i, f"unknown rep {change.get('rep_id')!r}", "rep_id"))
+                continue
+            for key in ("start_date", "end_date"):
+                if key in change:
+                    reps.set(rows, key, None if change[key] is None else str(change[key]))
+        elif kind == "add_rep":
+            reps = table("reps")
+            rep = change.get("rep")
+            if not isinstance(rep, dict) or not rep.get("rep_id"):
+                problems.append(_change_problem(i, "add_rep needs a rep object with a rep_id", "rep"))
+                continue
+            unknown = sorted(set(rep) - set(REPS.names))
+            if unknown:
+                problems.append(_change_problem(i, f"unknown reps columns: {', '.join(unknown)}", "rep"))
+                continue
+            if len(reps.rows_of("rep_id", str(rep["rep_id"]))):
+                problems.append(_change_problem(i, f"rep {rep['rep_id']!r} already exists", "rep_id"))
+                continue
+            row = {}
+            for key, value in rep.items():
+                row[reps.column(key, create=True)] = None if value is None else str(value)
+            reps.df = pd.concat([reps.df, pd.DataFrame([row], dtype="string")], ignore_index=True)
+            reps.dirty = True
+        elif kind == "set":
+            key = str(change.get("key", ""))
+            if not key or key.split(".")[0] in ("data", "extends"):
+                problems.append(_change_problem(i, "set needs a scenario key (data and extends are "
+                                                   "fixed by the upload)", "key"))
+                continue
+            try:
+                _set_key(doc, key, change.get("value"))
+            except KeyError:
+                problems.append(_change_problem(i, f"{key!r} is inside a value that is not a table", "key"))
+                continue
+            doc_changed = True
+        else:
+            problems.append(_change_problem(i, f"unknown change type {kind!r} "
+                                               f"(one of {', '.join(CHANGE_TYPES)})", "type"))
+    if problems:
+        raise EngineInputError(problems)
+    for kind, t in tables.items():
+        if t.dirty:
+            written = t.save()
+            if written != t.path:
+                doc_changed = True
+                _set_key(doc, f"data.{kind}", written.relative_to(root).as_posix())
+    if doc_changed:
+        try:
+            text = tomli_w.dumps(doc)
+        except (TypeError, ValueError) as e:
+            raise EngineInputError([Problem(scenario_file, None, None, f"value cannot be written: {e}")]) \
+                from None
+        scenario_path.write_text(text, encoding="utf-8", newline="\n")
+
+
+# --- reading what a version holds --------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=64)
+def _team_cached(reps_path: str, reps_mtime: float, owners_path: str, owners_mtime: float,
+                 owner_column: str, manager_id: str) -> tuple[frozenset[str], frozenset[str]]:
+    reps = read_table(reps_path)
+    rep_h, mgr_h = _header_of(reps, REPS, "rep_id"), _header_of(reps, REPS, "manager_id")
+    if rep_h is None or mgr_h is None:
+        return frozenset(), frozenset()
+    team = frozenset(reps.loc[reps[mgr_h] == manager_id, rep_h].dropna().astype(str))
+    owners = read_table(owners_path)
+    acc_h = _header_of(owners, ACCOUNTS, "account_id") if owner_column != "rep_id" else "account_id"
+    own_h = owner_column if owner_column == "rep_id" else _header_of(owners, ACCOUNTS, "current_owner")
+    if acc_h is None or own_h is None:
+        return team, frozenset()
+    accounts = frozenset(owners.loc[owners[own_h].isin(team).fillna(False), acc_h].dropna().astype(str))
+    return team, accounts
+
+
+def team(inputs_dir: Path, scenario_file: str, run_dir: Path, manager_id: str
+         ) -> tuple[frozenset[str], frozenset[str]]:
+    """A manager's reps (``manager_id`` in the reps table) and those reps' accounts.
+
+    Accounts are the run's assignment when the version has run, else today's
+    owners (``current_owner``).
+    """
+    paths = data_paths(inputs_dir, scenario_file)
+    assignment = run_dir / "assignment.csv"
+    if assignment.is_file():
+        owners, column = assignment, "rep_id"
+    else:
+        owners, column = paths["accounts"], "current_owner"
+    return _team_cached(str(paths["reps"]), paths["reps"].stat().st_mtime, str(owners),
+                        owners.stat().st_mtime, column, manager_id)
+
+
+def scenario_name(inputs_dir: Path, scenario_file: str) -> str:
+    """The scenario's ``name`` (``extends`` followed), or the folder's name."""
+    from scenarios.scenario import merged_document
+
+    try:
+        name = merged_document(inputs_dir / scenario_file).get("name")
+    except InputError:
+        name = None
+    return name.strip() if isinstance(name, str) and name.strip() else inputs_dir.name
+
+
+@functools.lru_cache(maxsize=64)
+def _ids_cached(accounts: str, accounts_mtime: float, reps: str, reps_mtime: float
+                ) -> tuple[frozenset[str], frozenset[str]]:
+    out = []
+    for path, spec, key in ((accounts, ACCOUNTS, "account_id"), (reps, REPS, "rep_id")):
+        table = read_table(path)
+        header = _header_of(table, spec, key)
+        out.append(frozenset(table[header].dropna().astype(str)) if header else frozenset())
+    return out[0], out[1]
+
+
+def ids(inputs_dir: Path, scenario_file: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The account ids and rep ids of a version's input tables."""
+    paths = data_paths(inputs_dir, scenario_file)
+    a, r = paths["accounts"], paths["reps"]
+    return _ids_cached(str(a), a.stat().st_mtime, str(r), r.stat().st_mtime)
+
+
+@functools.lru_cache(maxsize=32)
+def _csv_records(path: str, mtime: float) -> tuple[dict[str, Any], ...]:
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return tuple(df.to_dict("records"))
+
+
+def reps_rows(inputs_dir: Path, scenario_file: str, run_dir: Path) -> list[dict[str, Any]]:
+    """The run's reps.csv rows as text (the input reps table before a run)."""
+    path = run_dir / "reps.csv"
+    if not path.is_file():
+        path = data_paths(inputs_dir, scenario_file)["reps"]
+        table = read_table(path)
+        claimed, _ = REPS.match([str(h) for h in table.columns])
+        table = table.rename(columns={table.columns[p[0]]: name for name, p in claimed.items()})
+        return table.fillna("").astype(str).to_dict("records")
+    return [dict(r) for r in _csv_records(str(path), path.stat().st_mtime)]
+
+
+def account_rows(inputs_dir: Path, scenario_file: str, run_dir: Path, rep_id: str | None = None
+                 ) -> list[dict[str, Any]]:
+    """The run's assignment.csv rows as text, optionally of one rep (empty before a run)."""
+    path = run_dir / "assignment.csv"
+    if not path.is_file():
+        return []
+    rows = _csv_records(str(path), path.stat().st_mtime)
+    return [dict(r) for r in rows if rep_id is None or r["rep_id"] == rep_id]
+
+
+def write_demo(folder: Path, n_accounts: int = 20_000, n_reps: int = 150) -> str:
+    """The demo's inputs (as `terraquota demo` builds them) with a scenario.toml for its baseline."""
+    from scenarios.demo_data import write_demo_inputs
+
+    inputs = write_demo_inputs(folder, n_accounts=n_accounts, n_reps=n_reps, seed=0)
+    baseline = inputs.scenarios[0].name
+    (folder / "scenario.toml").write_text(tomli_w.dumps({"extends": baseline}), encoding="utf-8")
+    return "scenario.toml"
+
+
+def scenario_document(scenario_path: Path) -> dict[str, Any]:
+    """The top scenario file as a TOML document (a copy: callers may change it)."""
+    return copy.deepcopy(tomllib.loads(scenario_path.read_text(encoding="utf-8")))

@@ -1,0 +1,209 @@
+"""The dispatcher: starts queued jobs in worker processes, follows them, installs their results.
+
+Runs execute outside the web process: each job is a fresh process forked
+from a warm fork server (`multiprocessing` "forkserver" context with the
+library preloaded), so it starts fast, and cancelling it is killing it.
+The dispatcher lives in the web process (`terraquota serve` runs it in a
+thread; tests call `Dispatcher.drain`) and is the only writer of job rows
+and of versions' run folders.
+
+On start, `recover` marks jobs a dead server left running as failed (with
+an audit entry); the plans' files are untouched because workers never write
+outside their job folder.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import multiprocessing
+import os
+import shutil
+import threading
+import time
+from multiprocessing.context import BaseContext
+from multiprocessing.process import BaseProcess
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import close_old_connections, transaction
+from django.utils import timezone
+
+from workspace.audit.models import record
+from workspace.jobs.models import Job, JobKind, JobStatus
+from workspace.jobs.worker import work
+
+log = logging.getLogger(__name__)
+
+_CONTEXT: BaseContext | None = None
+
+
+def _context() -> BaseContext:
+    global _CONTEXT
+    if _CONTEXT is None:
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["workspace.jobs.preload"])
+        _CONTEXT = ctx
+    return _CONTEXT
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def install_run(out: Path, run_dir: Path) -> None:
+    """Put a finished run folder in place of a version's run folder (rename, old one removed)."""
+    run_dir.parent.mkdir(parents=True, exist_ok=True)
+    old = run_dir.with_name(f".{run_dir.name}.old-{os.getpid()}-{time.monotonic_ns()}")
+    if run_dir.exists():
+        os.replace(run_dir, old)
+    os.replace(out, run_dir)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _finish(job: Job, status: str, exit_code: int | None, message: str) -> None:
+    with transaction.atomic():
+        job.status, job.exit_code, job.message = status, exit_code, message
+        job.finished_at = timezone.now()
+        if status == JobStatus.DONE:
+            job.progress = 1.0
+        job.save()
+        record(job.created_by, f"run.{status}", str(job.version),
+               after={"job": job.pk, "kind": job.kind, "exit_code": exit_code, "message": message[:2000]},
+               plan_id=job.version.plan_id)
+
+
+class Dispatcher:
+    """Starts up to ``workers`` jobs at once and follows them until they end."""
+
+    def __init__(self, workers: int | None = None):
+        self.workers = workers or settings.JOB_WORKERS
+        self.running: dict[int, BaseProcess] = {}
+        self._stop = threading.Event()
+        self._lock = threading.Lock()  # the loop's thread and shutdown share ``running``
+
+    # one pass ------------------------------------------------------------------------------
+    def tick(self) -> bool:
+        """Follow running jobs, start queued ones; True while any job is queued or running."""
+        with self._lock:
+            return self._tick()
+
+    def _tick(self) -> bool:
+        for job_id, proc in list(self.running.items()):
+            self._follow(job_id, proc)
+        while len(self.running) < self.workers and self._start_next():
+            pass
+        return bool(self.running) or Job.objects.filter(status=JobStatus.QUEUED).exists()
+
+    def _start_next(self) -> bool:
+        job = Job.objects.filter(status=JobStatus.QUEUED).select_related("version").order_by("id").first()
+        if job is None:
+            return False
+        claimed = Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
+            status=JobStatus.RUNNING, started_at=timezone.now(), progress=0.0, message="starting")
+        if not claimed:
+            return True  # someone else took it (or it was cancelled): look again
+        version = job.version
+        folder = job.folder
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        parent_run = str(version.parent.run_dir) if job.kind == JobKind.RESPLIT and version.parent else None
+        proc = _context().Process(
+            target=work, args=(str(folder), job.kind, str(version.scenario_path), parent_run),
+            name=f"terraquota-job-{job.pk}", daemon=False,
+        )
+        proc.start()
+        self.running[job.pk] = proc
+        record(job.created_by, "run.start", str(version), after={"job": job.pk, "kind": job.kind},
+               plan_id=version.plan_id)
+        return True
+
+    def _follow(self, job_id: int, proc: BaseProcess) -> None:
+        job = Job.objects.select_related("version", "created_by").get(pk=job_id)
+        if proc.is_alive():
+            if job.cancel_requested:
+                proc.kill()
+                proc.join(10)
+                del self.running[job_id]
+                shutil.rmtree(job.folder, ignore_errors=True)
+                _finish(job, JobStatus.CANCELLED, None, "cancelled while running")
+                return
+            p = _read_json(job.folder / "progress.json")
+            if p and (p.get("progress") != job.progress or p.get("message") != job.message):
+                Job.objects.filter(pk=job_id).update(progress=float(p["progress"]), message=str(p["message"]))
+            return
+        proc.join()
+        del self.running[job_id]
+        result = _read_json(job.folder / "result.json")
+        out = job.folder / "out"
+        if result is None:
+            _finish(job, JobStatus.FAILED, proc.exitcode,
+                    f"the run process ended without a result (exit code {proc.exitcode})")
+        else:
+            code = int(result["exit_code"])
+            if out.is_dir():
+                install_run(out, job.version.run_dir)
+            _finish(job, JobStatus.DONE if code == 0 else JobStatus.FAILED, code, str(result["message"]))
+        shutil.rmtree(job.folder, ignore_errors=True)
+
+    # loops ---------------------------------------------------------------------------------
+    def drain(self, timeout: float = 600.0, poll: float = 0.05) -> None:
+        """Run until no job is queued or running (tests and benchmarks)."""
+        deadline = time.monotonic() + timeout
+        while self.tick():
+            if time.monotonic() > deadline:
+                raise TimeoutError("jobs still running after the timeout")
+            time.sleep(poll)
+
+    def run_forever(self, poll: float = 0.2) -> None:
+        """The server's loop (in a thread); `stop` ends it and kills nothing."""
+        while not self._stop.is_set():
+            try:
+                self.tick()
+            except Exception:
+                log.exception("job dispatcher pass failed")
+            finally:
+                close_old_connections()
+            self._stop.wait(poll)
+
+    def start_thread(self) -> threading.Thread:
+        thread = threading.Thread(target=self.run_forever, name="terraquota-jobs", daemon=True)
+        thread.start()
+        return thread
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def shutdown(self) -> None:
+        """Stop the loop and end this server's runs (marked failed: they can be started again)."""
+        self.stop()
+        with self._lock:
+            self._end_all()
+
+    def _end_all(self) -> None:
+        for job_id, proc in list(self.running.items()):
+            proc.kill()
+            proc.join(10)
+            del self.running[job_id]
+            job = Job.objects.select_related("version", "created_by").get(pk=job_id)
+            shutil.rmtree(job.folder, ignore_errors=True)
+            _finish(job, JobStatus.FAILED, None, "the server stopped while this run was in progress; "
+                                                 "start the run again")
+
+
+def recover() -> int:
+    """Mark jobs left running by a server that died as failed; the number marked.
+
+    Plan data is untouched: a dead server's workers wrote only into their job
+    folders, which are removed here.
+    """
+    stale = list(Job.objects.filter(status=JobStatus.RUNNING).select_related("version", "created_by"))
+    for job in stale:
+        _finish(job, JobStatus.FAILED, None,
+                "the server stopped while this run was in progress; start the run again")
+        shutil.rmtree(job.folder, ignore_errors=True)
+    return len(stale)

@@ -1,0 +1,49 @@
+"""The worker side of a job: runs in its own process and writes only into the job's folder.
+
+It reads the version's inputs, runs `workspace.engine`, and leaves in
+``job_dir``: ``progress.json`` (updated as it goes), ``out/`` (the run folder)
+and ``result.json`` (exit code and message). The dispatcher in the web process
+moves ``out/`` into the version's folder; a worker orphaned by a dead server
+can therefore never change a plan. No Django here: workers never touch the
+database.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import traceback
+from pathlib import Path
+
+from workspace import engine
+
+
+def _write_json(path: Path, data: dict[str, object]) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def work(job_dir: str, kind: str, scenario_path: str, parent_run_dir: str | None) -> None:
+    """Run one job; the process's exit code is the run's (0 solved, 2 bad input, 3, 4, 1 bug)."""
+    folder = Path(job_dir)
+    out = folder / "out"
+
+    def progress(fraction: float, message: str) -> None:
+        _write_json(folder / "progress.json", {"progress": fraction, "message": message})
+
+    try:
+        if kind == "resplit" and parent_run_dir:
+            code, message = engine.resplit_into(Path(scenario_path), Path(parent_run_dir), out, progress)
+        else:
+            code, message = engine.solve_into(Path(scenario_path), out, progress)
+    except engine.EngineInputError as e:
+        code = 2
+        message = f"{len(e.problems)} input problem(s):\n" + "\n".join(
+            f"  - {p.file}" + (f", row {p.row}" if p.row is not None else "")
+            + (f", column '{p.column}'" if p.column else "") + f": {p.why}" for p in e.problems)
+    except Exception as e:  # a bug: the message says so, the traceback stays in the job folder
+        (folder / "traceback.txt").write_text(traceback.format_exc(), encoding="utf-8")
+        code, message = 1, f"the run failed ({type(e).__name__}: {e})"
+    _write_json(folder / "result.json", {"exit_code": code, "message": message})
+    os._exit(code)  # skip interpreter teardown: the result is written
