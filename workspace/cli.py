@@ -76,7 +76,8 @@ def serve(
     db: DbOpt = None,
     host: Annotated[str, typer.Option("--host", help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port to listen on")] = 8000,
-    no_demo: Annotated[bool, typer.Option("--no-demo", help="Do not load the demo plan on first start")] = False,
+    no_demo: Annotated[bool, typer.Option("--no-demo", help="Skip loading the demo plan on first start")]
+    = False,
     demo_accounts: Annotated[int, typer.Option("--demo-accounts", hidden=True)] = 20_000,
     demo_reps: Annotated[int, typer.Option("--demo-reps", hidden=True)] = 150,
     threads: Annotated[int, typer.Option("--threads", help="Web server threads")] = 8,

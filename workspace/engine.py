@@ -32,9 +32,9 @@ import numpy as np
 import pandas as pd
 import tomli_w
 
-from solver.columns import ACCOUNTS, REPS, TableSpec
-from solver.errors import InputError, InputProblem
-from solver.readers import read_table
+from solver.errors import InputError
+from solver.inputs import TableSpec, read_table
+from solver.inputs.columns import ACCOUNTS, REPS
 
 Progress = Callable[[float, str], None]
 
@@ -79,14 +79,14 @@ def _problems(e: InputError, root: Path) -> list[Problem]:
 
 
 def _load(scenario_path: Path) -> Any:
-    from scenarios.scenario import load_scenario
+    from scenarios.run import load_scenario
 
     return load_scenario(scenario_path)
 
 
 def validate(inputs_dir: Path, scenario_file: str) -> list[Problem]:
     """Every problem `terraquota validate` would print for this scenario (empty = valid)."""
-    from scenarios.prepare import prepare
+    from scenarios.run import prepare
 
     try:
         prepare(_load(inputs_dir / scenario_file))
@@ -97,7 +97,7 @@ def validate(inputs_dir: Path, scenario_file: str) -> list[Problem]:
 
 def data_paths(inputs_dir: Path, scenario_file: str) -> dict[str, Path]:
     """The scenario's resolved table paths (``[data]``, ``assignment.forbid``; ``extends`` followed)."""
-    from scenarios.scenario import merged_document
+    from scenarios.run import merged_document
 
     try:
         doc = merged_document(inputs_dir / scenario_file)
@@ -131,9 +131,6 @@ def extends_chain(inputs_dir: Path, scenario_file: str) -> list[Path]:
 
 def warm_up() -> None:
     """Import the library's heavy modules now (worker processes are forked from a warm parent)."""
-    import scenarios.prepare
-    import scenarios.run_command
-    import scenarios.runner
     import solver.assignment  # noqa: F401
 
 
@@ -163,9 +160,8 @@ def solve_into(scenario_path: Path, out_dir: Path, progress: Progress | None = N
     Returns the CLI's exit code and the one-line summary. Bad input is
     raised as `EngineInputError`.
     """
-    from scenarios.run_command import summary_line
-    from scenarios.runfolder import write_folder_atomically
-    from scenarios.runner import run_scenario
+    from scenarios.cli.run import summary_line
+    from scenarios.run import run_scenario, write_folder_atomically
 
     try:
         outcome = run_scenario(_load(scenario_path), progress=_progress_of(progress), render=render)
@@ -219,10 +215,8 @@ def resplit_into(scenario_path: Path, parent_run_dir: Path, out_dir: Path,
     solve, so every file but the quota ones is what a full run would write for
     that plan. Refuses (ValueError) if the assignment would change.
     """
-    from scenarios.prepare import prepare
-    from scenarios.run_command import summary_line
-    from scenarios.runfolder import write_folder_atomically
-    from scenarios.runner import run_scenario
+    from scenarios.cli.run import summary_line
+    from scenarios.run import prepare, run_scenario, write_folder_atomically
 
     say = _progress_of(progress)
     say("reading and validating inputs")
@@ -244,8 +238,8 @@ def resplit_into(scenario_path: Path, parent_run_dir: Path, out_dir: Path,
 def publish(run_dir: Path, out_dir: Path) -> list[str]:
     """Write the Salesforce load files and the workbook of one finished run; the names written."""
     from reports import salesforce_files, workbook_bytes
-    from reports.run_data import RunData
-    from scenarios.runfolder import write_folder_atomically
+    from scenarios.run import write_folder_atomically
+    from solver.results import RunData
 
     run = RunData.from_folder(run_dir)
     files = {f"salesforce/{name}": data for name, data in salesforce_files(run).items()}
@@ -469,7 +463,7 @@ def team(inputs_dir: Path, scenario_file: str, run_dir: Path, manager_id: str
 
 def scenario_name(inputs_dir: Path, scenario_file: str) -> str:
     """The scenario's ``name`` (``extends`` followed), or the folder's name."""
-    from scenarios.scenario import merged_document
+    from scenarios.run import merged_document
 
     try:
         name = merged_document(inputs_dir / scenario_file).get("name")
@@ -526,7 +520,7 @@ def account_rows(inputs_dir: Path, scenario_file: str, run_dir: Path, rep_id: st
 
 def write_demo(folder: Path, n_accounts: int = 20_000, n_reps: int = 150) -> str:
     """The demo's inputs (as `terraquota demo` builds them) with a scenario.toml for its baseline."""
-    from scenarios.demo_data import write_demo_inputs
+    from scenarios.demo.data import write_demo_inputs
 
     inputs = write_demo_inputs(folder, n_accounts=n_accounts, n_reps=n_reps, seed=0)
     baseline = inputs.scenarios[0].name

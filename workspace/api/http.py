@@ -35,7 +35,8 @@ class ApiError(Exception):
         super().__init__(error)
 
 
-def error(status: int, message: str, detail: Any = None, headers: dict[str, str] | None = None) -> JsonResponse:
+def error(status: int, message: str, detail: Any = None,
+          headers: dict[str, str] | None = None) -> JsonResponse:
     response = JsonResponse({"error": message, "detail": detail}, status=status)
     for k, v in (headers or {}).items():
         response[k] = v

@@ -30,11 +30,12 @@ OPERATIONS: dict[tuple[str, str], tuple[str, dict[str, Any] | None, int]] = {
                              _body({"username": _S, "password": _S}, ["username", "password"]), 200),
     ("get", "/api/me"): ("The calling user: username, role, manager_id", None, 200),
     ("post", "/api/users"): ("Create a user (admins)", _body(
-        {"username": _S, "password": _S, "role": {"enum": ["admin", "planner", "finance", "manager", "viewer"]},
-         "manager_id": _S}, ["username", "password", "role"]), 201),
+        {"username": _S, "password": _S, "manager_id": _S,
+         "role": {"enum": ["admin", "planner", "finance", "manager", "viewer"]}},
+        ["username", "password", "role"]), 201),
     ("get", "/api/openapi.json"): ("This document", None, 200),
     ("get", "/api/plans"): ("Plans: id, name, latest_version, status", None, 200),
-    ("post", "/api/plans"): ("Upload a zipped scenario folder (multipart field 'file'): a new plan, version 1",
+    ("post", "/api/plans"): ("Upload a zipped scenario folder (multipart field 'file'): new plan, version 1",
                              {"required": True, "content": {"multipart/form-data": {"schema": {
                                  "type": "object", "properties": {"file": {"type": "string",
                                                                            "format": "binary"}}}}}}, 201),

@@ -86,7 +86,8 @@ def _plans_list(request: HttpRequest, user: Any) -> HttpResponse:
     out = []
     for plan in Plan.objects.all():
         latest = plan.latest()
-        out.append({"id": plan.pk, "name": plan.name, "latest_version": latest.number, "status": latest.status})
+        out.append({"id": plan.pk, "name": plan.name, "latest_version": latest.number,
+                    "status": latest.status})
     return ok(out)
 
 

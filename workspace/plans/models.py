@@ -83,7 +83,7 @@ class Version(models.Model):
 
     class Meta:
         ordering = ("plan_id", "number")
-        constraints = [models.UniqueConstraint(fields=("plan", "number"), name="unique_version_number")]
+        constraints = (models.UniqueConstraint(fields=("plan", "number"), name="unique_version_number"),)
 
     def __str__(self) -> str:
         return f"plan {self.plan_id} version {self.number}"

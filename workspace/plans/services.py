@@ -257,7 +257,8 @@ def decide_request(req: ChangeRequest, user: Any, accept: bool, reason: str
                                 [{"type": "pin", "account_id": req.account_id, "rep_id": req.rep_id}],
                                 note=f"request {req.pk}: {reason}".strip(), action="request.accept.change")
         req.status = RequestStatus.ACCEPTED if accept else RequestStatus.REJECTED
-        req.decided_by, req.decided_at, req.decision_reason, req.version = user, timezone.now(), reason, version
+        req.decided_by, req.decided_at = user, timezone.now()
+        req.decision_reason, req.version = reason, version
         req.save()
         record(user, f"request.{'accept' if accept else 'reject'}", f"request {req.pk}",
                before={"status": "open"},
@@ -269,19 +270,21 @@ def decide_request(req: ChangeRequest, user: Any, accept: bool, reason: str
 
 def add_comment(plan: Plan, user: Any, target: str, target_id: str, text: str) -> Comment:
     if target not in CommentTarget.values:
-        raise engine.EngineInputError([engine.Problem("comment", None, "target",
-                                                      f"target must be one of {', '.join(CommentTarget.values)}")])
+        why = f"target must be one of {', '.join(CommentTarget.values)}"
+        raise engine.EngineInputError([engine.Problem("comment", None, "target", why)])
     if not text.strip():
         raise engine.EngineInputError([engine.Problem("comment", None, "text", "the comment is empty")])
     if target != CommentTarget.PLAN:
         scope = access.scope_for(user, plan.latest())
-        allowed = scope.allows_rep(target_id) if target == CommentTarget.REP else scope.allows_account(target_id)
+        allowed = (scope.allows_rep(target_id) if target == CommentTarget.REP
+                   else scope.allows_account(target_id))
         if not allowed:
             raise access.AccessDenied(f"{target} {target_id} is not in your team")
     else:
         target_id = ""
     with transaction.atomic():
-        comment = Comment.objects.create(plan=plan, target=target, target_id=target_id, text=text, author=user)
+        comment = Comment.objects.create(plan=plan, target=target, target_id=target_id, text=text,
+                                         author=user)
         record(user, "comment.create", f"comment {comment.pk}",
                after={"target": target, "target_id": target_id, "text": text}, plan_id=plan.pk)
     return comment
