@@ -1,0 +1,1 @@
+"""The test suite (a package, so test folders such as tests/workspace never shadow the real packages)."""
