@@ -47,7 +47,9 @@ INSTALLED_APPS = [
 # the HTML pages live in their own app; the API works without them
 if importlib.util.find_spec("workspace.front") is not None:
     INSTALLED_APPS.append("workspace.front")
-HAS_FRONT = importlib.util.find_spec("workspace.front.urls") is not None
+    HAS_FRONT = importlib.util.find_spec("workspace.front.urls") is not None
+else:
+    HAS_FRONT = False
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
