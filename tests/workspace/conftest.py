@@ -32,9 +32,12 @@ def django_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         os.environ["TERRAQUOTA_DB"] = os.environ["TERRAQUOTA_TEST_DB"]
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "workspace.settings")
     import django
-    from django.test.utils import setup_databases, setup_test_environment, teardown_databases
-
-    from django.test.utils import override_settings
+    from django.test.utils import (
+        override_settings,
+        setup_databases,
+        setup_test_environment,
+        teardown_databases,
+    )
 
     django.setup()
     setup_test_environment()
@@ -81,8 +84,13 @@ class Api:
         return self.client.get(path, headers=self._headers(), **kw)
 
     def post(self, path: str, data: Any = None, **kw: Any) -> Any:
-        return self.client.post(path, json.dumps(data if data is not None else {}),
-                                content_type="application/json", headers=self._headers(), **kw)
+        return self.client.post(
+            path,
+            json.dumps(data if data is not None else {}),
+            content_type="application/json",
+            headers=self._headers(),
+            **kw,
+        )
 
     def upload(self, path: str, payload: bytes, name: str = "plan.zip") -> Any:
         from django.core.files.uploadedfile import SimpleUploadedFile
@@ -90,8 +98,9 @@ class Api:
         return self.client.post(path, {"file": SimpleUploadedFile(name, payload)}, headers=self._headers())
 
     def method(self, method: str, path: str) -> Any:
-        return self.client.generic(method, path, b"{}", content_type="application/json",
-                                   headers=self._headers())
+        return self.client.generic(
+            method, path, b"{}", content_type="application/json", headers=self._headers()
+        )
 
 
 #: the users every test can use: role, manager_id (tiny: M1 manages R1 and R2, M2 manages R3 and R4)

@@ -40,8 +40,9 @@ def test_a_session_cookie_does_not_authenticate_the_api(users: dict) -> None:
     client = Api(None)
     assert client.client.login(username="admin", password=PASSWORD)
     assert client.get("/api/plans").status_code == 401
-    r = client.client.post("/api/plans/1/comments", {"target": "plan", "text": "x"},
-                           content_type="application/json")
+    r = client.client.post(
+        "/api/plans/1/comments", {"target": "plan", "text": "x"}, content_type="application/json"
+    )
     assert r.status_code == 401
 
 

@@ -19,7 +19,9 @@ def _file(api, pid: int, v: int, name: str) -> bytes:
 
 
 def test_a_pin_makes_a_new_draft_version_solved_by_its_job(api: dict, plan, dispatcher) -> None:
-    r = _edit(api["planner"], plan.pk, 1, [{"type": "pin", "account_id": "A01", "rep_id": "R2"}], "pin Boston")
+    r = _edit(
+        api["planner"], plan.pk, 1, [{"type": "pin", "account_id": "A01", "rep_id": "R2"}], "pin Boston"
+    )
     assert r.status_code == 201, r.content
     assert r.json()["version"] == 2
     dispatcher.drain()
@@ -35,14 +37,17 @@ def test_a_pin_makes_a_new_draft_version_solved_by_its_job(api: dict, plan, disp
     assert assignment1.set_index("account_id").loc["A01", "rep_id"] == "R1"
 
 
-def test_quota_only_change_resplits_and_keeps_the_assignment_byte_identical(api: dict, plan, dispatcher
-                                                                           ) -> None:
+def test_quota_only_change_resplits_and_keeps_the_assignment_byte_identical(
+    api: dict, plan, dispatcher
+) -> None:
     r = _edit(api["planner"], plan.pk, 1, [{"type": "set", "key": "quota.target", "value": 2000.0}])
     assert r.status_code == 201
     dispatcher.drain()
     job = api["viewer"].get(f"/api/jobs/{r.json()['job']}").json()
     assert job["status"] == "done" and job["kind"] == "resplit"
-    assert _file(api["viewer"], plan.pk, 2, "assignment.csv") == _file(api["viewer"], plan.pk, 1, "assignment.csv")
+    assert _file(api["viewer"], plan.pk, 2, "assignment.csv") == _file(
+        api["viewer"], plan.pk, 1, "assignment.csv"
+    )
     q1 = pd.read_csv(io.BytesIO(_file(api["viewer"], plan.pk, 1, "quotas.csv")))
     q2 = pd.read_csv(io.BytesIO(_file(api["viewer"], plan.pk, 2, "quotas.csv")))
     assert round(q1["quota"].sum(), 2) == 1100.00  # 1000 x (1 + region hedge 0.10)
@@ -65,10 +70,21 @@ def test_quota_change_gives_what_a_full_solve_would(api: dict, plan, dispatcher,
 
 
 def test_rep_dates_and_a_new_rep(api: dict, plan, dispatcher) -> None:
-    changes = [{"type": "rep", "rep_id": "R2", "end_date": "2027-07-31"},
-               {"type": "add_rep", "rep": {"rep_id": "R9", "name": "Nia New", "segment": "SMB", "region": "NA",
-                                           "manager_id": "M1", "start_date": "2027-05-01"}},
-               {"type": "set", "key": "assignment.balance.potential", "value": 0.5}]
+    changes = [
+        {"type": "rep", "rep_id": "R2", "end_date": "2027-07-31"},
+        {
+            "type": "add_rep",
+            "rep": {
+                "rep_id": "R9",
+                "name": "Nia New",
+                "segment": "SMB",
+                "region": "NA",
+                "manager_id": "M1",
+                "start_date": "2027-05-01",
+            },
+        },
+        {"type": "set", "key": "assignment.balance.potential", "value": 0.5},
+    ]
     r = _edit(api["planner"], plan.pk, 1, changes)
     assert r.status_code == 201, r.content
     dispatcher.drain()
@@ -98,7 +114,10 @@ def test_stale_base_is_409_and_the_first_edit_wins(api: dict, plan) -> None:
 
 
 def test_a_submitted_version_cannot_be_edited(api: dict, plan) -> None:
-    assert api["planner"].post(f"/api/plans/{plan.pk}/versions/1/transition", {"to": "submitted"}).status_code == 200
+    assert (
+        api["planner"].post(f"/api/plans/{plan.pk}/versions/1/transition", {"to": "submitted"}).status_code
+        == 200
+    )
     r = _edit(api["planner"], plan.pk, 1, [{"type": "pin", "account_id": "A01", "rep_id": "R2"}])
     assert r.status_code == 409 and "not a draft" in r.json()["error"]
 

@@ -30,8 +30,11 @@ def _tiny_entries() -> dict[str, bytes]:
 
 
 def _left_on_disk(folder: Path) -> list[str]:
-    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
-                  if p.is_file() and p.name not in ("secret_key",))
+    return sorted(
+        p.relative_to(folder).as_posix()
+        for p in folder.rglob("*")
+        if p.is_file() and p.name not in ("secret_key",)
+    )
 
 
 def test_upload_creates_plan_version_1(api: dict, db: Path, tiny_zip: bytes) -> None:
@@ -68,11 +71,25 @@ HOSTILE = {
     "too many bytes": (_zip({**_tiny_entries(), "big.bin": b"0" * 300_000}), "unpacks to"),
     "no scenario.toml": (_zip({"accounts.csv": b"a"}), "no scenario.toml"),
     "table outside the folder": (
-        _zip({**_tiny_entries(), "scenario.toml": (TINY / "scenario.toml").read_bytes().replace(
-            b'accounts = "accounts.csv"', b'accounts = "../../../../etc/passwd.csv"')}), "outside"),
+        _zip(
+            {
+                **_tiny_entries(),
+                "scenario.toml": (TINY / "scenario.toml")
+                .read_bytes()
+                .replace(b'accounts = "accounts.csv"', b'accounts = "../../../../etc/passwd.csv"'),
+            }
+        ),
+        "outside",
+    ),
     "extends outside the folder": (
-        _zip({**_tiny_entries(), "scenario.toml": b'extends = "/etc/base.toml"\n'
-              + (TINY / "scenario.toml").read_bytes()}), "outside"),
+        _zip(
+            {
+                **_tiny_entries(),
+                "scenario.toml": b'extends = "/etc/base.toml"\n' + (TINY / "scenario.toml").read_bytes(),
+            }
+        ),
+        "outside",
+    ),
 }
 
 
@@ -99,7 +116,7 @@ def test_a_zip_that_lies_about_its_sizes_is_stopped_while_unpacking(tmp_path: Pa
     # shrink the declared size in both headers: the real bytes still come out
     for sig, off in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
         at = payload.find(sig)
-        payload[at + off:at + off + 4] = (10).to_bytes(4, "little")
+        payload[at + off : at + off + 4] = (10).to_bytes(4, "little")
     with pytest.raises(UploadRefused):
         unpack(io.BytesIO(bytes(payload)), tmp_path / "staging", Limits(10, 1_000))
     assert not any((tmp_path / "staging").iterdir())
@@ -107,7 +124,9 @@ def test_a_zip_that_lies_about_its_sizes_is_stopped_while_unpacking(tmp_path: Pa
 
 def test_an_invalid_scenario_lists_its_problems(api: dict, db: Path) -> None:
     entries = _tiny_entries()
-    entries["accounts.csv"] = entries["accounts.csv"].replace(b"A02,Hartford Mills,60,US", b"A02,Hartford Mills,-5,US")
+    entries["accounts.csv"] = entries["accounts.csv"].replace(
+        b"A02,Hartford Mills,60,US", b"A02,Hartford Mills,-5,US"
+    )
     entries["scenario.toml"] = entries["scenario.toml"].replace(b'periods = "quarter"', b'periods = "weekly"')
     r = api["planner"].upload("/api/plans", _zip(entries))
     assert r.status_code == 400

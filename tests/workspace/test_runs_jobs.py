@@ -22,8 +22,9 @@ def _job(api, job_id: int) -> dict:
     return r.json()
 
 
-def test_run_solves_in_a_worker_and_serves_the_files(api: dict, dispatcher, tiny_zip: bytes, tmp_path: Path
-                                                     ) -> None:
+def test_run_solves_in_a_worker_and_serves_the_files(
+    api: dict, dispatcher, tiny_zip: bytes, tmp_path: Path
+) -> None:
     pid = api["planner"].upload("/api/plans", tiny_zip).json()["id"]
     r = api["planner"].post(f"/api/plans/{pid}/versions/1/run")
     assert r.status_code == 202
@@ -38,17 +39,34 @@ def test_run_solves_in_a_worker_and_serves_the_files(api: dict, dispatcher, tiny
 
     # the same bytes as the command line's run folder
     out = tmp_path / "cli-run"
-    subprocess.run([sys.executable, "-m", "scenarios", "run", str(TINY / "scenario.toml"), "-o", str(out),
-                    "--no-render"], check=True, cwd=REPO, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "scenarios",
+            "run",
+            str(TINY / "scenario.toml"),
+            "-o",
+            str(out),
+            "--no-render",
+        ],
+        check=True,
+        cwd=REPO,
+        capture_output=True,
+    )
     for name in ("assignment.csv", "reps.csv", "quotas.csv", "capacity.csv", "reconcile.csv"):
         got = api["viewer"].get(f"/api/plans/{pid}/versions/1/files/{name}")
         assert got.status_code == 200
         assert b"".join(got.streaming_content) == (out / name).read_bytes(), name
     # scenario.toml: the same but for where the tables were (the resolved paths)
     toml = b"".join(api["viewer"].get(f"/api/plans/{pid}/versions/1/files/scenario.toml").streaming_content)
-    assert toml.replace(str(plan_inputs(pid)).encode(), str(TINY).encode()) == (out / "scenario.toml").read_bytes()
-    served = json.loads(b"".join(api["viewer"].get(f"/api/plans/{pid}/versions/1/files/metrics.json")
-                                 .streaming_content))
+    assert (
+        toml.replace(str(plan_inputs(pid)).encode(), str(TINY).encode())
+        == (out / "scenario.toml").read_bytes()
+    )
+    served = json.loads(
+        b"".join(api["viewer"].get(f"/api/plans/{pid}/versions/1/files/metrics.json").streaming_content)
+    )
     cli = json.loads((out / "metrics.json").read_bytes())
     served.pop("seconds"), cli.pop("seconds")
     for b in served.get("blocks", []) + cli.get("blocks", []):
