@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import getpass
 import logging
+import os
 import shutil
 import sys
 import tempfile
@@ -37,7 +38,8 @@ def _configure(workspace: Path, db: str | None, host: str | None = None) -> None
         _err(f"--db: {e}")
         raise typer.Exit(2) from None
     except Exception as e:  # no server, wrong password, ...: say which database, never the password
-        _err(f"cannot open the database {describe(db) if db else '(SQLite in ' + str(workspace) + ')'}: "
+        url = db or os.environ.get("TERRAQUOTA_DB")
+        _err(f"cannot open the database {describe(url) if url else '(SQLite in ' + str(workspace) + ')'}: "
              f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
         raise typer.Exit(2) from None
 

@@ -40,6 +40,9 @@ def django_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     )
 
     django.setup()
+    # settings are read: child processes (CLI tests) must not inherit the test database
+    if os.environ.get("TERRAQUOTA_TEST_DB"):
+        del os.environ["TERRAQUOTA_DB"]
     setup_test_environment()
     # a fast hasher: the real one is slow on purpose, and tests create many users
     fast = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
