@@ -159,15 +159,26 @@ def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.fixture(scope="session")
+def tiny_checked(tmp_path_factory: pytest.TempPathFactory) -> bool:
+    """The tiny folder passes the upload checks (once per session; each plan is a copy of it)."""
+    from workspace.plans.uploads import check_scenario_folder
+
+    copy = tmp_path_factory.mktemp("tiny-check") / "tiny"
+    shutil.copytree(TINY, copy)
+    check_scenario_folder(copy)
+    return True
+
+
 @pytest.fixture
-def plan(users: dict[str, Any], tiny_run: Path) -> Any:
+def plan(users: dict[str, Any], tiny_run: Path, tiny_checked: bool) -> Any:
     """Plan 'tiny', version 1 solved (the session's run copied in, as a finished job leaves it)."""
     from workspace.plans import services
 
     folder = Path(str(users["planner"].pk))  # any name: moved into the plan
     staging = services.staging_dir() / f"copy-{folder}"
     shutil.copytree(TINY, staging)
-    plan = services.create_plan_from_folder(users["planner"], staging)
+    plan = services.create_plan_from_folder(users["planner"], staging, checked=tiny_checked)
     shutil.copytree(tiny_run, plan.latest().run_dir)
     return plan
 

@@ -73,9 +73,14 @@ def _version_snapshot(v: Version) -> dict[str, Any]:
 
 
 def create_plan_from_folder(user: Any, folder: Path, scenario_file: str = SCENARIO_FILE,
-                            name: str | None = None) -> Plan:
-    """Make a plan whose version 1 holds ``folder`` (moved, not copied) as its inputs."""
-    check_scenario_folder(folder, scenario_file)
+                            name: str | None = None, *, checked: bool = False) -> Plan:
+    """Make a plan whose version 1 holds ``folder`` (moved, not copied) as its inputs.
+
+    ``checked=True`` skips the checks for a folder already known to be valid
+    (a copy of one that passed them).
+    """
+    if not checked:
+        check_scenario_folder(folder, scenario_file)
     if name is None:
         name = engine.scenario_name(folder, scenario_file)
     with transaction.atomic():
