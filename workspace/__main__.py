@@ -6,8 +6,9 @@ from workspace.cli import register
 
 
 def main() -> None:
-    app = typer.Typer(name="terraquota", no_args_is_help=True, add_completion=False,
-                      pretty_exceptions_enable=False)
+    app = typer.Typer(
+        name="terraquota", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False
+    )
     register(app)
     app()
 

@@ -55,8 +55,16 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.MANAGER: frozenset({Action.READ_PLAN, Action.READ_TEAM, Action.COMMENT, Action.REQUEST}),
     Role.PLANNER: frozenset(
         _READ_ALL
-        | {Action.UPLOAD, Action.EDIT, Action.COMMENT, Action.REQUEST, Action.DECIDE_REQUEST,
-           Action.SUBMIT, Action.PUBLISH, Action.REJECT}
+        | {
+            Action.UPLOAD,
+            Action.EDIT,
+            Action.COMMENT,
+            Action.REQUEST,
+            Action.DECIDE_REQUEST,
+            Action.SUBMIT,
+            Action.PUBLISH,
+            Action.REJECT,
+        }
     ),
     Role.FINANCE: frozenset(_READ_ALL | {Action.COMMENT, Action.APPROVE, Action.REJECT}),
     Role.ADMIN: frozenset(Action),
@@ -100,8 +108,10 @@ def require(user: Any, action: Action) -> None:
     """Raise `AccessDenied` unless the user's role allows ``action``."""
     if not can(user, action):
         role = role_of(user)
-        raise AccessDenied(f"{role or 'this user'} may not {action.value.replace('_', ' ')}: "
-                           + _WHY.get(action, "not allowed for this role"))
+        raise AccessDenied(
+            f"{role or 'this user'} may not {action.value.replace('_', ' ')}: "
+            + _WHY.get(action, "not allowed for this role")
+        )
 
 
 def require_transition(user: Any, current: str, to: str) -> None:
@@ -136,10 +146,20 @@ def scope_for(user: Any, version: Any) -> Scope:
         return Scope(False)
     from workspace import engine  # reads the version's tables: only needed for managers
 
-    reps, accounts = engine.team(version.inputs_dir, version.scenario_file, version.run_dir,
-                                 user.profile.manager_id)
+    reps, accounts = engine.team(
+        version.inputs_dir, version.scenario_file, version.run_dir, user.profile.manager_id
+    )
     return Scope(False, reps, accounts)
 
 
-__all__ = ["AccessDenied", "Action", "Scope", "WorkflowError", "can", "require", "require_transition",
-           "role_of", "scope_for"]
+__all__ = [
+    "AccessDenied",
+    "Action",
+    "Scope",
+    "WorkflowError",
+    "can",
+    "require",
+    "require_transition",
+    "role_of",
+    "scope_for",
+]

@@ -6,8 +6,9 @@ import os
 from pathlib import Path
 
 
-def configure(workspace: Path, db: str | None = None, allowed_host: str | None = None,
-              migrate: bool = True) -> None:
+def configure(
+    workspace: Path, db: str | None = None, allowed_host: str | None = None, migrate: bool = True
+) -> None:
     """Set up Django for ``workspace`` (created if missing) and bring its database up to date."""
     os.environ["TERRAQUOTA_WORKSPACE"] = str(Path(workspace).resolve())
     if db:

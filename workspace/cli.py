@@ -39,8 +39,10 @@ def _configure(workspace: Path, db: str | None, host: str | None = None) -> None
         raise typer.Exit(2) from None
     except Exception as e:  # no server, wrong password, ...: say which database, never the password
         url = db or os.environ.get("TERRAQUOTA_DB")
-        _err(f"cannot open the database {describe(url) if url else '(SQLite in ' + str(workspace) + ')'}: "
-             f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
+        _err(
+            f"cannot open the database {describe(url) if url else '(SQLite in ' + str(workspace) + ')'}: "
+            f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
+        )
         raise typer.Exit(2) from None
 
 
@@ -78,8 +80,9 @@ def serve(
     db: DbOpt = None,
     host: Annotated[str, typer.Option("--host", help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port to listen on")] = 8000,
-    no_demo: Annotated[bool, typer.Option("--no-demo", help="Skip loading the demo plan on first start")]
-    = False,
+    no_demo: Annotated[
+        bool, typer.Option("--no-demo", help="Skip loading the demo plan on first start")
+    ] = False,
     demo_accounts: Annotated[int, typer.Option("--demo-accounts", hidden=True)] = 20_000,
     demo_reps: Annotated[int, typer.Option("--demo-reps", hidden=True)] = 150,
     threads: Annotated[int, typer.Option("--threads", help="Web server threads")] = 8,
@@ -117,8 +120,9 @@ def _read_password() -> str:
 def user_add(
     name: Annotated[str, typer.Argument(help="User name")],
     role: Annotated[str, typer.Option("--role", help="admin, planner, finance, manager or viewer")],
-    manager_id: Annotated[str | None, typer.Option("--manager-id", help="A manager's id in reps.manager_id")]
-    = None,
+    manager_id: Annotated[
+        str | None, typer.Option("--manager-id", help="A manager's id in reps.manager_id")
+    ] = None,
     workspace: WorkspaceOpt = Path("terraquota-workspace"),
     db: DbOpt = None,
 ) -> None:

@@ -25,8 +25,11 @@ def database_settings(url: str) -> dict[str, Any]:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(Path(path).resolve()) if path != ":memory:" else path,
             # IMMEDIATE: writers queue for the lock instead of failing on upgrade
-            "OPTIONS": {"timeout": 30, "transaction_mode": "IMMEDIATE",
-                        "init_command": "PRAGMA journal_mode=WAL;"},
+            "OPTIONS": {
+                "timeout": 30,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL;",
+            },
         }
     if scheme in ("postgres", "postgresql"):
         name = unquote(parts.path.lstrip("/"))

@@ -153,14 +153,15 @@ def _progress_of(report: Progress | None) -> Callable[[str], None]:
     return say
 
 
-def solve_into(scenario_path: Path, out_dir: Path, progress: Progress | None = None,
-               render: bool = False) -> tuple[int, str]:
+def solve_into(
+    scenario_path: Path, out_dir: Path, progress: Progress | None = None, render: bool = False
+) -> tuple[int, str]:
     """Run one scenario as `terraquota run` does and write its run folder atomically.
 
     Returns the CLI's exit code and the one-line summary. Bad input is
     raised as `EngineInputError`.
     """
-    from scenarios.cli.run import summary_line
+    from scenarios.cli.summaries import summary_line
     from scenarios.run import run_scenario, write_folder_atomically
 
     try:
@@ -193,29 +194,46 @@ def _result_from_run(run_dir: Path, problem: Any) -> Any:
         return math.nan if x is None else float(x)
 
     blocks = tuple(
-        BlockResult(b["block"], b["segment"], b["region"], b["accounts"], b["units"], b["reps"],
-                    Status(b["status"]), num(b["objective"]), num(b["bound"]), b["seconds"],
-                    b.get("moved_budget"), b.get("pieces", 1))
+        BlockResult(
+            b["block"],
+            b["segment"],
+            b["region"],
+            b["accounts"],
+            b["units"],
+            b["reps"],
+            Status(b["status"]),
+            num(b["objective"]),
+            num(b["bound"]),
+            b["seconds"],
+            b.get("moved_budget"),
+            b.get("pieces", 1),
+        )
         for b in m.get("blocks", [])
     )
     return Result(
-        status=Status(m["status"]), objective=num(m["objective"]), bound=num(m["bound"]),
-        seconds=float(m["seconds"]), seed=int(m["seed"]), solver=str(m["solver"]),
-        rep_of_account=rep_of_account, blocks=blocks,
+        status=Status(m["status"]),
+        objective=num(m["objective"]),
+        bound=num(m["bound"]),
+        seconds=float(m["seconds"]),
+        seed=int(m["seed"]),
+        solver=str(m["solver"]),
+        rep_of_account=rep_of_account,
+        blocks=blocks,
         terms={k: num(v) for k, v in m.get("objective_terms", {}).items()},
         notes=tuple(m.get("notes", [])),
     )
 
 
-def resplit_into(scenario_path: Path, parent_run_dir: Path, out_dir: Path,
-                 progress: Progress | None = None) -> tuple[int, str]:
+def resplit_into(
+    scenario_path: Path, parent_run_dir: Path, out_dir: Path, progress: Progress | None = None
+) -> tuple[int, str]:
     """Quotas only: the parent's assignment kept byte for byte, quotas re-split from the new keys.
 
     The same `run_scenario` the CLI uses, handed the parent's plan instead of a
     solve, so every file but the quota ones is what a full run would write for
     that plan. Refuses (ValueError) if the assignment would change.
     """
-    from scenarios.cli.run import summary_line
+    from scenarios.cli.summaries import summary_line
     from scenarios.run import prepare, run_scenario, write_folder_atomically
 
     say = _progress_of(progress)
@@ -312,12 +330,9 @@ def _set_key(doc: dict[str, Any], key: str, value: Any) -> None:
     node[parts[-1]] = value
 
 
-def _change_problem(i: int, why: str, column: str | None = None) -> Problem:
-    return Problem("changes", i + 1, column, why)
-
-
-def apply_changes(src_inputs: Path, dst_inputs: Path, scenario_file: str,
-                  changes: list[dict[str, Any]]) -> None:
+def apply_changes(
+    src_inputs: Path, dst_inputs: Path, scenario_file: str, changes: list[dict[str, Any]]
+) -> None:
     """Copy a version's inputs to ``dst_inputs`` and apply ``changes`` there; then validate.
 
     Raises `EngineInputError` (nothing left at ``dst_inputs``) when a change
@@ -336,100 +351,134 @@ def apply_changes(src_inputs: Path, dst_inputs: Path, scenario_file: str,
         raise
 
 
+class _Edit:
+    """One version's inputs being edited: tables read on first use, the top scenario document."""
+
+    def __init__(self, root: Path, scenario_file: str):
+        self.root, self.scenario_file = root, scenario_file
+        self.paths = data_paths(root, scenario_file)
+        self.tables: dict[str, _Table] = {}
+        self.scenario_path = root / scenario_file
+        self.doc = tomllib.loads(self.scenario_path.read_text(encoding="utf-8"))
+        self.doc_changed = False
+
+    def table(self, kind: str) -> _Table:
+        if kind not in self.tables:
+            spec = ACCOUNTS if kind == "accounts" else REPS
+            self.tables[kind] = _Table(self.paths[kind], spec, self.root)
+        return self.tables[kind]
+
+    def save(self) -> None:
+        for kind, t in self.tables.items():
+            if t.dirty:
+                written = t.save()
+                if written != t.path:
+                    self.doc_changed = True
+                    _set_key(self.doc, f"data.{kind}", written.relative_to(self.root).as_posix())
+        if not self.doc_changed:
+            return
+        try:
+            text = tomli_w.dumps(self.doc)
+        except (TypeError, ValueError) as e:
+            why = f"value cannot be written: {e}"
+            raise EngineInputError([Problem(self.scenario_file, None, None, why)]) from None
+        self.scenario_path.write_text(text, encoding="utf-8", newline="\n")
+
+
+def _pin(edit: _Edit, change: dict[str, Any]) -> str | None:
+    """pin / unpin: the account's ``locked_owner``."""
+    acc = edit.table("accounts")
+    rows = acc.rows_of("account_id", str(change.get("account_id", "")))
+    if len(rows) == 0:
+        return f"unknown account {change.get('account_id')!r}"
+    rep = None
+    if change["type"] == "pin":
+        rep = str(change.get("rep_id", ""))
+        if len(edit.table("reps").rows_of("rep_id", rep)) == 0:
+            return f"unknown rep {rep!r}"
+    acc.set(rows, "locked_owner", rep)
+    return None
+
+
+def _rep_dates(edit: _Edit, change: dict[str, Any]) -> str | None:
+    """rep: a rep's start and end dates (absent keys untouched, null clears)."""
+    reps = edit.table("reps")
+    rows = reps.rows_of("rep_id", str(change.get("rep_id", "")))
+    if len(rows) == 0:
+        return f"unknown rep {change.get('rep_id')!r}"
+    for key in ("start_date", "end_date"):
+        if key in change:
+            reps.set(rows, key, None if change[key] is None else str(change[key]))
+    return None
+
+
+def _add_rep(edit: _Edit, change: dict[str, Any]) -> str | None:
+    """add_rep: one new row of the reps table, columns by their canonical names."""
+    reps = edit.table("reps")
+    rep = change.get("rep")
+    if not isinstance(rep, dict) or not rep.get("rep_id"):
+        return "add_rep needs a rep object with a rep_id"
+    unknown = sorted(set(rep) - set(REPS.names))
+    if unknown:
+        return f"unknown reps columns: {', '.join(unknown)}"
+    if len(reps.rows_of("rep_id", str(rep["rep_id"]))):
+        return f"rep {rep['rep_id']!r} already exists"
+    row = {reps.column(key, create=True): None if value is None else str(value) for key, value in rep.items()}
+    reps.df = pd.concat([reps.df, pd.DataFrame([row], dtype="string")], ignore_index=True)
+    reps.dirty = True
+    return None
+
+
+def _set(edit: _Edit, change: dict[str, Any]) -> str | None:
+    """set: one dotted scenario key in the top scenario file (it overrides what it extends)."""
+    key = str(change.get("key", ""))
+    if not key or key.split(".")[0] in ("data", "extends"):
+        return "set needs a scenario key (data and extends are fixed by the upload)"
+    try:
+        _set_key(edit.doc, key, change.get("value"))
+    except KeyError:
+        return f"{key!r} is inside a value that is not a table"
+    edit.doc_changed = True
+    return None
+
+
+_APPLY: dict[str, Callable[[_Edit, dict[str, Any]], str | None]] = {
+    "pin": _pin,
+    "unpin": _pin,
+    "rep": _rep_dates,
+    "add_rep": _add_rep,
+    "set": _set,
+}
+
+
 def _apply(root: Path, scenario_file: str, changes: list[dict[str, Any]]) -> None:
-    paths = data_paths(root, scenario_file)
-    tables: dict[str, _Table] = {}
-
-    def table(kind: str) -> _Table:
-        if kind not in tables:
-            tables[kind] = _Table(paths[kind], ACCOUNTS if kind == "accounts" else REPS, root)
-        return tables[kind]
-
-    scenario_path = root / scenario_file
-    doc = tomllib.loads(scenario_path.read_text(encoding="utf-8"))
-    doc_changed = False
+    edit = _Edit(root, scenario_file)
     problems: list[Problem] = []
     for i, change in enumerate(changes):
-        kind = change.get("type")
-        if kind in ("pin", "unpin"):
-            acc = table("accounts")
-            rows = acc.rows_of("account_id", str(change.get("account_id", "")))
-            if len(rows) == 0:
-                problems.append(_change_problem(i, f"unknown account {change.get('account_id')!r}",
-                                                "account_id"))
-                continue
-            rep = None
-            if kind == "pin":
-                rep = str(change.get("rep_id", ""))
-                if len(table("reps").rows_of("rep_id", rep)) == 0:
-                    problems.append(_change_problem(i, f"unknown rep {rep!r}", "rep_id"))
-                    continue
-            acc.set(rows, "locked_owner", rep)
-        elif kind == "rep":
-            reps = table("reps")
-            rows = reps.rows_of("rep_id", str(change.get("rep_id", "")))
-            if len(rows) == 0:
-                problems.append(_change_problem(i, f"unknown rep {change.get('rep_id')!r}", "rep_id"))
-                continue
-            for key in ("start_date", "end_date"):
-                if key in change:
-                    reps.set(rows, key, None if change[key] is None else str(change[key]))
-        elif kind == "add_rep":
-            reps = table("reps")
-            rep = change.get("rep")
-            if not isinstance(rep, dict) or not rep.get("rep_id"):
-                problems.append(_change_problem(i, "add_rep needs a rep object with a rep_id", "rep"))
-                continue
-            unknown = sorted(set(rep) - set(REPS.names))
-            if unknown:
-                problems.append(_change_problem(i, f"unknown reps columns: {', '.join(unknown)}", "rep"))
-                continue
-            if len(reps.rows_of("rep_id", str(rep["rep_id"]))):
-                problems.append(_change_problem(i, f"rep {rep['rep_id']!r} already exists", "rep_id"))
-                continue
-            row = {}
-            for key, value in rep.items():
-                row[reps.column(key, create=True)] = None if value is None else str(value)
-            reps.df = pd.concat([reps.df, pd.DataFrame([row], dtype="string")], ignore_index=True)
-            reps.dirty = True
-        elif kind == "set":
-            key = str(change.get("key", ""))
-            if not key or key.split(".")[0] in ("data", "extends"):
-                problems.append(_change_problem(i, "set needs a scenario key (data and extends are "
-                                                   "fixed by the upload)", "key"))
-                continue
-            try:
-                _set_key(doc, key, change.get("value"))
-            except KeyError:
-                problems.append(_change_problem(i, f"{key!r} is inside a value that is not a table", "key"))
-                continue
-            doc_changed = True
+        handler = _APPLY.get(str(change.get("type")))
+        if handler is None:
+            why = f"unknown change type {change.get('type')!r} (one of {', '.join(CHANGE_TYPES)})"
         else:
-            problems.append(_change_problem(i, f"unknown change type {kind!r} "
-                                               f"(one of {', '.join(CHANGE_TYPES)})", "type"))
+            why = handler(edit, change)
+        if why:
+            problems.append(Problem("changes", i + 1, None, why))
     if problems:
         raise EngineInputError(problems)
-    for kind, t in tables.items():
-        if t.dirty:
-            written = t.save()
-            if written != t.path:
-                doc_changed = True
-                _set_key(doc, f"data.{kind}", written.relative_to(root).as_posix())
-    if doc_changed:
-        try:
-            text = tomli_w.dumps(doc)
-        except (TypeError, ValueError) as e:
-            raise EngineInputError([Problem(scenario_file, None, None, f"value cannot be written: {e}")]) \
-                from None
-        scenario_path.write_text(text, encoding="utf-8", newline="\n")
+    edit.save()
 
 
 # --- reading what a version holds --------------------------------------------------------------
 
 
 @functools.lru_cache(maxsize=64)
-def _team_cached(reps_path: str, reps_mtime: float, owners_path: str, owners_mtime: float,
-                 owner_column: str, manager_id: str) -> tuple[frozenset[str], frozenset[str]]:
+def _team_cached(
+    reps_path: str,
+    reps_mtime: float,
+    owners_path: str,
+    owners_mtime: float,
+    owner_column: str,
+    manager_id: str,
+) -> tuple[frozenset[str], frozenset[str]]:
     reps = read_table(reps_path)
     rep_h, mgr_h = _header_of(reps, REPS, "rep_id"), _header_of(reps, REPS, "manager_id")
     if rep_h is None or mgr_h is None:
@@ -444,8 +493,9 @@ def _team_cached(reps_path: str, reps_mtime: float, owners_path: str, owners_mti
     return team, accounts
 
 
-def team(inputs_dir: Path, scenario_file: str, run_dir: Path, manager_id: str
-         ) -> tuple[frozenset[str], frozenset[str]]:
+def team(
+    inputs_dir: Path, scenario_file: str, run_dir: Path, manager_id: str
+) -> tuple[frozenset[str], frozenset[str]]:
     """A manager's reps (``manager_id`` in the reps table) and those reps' accounts.
 
     Accounts are the run's assignment when the version has run, else today's
@@ -457,8 +507,14 @@ def team(inputs_dir: Path, scenario_file: str, run_dir: Path, manager_id: str
         owners, column = assignment, "rep_id"
     else:
         owners, column = paths["accounts"], "current_owner"
-    return _team_cached(str(paths["reps"]), paths["reps"].stat().st_mtime, str(owners),
-                        owners.stat().st_mtime, column, manager_id)
+    return _team_cached(
+        str(paths["reps"]),
+        paths["reps"].stat().st_mtime,
+        str(owners),
+        owners.stat().st_mtime,
+        column,
+        manager_id,
+    )
 
 
 def scenario_name(inputs_dir: Path, scenario_file: str) -> str:
@@ -473,8 +529,9 @@ def scenario_name(inputs_dir: Path, scenario_file: str) -> str:
 
 
 @functools.lru_cache(maxsize=64)
-def _ids_cached(accounts: str, accounts_mtime: float, reps: str, reps_mtime: float
-                ) -> tuple[frozenset[str], frozenset[str]]:
+def _ids_cached(
+    accounts: str, accounts_mtime: float, reps: str, reps_mtime: float
+) -> tuple[frozenset[str], frozenset[str]]:
     out = []
     for path, spec, key in ((accounts, ACCOUNTS, "account_id"), (reps, REPS, "rep_id")):
         table = read_table(path)
@@ -508,8 +565,9 @@ def reps_rows(inputs_dir: Path, scenario_file: str, run_dir: Path) -> list[dict[
     return [dict(r) for r in _csv_records(str(path), path.stat().st_mtime)]
 
 
-def account_rows(inputs_dir: Path, scenario_file: str, run_dir: Path, rep_id: str | None = None
-                 ) -> list[dict[str, Any]]:
+def account_rows(
+    inputs_dir: Path, scenario_file: str, run_dir: Path, rep_id: str | None = None
+) -> list[dict[str, Any]]:
     """The run's assignment.csv rows as text, optionally of one rep (empty before a run)."""
     path = run_dir / "assignment.csv"
     if not path.is_file():

@@ -18,8 +18,15 @@ class UserError(ValueError):
     """The user cannot be created as asked; the message says why."""
 
 
-def create_user(username: str, password: str, role: str, *, manager_id: str = "", by: Any = None,
-                check_password: bool = True) -> Any:
+def create_user(
+    username: str,
+    password: str,
+    role: str,
+    *,
+    manager_id: str = "",
+    by: Any = None,
+    check_password: bool = True,
+) -> Any:
     """A new active user with ``role`` (and ``manager_id`` for managers); the password is hashed."""
     User = get_user_model()
     username = username.strip()

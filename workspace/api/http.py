@@ -35,8 +35,9 @@ class ApiError(Exception):
         super().__init__(error)
 
 
-def error(status: int, message: str, detail: Any = None,
-          headers: dict[str, str] | None = None) -> JsonResponse:
+def error(
+    status: int, message: str, detail: Any = None, headers: dict[str, str] | None = None
+) -> JsonResponse:
     response = JsonResponse({"error": message, "detail": detail}, status=status)
     for k, v in (headers or {}).items():
         response[k] = v
@@ -67,8 +68,13 @@ def body(request: HttpRequest) -> dict[str, Any]:
     return data
 
 
-def field(data: dict[str, Any], name: str, kind: type | tuple[type, ...] = str, required: bool = True,
-          default: Any = None) -> Any:
+def field(
+    data: dict[str, Any],
+    name: str,
+    kind: type | tuple[type, ...] = str,
+    required: bool = True,
+    default: Any = None,
+) -> Any:
     if name not in data or data[name] is None:
         if required:
             raise ApiError(400, f"missing field {name!r}", [{"field": name, "why": "required"}])
@@ -91,14 +97,18 @@ def endpoint(*, auth: bool = True, **handlers: Handler) -> Handler:
     def view(request: HttpRequest, **kwargs: Any) -> HttpResponse:
         handler = handlers.get(request.method or "")
         if handler is None:
-            return error(405, f"{request.method} is not allowed here (allowed: {allowed})",
-                         headers={"Allow": allowed})
+            return error(
+                405, f"{request.method} is not allowed here (allowed: {allowed})", headers={"Allow": allowed}
+            )
         user = None
         if auth:
             user = bearer_user(request)
             if user is None:
-                return error(401, "authentication required: send Authorization: Bearer <token> "
-                                  "(POST /api/token gives one)", headers={"WWW-Authenticate": "Bearer"})
+                return error(
+                    401,
+                    "authentication required: send Authorization: Bearer <token> (POST /api/token gives one)",
+                    headers={"WWW-Authenticate": "Bearer"},
+                )
         try:
             return handler(request, user, **kwargs)
         except ApiError as e:

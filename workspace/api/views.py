@@ -62,17 +62,26 @@ def _token(request: HttpRequest, user: Any) -> HttpResponse:
 
 
 def _me(request: HttpRequest, user: Any) -> HttpResponse:
-    return ok({"username": user.get_username(), "role": access.role_of(user),
-               "manager_id": user.profile.manager_id or None})
+    return ok(
+        {
+            "username": user.get_username(),
+            "role": access.role_of(user),
+            "manager_id": user.profile.manager_id or None,
+        }
+    )
 
 
 def _users_create(request: HttpRequest, user: Any) -> HttpResponse:
     access.require(user, Action.MANAGE_USERS)
     data = body(request)
     try:
-        created = create_user(field(data, "username"), field(data, "password"), field(data, "role"),
-                              manager_id=field(data, "manager_id", required=False, default="") or "",
-                              by=user)
+        created = create_user(
+            field(data, "username"),
+            field(data, "password"),
+            field(data, "role"),
+            manager_id=field(data, "manager_id", required=False, default="") or "",
+            by=user,
+        )
     except UserError as e:
         raise ApiError(400, str(e)) from None
     return ok({"username": created.get_username(), "role": created.profile.role}, 201)
@@ -86,8 +95,9 @@ def _plans_list(request: HttpRequest, user: Any) -> HttpResponse:
     out = []
     for plan in Plan.objects.all():
         latest = plan.latest()
-        out.append({"id": plan.pk, "name": plan.name, "latest_version": latest.number,
-                    "status": latest.status})
+        out.append(
+            {"id": plan.pk, "name": plan.name, "latest_version": latest.number, "status": latest.status}
+        )
     return ok(out)
 
 
@@ -107,10 +117,24 @@ def _plans_create(request: HttpRequest, user: Any) -> HttpResponse:
 def _plan_detail(request: HttpRequest, user: Any, plan_id: int) -> HttpResponse:
     access.require(user, Action.READ_PLAN)
     plan = services.get_plan(plan_id)
-    versions = [{"version": v.number, "status": v.status, "parent": v.parent.number if v.parent_id else None,
-                 "created_at": v.created_at.isoformat()} for v in plan.versions.select_related("parent")]
-    return ok({"id": plan.pk, "name": plan.name, "latest_version": versions[-1]["version"],
-               "status": versions[-1]["status"], "versions": versions})
+    versions = [
+        {
+            "version": v.number,
+            "status": v.status,
+            "parent": v.parent.number if v.parent_id else None,
+            "created_at": v.created_at.isoformat(),
+        }
+        for v in plan.versions.select_related("parent")
+    ]
+    return ok(
+        {
+            "id": plan.pk,
+            "name": plan.name,
+            "latest_version": versions[-1]["version"],
+            "status": versions[-1]["status"],
+            "versions": versions,
+        }
+    )
 
 
 def _version_detail(request: HttpRequest, user: Any, plan_id: int, number: int) -> HttpResponse:
@@ -130,8 +154,11 @@ def _version_file(request: HttpRequest, user: Any, plan_id: int, number: int, na
     access.require(user, Action.READ_FILES)
     path = version.run_file(name)
     if path is None:
-        return error(404, f"version {number} has no file {name!r}"
-                     + ("" if version.run_dir.is_dir() else " (it has not run yet)"))
+        return error(
+            404,
+            f"version {number} has no file {name!r}"
+            + ("" if version.run_dir.is_dir() else " (it has not run yet)"),
+        )
     kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     if kind.startswith("text/") or path.suffix in (".csv", ".json", ".toml", ".txt"):
         kind = {".csv": "text/csv", ".json": "application/json"}.get(path.suffix, "text/plain")
@@ -167,8 +194,9 @@ def _version_transition(request: HttpRequest, user: Any, plan_id: int, number: i
     to = field(data, "to")
     if to not in ("draft", "submitted", "approved", "published"):
         raise ApiError(400, "to must be draft, submitted, approved or published")
-    version = services.transition(services.get_version(plan_id, number), user, to,
-                                  field(data, "note", required=False, default=""))
+    version = services.transition(
+        services.get_version(plan_id, number), user, to, field(data, "note", required=False, default="")
+    )
     return ok({"version": version.number, "status": version.status})
 
 
@@ -188,18 +216,31 @@ def _changes(request: HttpRequest, user: Any, plan_id: int) -> HttpResponse:
 
 
 def _request_dict(r: Any) -> dict[str, Any]:
-    return {"id": r.pk, "account_id": r.account_id, "rep_id": r.rep_id, "reason": r.reason,
-            "requested_by": _user_name(r.requested_by), "at": r.created_at.isoformat(), "status": r.status,
-            "decided_by": _user_name(r.decided_by), "decision_reason": r.decision_reason,
-            "version": r.version.number if r.version_id else None}
+    return {
+        "id": r.pk,
+        "account_id": r.account_id,
+        "rep_id": r.rep_id,
+        "reason": r.reason,
+        "requested_by": _user_name(r.requested_by),
+        "at": r.created_at.isoformat(),
+        "status": r.status,
+        "decided_by": _user_name(r.decided_by),
+        "decision_reason": r.decision_reason,
+        "version": r.version.number if r.version_id else None,
+    }
 
 
 def _requests_create(request: HttpRequest, user: Any, plan_id: int) -> HttpResponse:
     access.require(user, Action.REQUEST)
     plan = services.get_plan(plan_id)
     data = body(request)
-    req = services.make_request(plan, user, field(data, "account_id"), field(data, "rep_id"),
-                                field(data, "reason", required=False, default=""))
+    req = services.make_request(
+        plan,
+        user,
+        field(data, "account_id"),
+        field(data, "rep_id"),
+        field(data, "reason", required=False, default=""),
+    )
     return ok({"request": req.pk}, 201)
 
 
@@ -208,8 +249,13 @@ def _requests_list(request: HttpRequest, user: Any, plan_id: int) -> HttpRespons
     plan = services.get_plan(plan_id)
     scope = access.scope_for(user, plan.latest())
     reqs = plan.requests.select_related("requested_by", "decided_by", "version")
-    return ok([_request_dict(r) for r in reqs
-               if scope.full or r.requested_by_id == user.pk or scope.allows_rep(r.rep_id)])
+    return ok(
+        [
+            _request_dict(r)
+            for r in reqs
+            if scope.full or r.requested_by_id == user.pk or scope.allows_rep(r.rep_id)
+        ]
+    )
 
 
 def _decide(accept: bool) -> Any:
@@ -229,18 +275,32 @@ def _comments_create(request: HttpRequest, user: Any, plan_id: int) -> HttpRespo
     access.require(user, Action.COMMENT)
     plan = services.get_plan(plan_id)
     data = body(request)
-    comment = services.add_comment(plan, user, field(data, "target"),
-                                   str(field(data, "target_id", (str, int), required=False, default="")),
-                                   field(data, "text"))
+    comment = services.add_comment(
+        plan,
+        user,
+        field(data, "target"),
+        str(field(data, "target_id", (str, int), required=False, default="")),
+        field(data, "text"),
+    )
     return ok({"comment": comment.pk}, 201)
 
 
 def _comments_list(request: HttpRequest, user: Any, plan_id: int) -> HttpResponse:
     access.require(user, Action.READ_PLAN)
     plan = services.get_plan(plan_id)
-    return ok([{"id": c.pk, "target": c.target, "target_id": c.target_id or None, "text": c.text,
-                "author": _user_name(c.author), "at": c.at.isoformat()}
-               for c in services.visible_comments(plan, user)])
+    return ok(
+        [
+            {
+                "id": c.pk,
+                "target": c.target,
+                "target_id": c.target_id or None,
+                "text": c.text,
+                "author": _user_name(c.author),
+                "at": c.at.isoformat(),
+            }
+            for c in services.visible_comments(plan, user)
+        ]
+    )
 
 
 def _audit(request: HttpRequest, user: Any, plan_id: int) -> HttpResponse:

@@ -62,9 +62,11 @@ class AuditEntry(models.Model):
         }
 
 
-def record(user: Any, action: str, obj: str, *, before: Any = None, after: Any = None,
-           plan_id: int | None = None) -> AuditEntry:
+def record(
+    user: Any, action: str, obj: str, *, before: Any = None, after: Any = None, plan_id: int | None = None
+) -> AuditEntry:
     """Append one entry; ``user`` is a User, a username or None (the system)."""
     name = user if isinstance(user, str) else (user.get_username() if user is not None else "system")
-    return AuditEntry.objects.create(user=name, action=action, object=obj, before=before, after=after,
-                                     plan_id=plan_id)
+    return AuditEntry.objects.create(
+        user=name, action=action, object=obj, before=before, after=after, plan_id=plan_id
+    )

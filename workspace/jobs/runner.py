@@ -72,9 +72,13 @@ def _finish(job: Job, status: str, exit_code: int | None, message: str) -> None:
         if status == JobStatus.DONE:
             job.progress = 1.0
         job.save()
-        record(job.created_by, f"run.{status}", str(job.version),
-               after={"job": job.pk, "kind": job.kind, "exit_code": exit_code, "message": message[:2000]},
-               plan_id=job.version.plan_id)
+        record(
+            job.created_by,
+            f"run.{status}",
+            str(job.version),
+            after={"job": job.pk, "kind": job.kind, "exit_code": exit_code, "message": message[:2000]},
+            plan_id=job.version.plan_id,
+        )
 
 
 class Dispatcher:
@@ -104,7 +108,8 @@ class Dispatcher:
         if job is None:
             return False
         claimed = Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
-            status=JobStatus.RUNNING, started_at=timezone.now(), progress=0.0, message="starting")
+            status=JobStatus.RUNNING, started_at=timezone.now(), progress=0.0, message="starting"
+        )
         if not claimed:
             return True  # someone else took it (or it was cancelled): look again
         version = job.version
@@ -113,13 +118,20 @@ class Dispatcher:
         folder.mkdir(parents=True)
         parent_run = str(version.parent.run_dir) if job.kind == JobKind.RESPLIT and version.parent else None
         proc = _context().Process(
-            target=work, args=(str(folder), job.kind, str(version.scenario_path), parent_run),
-            name=f"terraquota-job-{job.pk}", daemon=False,
+            target=work,
+            args=(str(folder), job.kind, str(version.scenario_path), parent_run),
+            name=f"terraquota-job-{job.pk}",
+            daemon=False,
         )
         proc.start()
         self.running[job.pk] = proc
-        record(job.created_by, "run.start", str(version), after={"job": job.pk, "kind": job.kind},
-               plan_id=version.plan_id)
+        record(
+            job.created_by,
+            "run.start",
+            str(version),
+            after={"job": job.pk, "kind": job.kind},
+            plan_id=version.plan_id,
+        )
         return True
 
     def _follow(self, job_id: int, proc: BaseProcess) -> None:
@@ -141,8 +153,12 @@ class Dispatcher:
         result = _read_json(job.folder / "result.json")
         out = job.folder / "out"
         if result is None:
-            _finish(job, JobStatus.FAILED, proc.exitcode,
-                    f"the run process ended without a result (exit code {proc.exitcode})")
+            _finish(
+                job,
+                JobStatus.FAILED,
+                proc.exitcode,
+                f"the run process ended without a result (exit code {proc.exitcode})",
+            )
         else:
             code = int(result["exit_code"])
             if out.is_dir():
@@ -191,8 +207,12 @@ class Dispatcher:
             del self.running[job_id]
             job = Job.objects.select_related("version", "created_by").get(pk=job_id)
             shutil.rmtree(job.folder, ignore_errors=True)
-            _finish(job, JobStatus.FAILED, None, "the server stopped while this run was in progress; "
-                                                 "start the run again")
+            _finish(
+                job,
+                JobStatus.FAILED,
+                None,
+                "the server stopped while this run was in progress; start the run again",
+            )
 
 
 def recover() -> int:
@@ -203,7 +223,11 @@ def recover() -> int:
     """
     stale = list(Job.objects.filter(status=JobStatus.RUNNING).select_related("version", "created_by"))
     for job in stale:
-        _finish(job, JobStatus.FAILED, None,
-                "the server stopped while this run was in progress; start the run again")
+        _finish(
+            job,
+            JobStatus.FAILED,
+            None,
+            "the server stopped while this run was in progress; start the run again",
+        )
         shutil.rmtree(job.folder, ignore_errors=True)
     return len(stale)

@@ -40,8 +40,12 @@ def work(job_dir: str, kind: str, scenario_path: str, parent_run_dir: str | None
     except engine.EngineInputError as e:
         code = 2
         message = f"{len(e.problems)} input problem(s):\n" + "\n".join(
-            f"  - {p.file}" + (f", row {p.row}" if p.row is not None else "")
-            + (f", column '{p.column}'" if p.column else "") + f": {p.why}" for p in e.problems)
+            f"  - {p.file}"
+            + (f", row {p.row}" if p.row is not None else "")
+            + (f", column '{p.column}'" if p.column else "")
+            + f": {p.why}"
+            for p in e.problems
+        )
     except Exception as e:  # a bug: the message says so, the traceback stays in the job folder
         (folder / "traceback.txt").write_text(traceback.format_exc(), encoding="utf-8")
         code, message = 1, f"the run failed ({type(e).__name__}: {e})"

@@ -59,8 +59,9 @@ def get_plan(plan_id: int) -> Plan:
 
 def get_version(plan_id: int, number: int) -> Version:
     try:
-        return Version.objects.select_related("plan", "created_by", "parent").get(plan_id=plan_id,
-                                                                                   number=number)
+        return Version.objects.select_related("plan", "created_by", "parent").get(
+            plan_id=plan_id, number=number
+        )
     except Version.DoesNotExist:
         raise NotFound(f"plan {plan_id} has no version {number}") from None
 
@@ -72,8 +73,14 @@ def _version_snapshot(v: Version) -> dict[str, Any]:
 # --- plans --------------------------------------------------------------------------------------
 
 
-def create_plan_from_folder(user: Any, folder: Path, scenario_file: str = SCENARIO_FILE,
-                            name: str | None = None, *, checked: bool = False) -> Plan:
+def create_plan_from_folder(
+    user: Any,
+    folder: Path,
+    scenario_file: str = SCENARIO_FILE,
+    name: str | None = None,
+    *,
+    checked: bool = False,
+) -> Plan:
     """Make a plan whose version 1 holds ``folder`` (moved, not copied) as its inputs.
 
     ``checked=True`` skips the checks for a folder already known to be valid
@@ -85,8 +92,9 @@ def create_plan_from_folder(user: Any, folder: Path, scenario_file: str = SCENAR
         name = engine.scenario_name(folder, scenario_file)
     with transaction.atomic():
         plan = Plan.objects.create(name=name[:200], created_by=user)
-        version = Version.objects.create(plan=plan, number=1, created_by=user, scenario_file=scenario_file,
-                                         note="uploaded")
+        version = Version.objects.create(
+            plan=plan, number=1, created_by=user, scenario_file=scenario_file, note="uploaded"
+        )
         target = version.inputs_dir
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -135,8 +143,14 @@ def cancel_job(job: Job, user: Any) -> Job:
             job.status, job.finished_at, job.message = "cancelled", timezone.now(), "cancelled before it ran"
         job.cancel_requested = True
         job.save()
-        record(user, "run.cancel", str(job.version), before=before,
-               after={"job": job.pk, "status": job.status}, plan_id=job.version.plan_id)
+        record(
+            user,
+            "run.cancel",
+            str(job.version),
+            before=before,
+            after={"job": job.pk, "status": job.status},
+            plan_id=job.version.plan_id,
+        )
     return job
 
 
@@ -146,16 +160,26 @@ def cancel_job(job: Job, user: Any) -> Job:
 def _check_base(plan: Plan, base_number: int) -> Version:
     latest = plan.latest()
     if base_number != latest.number:
-        raise Conflict(f"version {base_number} is not the latest version of plan {plan.pk} "
-                       f"(the latest is {latest.number}): reload and apply your changes to it")
+        raise Conflict(
+            f"version {base_number} is not the latest version of plan {plan.pk} "
+            f"(the latest is {latest.number}): reload and apply your changes to it"
+        )
     if latest.status != VersionStatus.DRAFT:
-        raise Conflict(f"version {latest.number} is {latest.status}, not a draft: it cannot be edited "
-                       f"until it is sent back to draft")
+        raise Conflict(
+            f"version {latest.number} is {latest.status}, not a draft: it cannot be edited "
+            f"until it is sent back to draft"
+        )
     return latest
 
 
-def edit(plan: Plan, user: Any, base_number: int, changes: list[dict[str, Any]], note: str = "",
-         action: str = "plan.change") -> tuple[Version, Job]:
+def edit(
+    plan: Plan,
+    user: Any,
+    base_number: int,
+    changes: list[dict[str, Any]],
+    note: str = "",
+    action: str = "plan.change",
+) -> tuple[Version, Job]:
     """A new draft version = base + changes, and the job that solves (or re-splits) it.
 
     Optimistic concurrency: the base must be the latest version and a draft
@@ -167,8 +191,14 @@ def edit(plan: Plan, user: Any, base_number: int, changes: list[dict[str, Any]],
     with transaction.atomic():
         plan = Plan.objects.select_for_update().get(pk=plan.pk)
         base = _check_base(plan, base_number)
-        version = Version(plan=plan, number=base.number + 1, parent=base, created_by=user, note=note,
-                          scenario_file=base.scenario_file)
+        version = Version(
+            plan=plan,
+            number=base.number + 1,
+            parent=base,
+            created_by=user,
+            note=note,
+            scenario_file=base.scenario_file,
+        )
         try:
             engine.apply_changes(base.inputs_dir, version.inputs_dir, base.scenario_file, changes)
             version.save()
@@ -178,9 +208,14 @@ def edit(plan: Plan, user: Any, base_number: int, changes: list[dict[str, Any]],
             )
             resplit = engine.quota_only(changes) and base.has_plan
             job = queue_job(version, user, JobKind.RESPLIT if resplit else JobKind.SOLVE)
-            record(user, action, str(version), before=_version_snapshot(base),
-                   after={"version": version.number, "changes": changes, "note": note, "job": job.pk},
-                   plan_id=plan.pk)
+            record(
+                user,
+                action,
+                str(version),
+                before=_version_snapshot(base),
+                after={"version": version.number, "changes": changes, "note": note, "job": job.pk},
+                plan_id=plan.pk,
+            )
         except BaseException:
             shutil.rmtree(version.folder, ignore_errors=True)
             raise
@@ -197,8 +232,9 @@ def transition(version: Version, user: Any, to: str, note: str = "") -> Version:
         access.require_transition(user, version.status, to)
         if to == VersionStatus.SUBMITTED:
             if version.plan.latest().number != version.number:
-                raise Conflict(f"only the latest version can be submitted (version {version.number} "
-                               "has newer versions)")
+                raise Conflict(
+                    f"only the latest version can be submitted (version {version.number} has newer versions)"
+                )
             if not version.has_plan:
                 raise Conflict(f"version {version.number} has no solved run yet: run it first")
             if Job.objects.filter(version=version, status__in=("queued", "running")).exists():
@@ -212,8 +248,14 @@ def transition(version: Version, user: Any, to: str, note: str = "") -> Version:
         after = {**_version_snapshot(version), "note": note}
         if published:
             after["files"] = published
-        record(user, "version.publish" if published else f"version.{to}", str(version), before=before,
-               after=after, plan_id=version.plan_id)
+        record(
+            user,
+            "version.publish" if published else f"version.{to}",
+            str(version),
+            before=before,
+            after=after,
+            plan_id=version.plan_id,
+        )
     return version
 
 
@@ -234,10 +276,16 @@ def make_request(plan: Plan, user: Any, account_id: str, rep_id: str, reason: st
     if not access.scope_for(user, latest).allows_rep(rep_id):
         raise access.AccessDenied(f"rep {rep_id} is not in your team: request moves to your own reps")
     with transaction.atomic():
-        req = ChangeRequest.objects.create(plan=plan, account_id=account_id, rep_id=rep_id, reason=reason,
-                                           requested_by=user)
-        record(user, "request.create", f"request {req.pk}",
-               after={"account_id": account_id, "rep_id": rep_id, "reason": reason}, plan_id=plan.pk)
+        req = ChangeRequest.objects.create(
+            plan=plan, account_id=account_id, rep_id=rep_id, reason=reason, requested_by=user
+        )
+        record(
+            user,
+            "request.create",
+            f"request {req.pk}",
+            after={"account_id": account_id, "rep_id": rep_id, "reason": reason},
+            plan_id=plan.pk,
+        )
     return req
 
 
@@ -248,8 +296,9 @@ def get_request(request_id: int) -> ChangeRequest:
         raise NotFound(f"no request {request_id}") from None
 
 
-def decide_request(req: ChangeRequest, user: Any, accept: bool, reason: str
-                   ) -> tuple[ChangeRequest, Version | None, Job | None]:
+def decide_request(
+    req: ChangeRequest, user: Any, accept: bool, reason: str
+) -> tuple[ChangeRequest, Version | None, Job | None]:
     """Accept (the move becomes a pin in a new draft version) or reject an open request."""
     with transaction.atomic():
         req = ChangeRequest.objects.select_for_update().get(pk=req.pk)
@@ -258,18 +307,26 @@ def decide_request(req: ChangeRequest, user: Any, accept: bool, reason: str
         version = job = None
         if accept:
             latest = req.plan.latest()
-            version, job = edit(req.plan, user, latest.number,
-                                [{"type": "pin", "account_id": req.account_id, "rep_id": req.rep_id}],
-                                note=f"request {req.pk}: {reason}".strip(), action="request.accept.change")
+            version, job = edit(
+                req.plan,
+                user,
+                latest.number,
+                [{"type": "pin", "account_id": req.account_id, "rep_id": req.rep_id}],
+                note=f"request {req.pk}: {reason}".strip(),
+                action="request.accept.change",
+            )
         req.status = RequestStatus.ACCEPTED if accept else RequestStatus.REJECTED
         req.decided_by, req.decided_at = user, timezone.now()
         req.decision_reason, req.version = reason, version
         req.save()
-        record(user, f"request.{'accept' if accept else 'reject'}", f"request {req.pk}",
-               before={"status": "open"},
-               after={"status": req.status, "reason": reason,
-                      "version": version.number if version else None},
-               plan_id=req.plan_id)
+        record(
+            user,
+            f"request.{'accept' if accept else 'reject'}",
+            f"request {req.pk}",
+            before={"status": "open"},
+            after={"status": req.status, "reason": reason, "version": version.number if version else None},
+            plan_id=req.plan_id,
+        )
     return req, version, job
 
 
@@ -281,17 +338,24 @@ def add_comment(plan: Plan, user: Any, target: str, target_id: str, text: str) -
         raise engine.EngineInputError([engine.Problem("comment", None, "text", "the comment is empty")])
     if target != CommentTarget.PLAN:
         scope = access.scope_for(user, plan.latest())
-        allowed = (scope.allows_rep(target_id) if target == CommentTarget.REP
-                   else scope.allows_account(target_id))
+        allowed = (
+            scope.allows_rep(target_id) if target == CommentTarget.REP else scope.allows_account(target_id)
+        )
         if not allowed:
             raise access.AccessDenied(f"{target} {target_id} is not in your team")
     else:
         target_id = ""
     with transaction.atomic():
-        comment = Comment.objects.create(plan=plan, target=target, target_id=target_id, text=text,
-                                         author=user)
-        record(user, "comment.create", f"comment {comment.pk}",
-               after={"target": target, "target_id": target_id, "text": text}, plan_id=plan.pk)
+        comment = Comment.objects.create(
+            plan=plan, target=target, target_id=target_id, text=text, author=user
+        )
+        record(
+            user,
+            "comment.create",
+            f"comment {comment.pk}",
+            after={"target": target, "target_id": target_id, "text": text},
+            plan_id=plan.pk,
+        )
     return comment
 
 
@@ -301,7 +365,10 @@ def visible_comments(plan: Plan, user: Any) -> list[Comment]:
     scope = access.scope_for(user, plan.latest())
     if scope.full:
         return comments
-    return [c for c in comments if c.target == CommentTarget.PLAN
-            or (c.target == CommentTarget.REP and scope.allows_rep(c.target_id))
-            or (c.target == CommentTarget.ACCOUNT and scope.allows_account(c.target_id))]
-
+    return [
+        c
+        for c in comments
+        if c.target == CommentTarget.PLAN
+        or (c.target == CommentTarget.REP and scope.allows_rep(c.target_id))
+        or (c.target == CommentTarget.ACCOUNT and scope.allows_account(c.target_id))
+    ]

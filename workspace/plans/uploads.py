@@ -103,8 +103,11 @@ def unpack(stream: BinaryIO, staging_parent: Path, limits: Limits) -> Path:
         try:
             written = 0
             for info in files:
-                rel = PurePosixPath(info.filename).relative_to(prefix) if prefix.parts else \
-                    PurePosixPath(info.filename)
+                rel = (
+                    PurePosixPath(info.filename).relative_to(prefix)
+                    if prefix.parts
+                    else PurePosixPath(info.filename)
+                )
                 target = folder.joinpath(*rel.parts)
                 target.parent.mkdir(parents=True, exist_ok=True)
                 with archive.open(info) as src, target.open("xb") as dst:
@@ -129,19 +132,34 @@ def check_scenario_folder(folder: Path, scenario_file: str = SCENARIO_FILE) -> N
     root = folder.resolve()
     for path in engine.extends_chain(folder, scenario_file):
         if root not in path.parents:
-            raise UploadRefused("the scenario extends a file outside the uploaded folder",
-                                [{"file": scenario_file, "row": None, "column": "extends",
-                                  "why": "extends must name a file inside the uploaded folder"}])
+            raise UploadRefused(
+                "the scenario extends a file outside the uploaded folder",
+                [
+                    {
+                        "file": scenario_file,
+                        "row": None,
+                        "column": "extends",
+                        "why": "extends must name a file inside the uploaded folder",
+                    }
+                ],
+            )
     try:
         paths = engine.data_paths(folder, scenario_file)
     except engine.EngineInputError as e:
         raise UploadRefused("the scenario is not valid", [p.as_dict() for p in e.problems]) from None
     for key, path in sorted(paths.items()):
         if root not in path.resolve().parents:
-            raise UploadRefused("the scenario names a table outside the uploaded folder",
-                                [{"file": scenario_file, "row": None,
-                                  "column": key if "." in key else f"data.{key}",
-                                  "why": "tables must be inside the uploaded folder"}])
+            raise UploadRefused(
+                "the scenario names a table outside the uploaded folder",
+                [
+                    {
+                        "file": scenario_file,
+                        "row": None,
+                        "column": key if "." in key else f"data.{key}",
+                        "why": "tables must be inside the uploaded folder",
+                    }
+                ],
+            )
     problems = engine.validate(folder, scenario_file)
     if problems:
         raise UploadRefused("the scenario is not valid", [p.as_dict() for p in problems])
