@@ -8,7 +8,7 @@ from rich.console import Console
 
 from solver.errors import InputError, InputProblem
 
-SUITES = ("gap", "scale", "peer")
+SUITES = ("gap", "scale", "peer", "resolve")
 #: Seconds per instance when --time-limit is not given (scale: each size's own limit).
 GAP_TIME_LIMIT = 20.0
 PEER_TIME_LIMIT = 60.0
@@ -30,6 +30,8 @@ def run_bench(
         )
     if suite == "scale":
         return _run_scale(out_dir, time_limit, sizes, console)
+    if suite == "resolve":
+        return _run_resolve(out_dir, console)
     if suite == "peer":
         return _run_peer(out_dir, PEER_TIME_LIMIT if time_limit is None else time_limit, console)
     if time_limit is None:
@@ -90,6 +92,18 @@ def _run_peer(out_dir: Path, time_limit: float, console: Console) -> int:
     outcome = run_peer_suite(out_dir, time_limit=time_limit, progress=lambda msg: console.log(msg))
     console.print(format_peer_table(outcome))
     for line in peer_summary_lines(outcome):
+        _say(console, line)
+    _say(console, f"results.csv in {out_dir}")
+    return 0
+
+
+def _run_resolve(out_dir: Path, console: Console) -> int:
+    """Instant re-solves on the 20k demo against cold solves of the same changes."""
+    from scenarios.bench.resolve import format_resolve_table, resolve_summary_lines, run_resolve_suite
+
+    table = run_resolve_suite(out_dir, progress=lambda msg: console.log(msg))
+    console.print(format_resolve_table(table))
+    for line in resolve_summary_lines(table):
         _say(console, line)
     _say(console, f"results.csv in {out_dir}")
     return 0

@@ -231,7 +231,7 @@ def demo(
 
 @app.command()
 def bench(
-    suite: Annotated[str, typer.Argument(help="Benchmark suite: gap, scale or peer")],
+    suite: Annotated[str, typer.Argument(help="Benchmark suite: gap, scale, peer or resolve")],
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for solutions and results.csv")] = Path(
         "bench-out"
     ),
@@ -245,7 +245,7 @@ def bench(
         str | None, typer.Option("--sizes", help="scale: sizes to run, e.g. 1k,10k (1k,10k,100k,1m)")
     ] = None,
 ) -> None:
-    """Benchmark tables (suites: gap, scale, peer)."""
+    """Benchmark tables (suites: gap, scale, peer, resolve)."""
     from scenarios.cli.bench import run_bench
 
     try:

@@ -16,43 +16,55 @@ import numpy as np
 
 from solver.assignment.checker import moved_mask
 from solver.assignment.result import BlockResult, Status, relative_gap
-from solver.assignment.terms import account_rep_km, active_reps, block_distance_reference_km, total_potential
+from solver.assignment.terms import account_rep_km, active_reps, total_potential
 from solver.config import AssignmentConfig
 from solver.problem import Problem
 
 
-def account_km(problem: Problem, rep_of_account: np.ndarray) -> np.ndarray:
-    """km from each account to its rep's home, as the model counts it (0 without coordinates)."""
-    r = np.asarray(rep_of_account, dtype=np.int64)
-    km = np.zeros(problem.n_accounts)
+def account_km(problem: Problem, rep_of_account: np.ndarray, accounts: np.ndarray) -> np.ndarray:
+    """km from each of ``accounts`` to its rep's home, as the model counts it (0 without coordinates)."""
+    r = np.asarray(rep_of_account, dtype=np.int64)[accounts]
+    km = np.zeros(len(accounts))
     act = active_reps(problem)
     for j in np.unique(r[r >= 0]):
-        accs = np.flatnonzero(r == j)
+        mine = np.flatnonzero(r == j)
+        accs = accounts[mine]
         peers = np.flatnonzero(act & (problem.rep_block == problem.rep_block[j]))
         col = int(np.searchsorted(peers, j))
         if col < len(peers) and peers[col] == j:
-            km[accs] = account_rep_km(problem, accs, peers)[:, col]
+            km[mine] = account_rep_km(problem, accs, peers)[:, col]
         else:
-            km[accs] = account_rep_km(problem, accs, np.array([j]))[:, 0]
-    has_coord = ~np.isnan(problem.lat) & ~np.isnan(problem.lon)
+            km[mine] = account_rep_km(problem, accs, np.array([j]))[:, 0]
+    has_coord = ~np.isnan(problem.lat[accounts]) & ~np.isnan(problem.lon[accounts])
     return np.where(has_coord, km, 0.0)
 
 
-def block_objectives(problem: Problem, rep_of_account: np.ndarray, rules: AssignmentConfig) -> np.ndarray:
-    """The weighted objective of each block under ``rules`` (they add up to the plan's)."""
+def block_objectives(
+    problem: Problem,
+    rep_of_account: np.ndarray,
+    rules: AssignmentConfig,
+    d_ref: np.ndarray,
+    blocks: list[int] | None = None,
+) -> np.ndarray:
+    """The weighted objective of each block under ``rules`` (they add up to the plan's).
+
+    ``d_ref`` is `solver.assignment.terms.block_distance_reference_km`; only
+    ``blocks`` are computed when given (the others are 0).
+    """
     nb = len(problem.blocks)
     acc_block = problem.account_block()
-    p = problem.potential
+    accs = np.arange(problem.n_accounts) if blocks is None else np.flatnonzero(np.isin(acc_block, blocks))
+    p = problem.potential[accs]
+    where = acc_block[accs]
     total_p = total_potential(problem)
     out = np.zeros(nb)
     w = rules.weights
     if w.get("disruption", 0.0):
-        moved = moved_mask(problem, rep_of_account)
-        out += w["disruption"] * np.bincount(acc_block[moved], weights=p[moved], minlength=nb) / total_p
+        moved = moved_mask(problem, rep_of_account)[accs]
+        out += w["disruption"] * np.bincount(where[moved], weights=p[moved], minlength=nb) / total_p
     if w.get("distance", 0.0):
-        d_ref = block_distance_reference_km(problem)
-        km = account_km(problem, rep_of_account)
-        out += w["distance"] * np.bincount(acc_block, weights=p * km, minlength=nb) / (total_p * d_ref)
+        km = account_km(problem, rep_of_account, accs)
+        out += w["distance"] * np.bincount(where, weights=p * km, minlength=nb) / (total_p * d_ref)
     return out
 
 

@@ -24,15 +24,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from solver.assignment.backends.highs_backend import highs_version
-from solver.assignment.block import BlockData, build_block
-from solver.assignment.block_solve import global_plan, run_block
-from solver.assignment.checker import objective_terms, violations, weighted_objective
-from solver.assignment.repair import Bands, dense_costs, dense_moved, repair
+from solver.assignment.checker import violations
+from solver.assignment.resolve.assemble import checked_result
 from solver.assignment.resolve.carry import block_objectives, kept_block
-from solver.assignment.resolve.touched import touched_blocks
-from solver.assignment.result import BlockResult, Result, Status, relative_gap
-from solver.assignment.rules import pair_costs
+from solver.assignment.resolve.touched import pinned_only, touched_blocks
+from solver.assignment.resolve.warm import Solved, solve_block, tighten_block
+from solver.assignment.result import BlockResult, Result
 from solver.assignment.solve import solve
 from solver.assignment.terms import block_distance_reference_km, total_potential
 from solver.config import AssignmentConfig
@@ -74,57 +71,6 @@ def continuity_problem(problem: Problem, plan: np.ndarray) -> Problem:
     return problem.replace(
         owner=np.asarray(plan, dtype=np.int64), owner_id=problem.rep_ids[plan].astype(object)
     )
-
-
-def _start(block: BlockData, plan_of_unit: np.ndarray, c: np.ndarray) -> np.ndarray:
-    """Local rep per unit from the plan; pins, and units whose rep cannot take them, get the cheapest rep."""
-    reps = block.reps
-    want = plan_of_unit[block.units]
-    at = np.searchsorted(reps, want).clip(0, max(len(reps) - 1, 0))
-    local = np.where(reps[at] == want, at, -1)
-    local = np.where(block.pinned_rep >= 0, block.pinned_rep, local)
-    rows = np.arange(len(block.units))
-    bad = (local < 0) | ~np.isfinite(c[rows, np.maximum(local, 0)])
-    local[bad] = np.argmin(c[bad], axis=1)
-    return local.astype(np.int64)
-
-
-def _solve_block(
-    problem: Problem,
-    b: int,
-    rules: AssignmentConfig,
-    plan_of_unit: np.ndarray,
-    total_p: float,
-    d_ref: float,
-    share: float,
-    hard: float,
-) -> tuple[np.ndarray, np.ndarray, BlockResult] | None:
-    """One touched block from its current plan: (units, global rep per unit, figures), or None."""
-    t0 = time.perf_counter()
-    block = build_block(problem, b)
-    cost = pair_costs(block, rules, total_p, d_ref)
-    c = dense_costs(block, cost)
-    start = _start(block, plan_of_unit, c)
-    bands = Bands.of(problem, block, rules)
-    fixed = repair(bands, c, dense_moved(block), None, start, block.pinned_rep < 0, t0 + share)
-    out, chosen = run_block(problem, block, rules, cost, None, share, hard, start=fixed)
-    if out.x is None or not out.status.has_plan:
-        log.info("%s: no plan from the warm start (%s)", problem.block_name(b), out.raw_status)
-        return None
-    seg, reg = problem.blocks[b]
-    figures = BlockResult(
-        problem.block_name(b),
-        seg,
-        reg,
-        int(np.isin(problem.unit, block.units).sum()),
-        len(block.units),
-        len(block.reps),
-        out.status,
-        out.objective,
-        out.bound,
-        time.perf_counter() - t0,
-    )
-    return chosen.units, global_plan(chosen, out.x), figures
 
 
 def _whole(
@@ -201,94 +147,72 @@ def resolve(
         return _whole(problem, cont, rules, note, t0, progress)
     budget = rules.max_moved_share is not None
     free = rules.model_copy(update={"max_moved_share": None}) if budget else rules
-    total_p = total_potential(cont)
+    quick = pinned_only(base_problem, problem, base_rules, rules)
     d_ref = block_distance_reference_km(cont)
-    plan_of_unit = np.full(cont.n_units, -1, dtype=np.int64)
-    plan_of_unit[cont.unit] = plan
-    sizes = {b: float(np.sum(cont.unit_block == b)) for b in touched}
-    hard = t0 + rules.time_limit
+    blocks = _Blocks(cont, base, free, plan, d_ref, quick, t0 + rules.time_limit)
     rep_of_account = plan.copy()
     solved: dict[int, BlockResult] = {}
     for b in touched:
-        left = max(hard - time.perf_counter(), 0.5)
-        share = left * sizes[b] / sum(sizes[k] for k in touched if k not in solved)
         say(f"re-solving {cont.block_name(b)}")
-        got = _solve_block(cont, b, free, plan_of_unit, total_p, float(d_ref[b]), share, hard)
+        got = blocks.solve(b, [k for k in touched if k not in solved])
         if got is None:
             note = f"re-solved whole: {cont.block_name(b)} had no plan from its current one"
             return _whole(problem, cont, rules, note, t0, progress)
         units, reps, solved[b] = got
         in_block = np.isin(cont.unit, units)
-        local = np.searchsorted(units, cont.unit[in_block])
-        rep_of_account[in_block] = reps[local]
+        rep_of_account[in_block] = reps[np.searchsorted(units, cont.unit[in_block])]
     if budget and violations(problem, rep_of_account, rules):
         # the budget counts moves from the previous owners: solve the plan under it, cold
         note = "re-solved whole: the change broke the disruption budget"
         return _whole(problem, cont, rules, note, t0, progress)
-    return _assemble(cont, base, rules, free, rep_of_account, solved, touched, t0)
+    names = tuple(cont.block_name(b) for b in touched)
+    note = "re-solved " + ", ".join(names) + "; disruption counted from the plan it started from"
+    result = checked_result(cont, base, free, rep_of_account, solved, d_ref, note, t0)
+    return _resolved(result, names, cont, plan, False, note)
 
 
-def _assemble(
-    cont: Problem,
-    base: Result,
-    rules: AssignmentConfig,
-    free: AssignmentConfig,
-    rep_of_account: np.ndarray,
-    solved: dict[int, BlockResult],
-    touched: tuple[int, ...],
-    t0: float,
-) -> Resolved:
-    """The re-solved plan as a checked `Result`: solved blocks' figures, kept blocks' carried over."""
-    per_block = block_objectives(cont, rep_of_account, free)
-    by_name = {b.block: b for b in base.blocks}
-    figures: list[BlockResult] = []
-    for b in range(len(cont.blocks)):
-        if b in solved:
-            figures.append(solved[b])
-            continue
-        was = by_name.get(cont.block_name(b))
-        if was is None:
-            raise ValueError(f"the base result has no figures for block {cont.block_name(b)}")
-        figures.append(kept_block(was, float(per_block[b]), rules.mip_gap))
-    objective = float(sum(f.objective for f in figures))
-    bound = float(sum(f.bound for f in figures))
-    terms = objective_terms(cont, rep_of_account)
-    checked = weighted_objective(terms, free)
-    broken = violations(cont, rep_of_account, free)
-    note = (
-        "re-solved "
-        + ", ".join(cont.block_name(b) for b in touched)
-        + "; disruption counted from the plan it started from"
-    )
-    solver = f"{highs_version()} (re-solve)"
-    if broken or abs(checked - objective) > 1e-6 * max(1.0, abs(objective)):
-        detail = "; ".join(str(v) for v in broken[:10]) or f"objective {objective} vs checker {checked}"
-        log.error("re-solved plan failed the independent check: %s", detail)
-        result = Result(
-            Status.ERROR,
-            objective,
-            bound,
-            time.perf_counter() - t0,
-            rules.seed,
-            solver,
-            rep_of_account,
-            tuple(figures),
-            terms,
-            explanation=f"the re-solved plan failed the independent check: {detail}",
+class _Blocks:
+    """Solves touched blocks one by one, sharing the time left by their sizes."""
+
+    def __init__(
+        self,
+        cont: Problem,
+        base: Result,
+        rules: AssignmentConfig,
+        plan: np.ndarray,
+        d_ref: np.ndarray,
+        quick: frozenset[int],
+        hard: float,
+    ) -> None:
+        self.cont, self.base, self.rules, self.d_ref, self.quick, self.hard = (
+            cont,
+            base,
+            rules,
+            d_ref,
+            quick,
+            hard,
         )
-        return _resolved(result, tuple(cont.block_name(b) for b in touched), cont, cont.owner, False, note)
-    bound = min(bound, checked)
-    status = Status.OPTIMAL if relative_gap(checked, bound) <= rules.mip_gap else Status.FEASIBLE
-    result = Result(
-        status,
-        checked,
-        bound,
-        time.perf_counter() - t0,
-        rules.seed,
-        solver,
-        rep_of_account,
-        tuple(figures),
-        terms,
-        notes=(note,),
-    )
-    return _resolved(result, tuple(cont.block_name(b) for b in touched), cont, cont.owner, False, note)
+        self.total_p = total_potential(cont)
+        self.plan_of_unit = np.full(cont.n_units, -1, dtype=np.int64)
+        self.plan_of_unit[cont.unit] = plan
+        self.plan = plan
+        self.sizes = np.bincount(cont.unit_block, minlength=len(cont.blocks)).astype(float)
+        self.by_name = {f.block: f for f in base.blocks}
+
+    def solve(self, b: int, left_blocks: list[int]) -> Solved | None:
+        """Block ``b``: the quick path after new pins, else afresh from its current plan."""
+        left = max(self.hard - time.perf_counter(), 0.5)
+        share = left * self.sizes[b] / max(float(self.sizes[left_blocks].sum()), 1.0)
+        was = self.by_name.get(self.cont.block_name(b))
+        if b in self.quick and was is not None:
+            before = float(block_objectives(self.cont, self.plan, self.rules, self.d_ref, [b])[b])
+            carried = kept_block(was, before, self.rules.mip_gap)
+            got = tighten_block(
+                self.cont, b, self.rules, self.plan_of_unit, self.total_p, float(self.d_ref[b]),
+                carried.bound, before, time.perf_counter() + share,
+            )  # fmt: skip
+            if got is not None:
+                return got
+        return solve_block(
+            self.cont, b, self.rules, self.plan_of_unit, self.total_p, float(self.d_ref[b]), share, self.hard
+        )

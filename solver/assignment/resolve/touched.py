@@ -132,3 +132,21 @@ def touched_blocks(
     if accounts is None:
         return every
     return tuple(sorted(accounts | _rep_blocks(before, after)))
+
+
+def pinned_only(
+    before: Problem, after: Problem, rules_before: AssignmentConfig, rules_after: AssignmentConfig
+) -> frozenset[int]:
+    """Blocks whose only change is new pins: every plan of the block after is a plan before.
+
+    Such a change only takes plans away, so the block's bound before the change
+    stays a bound after it.
+    """
+    if rules_touch_all(rules_before, rules_after) or _account_blocks(before, after) is None:
+        return frozenset()
+    new_pin = (_pin_ids(before) == "") & (_pin_ids(after) != "")
+    if not new_pin.any():
+        return frozenset()
+    reverted = after.replace(pin=np.where(new_pin, -1, after.pin))
+    others = set(touched_blocks(before, reverted, rules_before, rules_after))
+    return frozenset(int(b) for b in np.unique(after.account_block()[new_pin])) - others

@@ -172,3 +172,16 @@ def test_a_broken_disruption_budget_is_solved_whole(base) -> None:
     assert done.result.status in (Status.OPTIMAL, Status.FEASIBLE, Status.INFEASIBLE)
     if done.result.status.has_plan:
         assert violations(changed, done.result.rep_of_account, rules) == []
+
+
+def test_a_rep_gone_with_a_pinned_account_is_infeasible_and_explained(base) -> None:
+    problem, result = base
+    b = _block_of(problem, "SMB x EMEA")
+    i, r = _account_to_move(problem, result.rep_of_account, b)
+    pin = problem.pin.copy()
+    pin[i] = r
+    cf = problem.capacity_factor.copy()
+    cf[r] = 0.0  # gone before the plan year, yet an account is pinned to them
+    done = resolve(problem, result, problem.replace(pin=pin, capacity_factor=cf), RULES, RULES)
+    assert done.result.status == Status.INFEASIBLE
+    assert problem.account_ids[i] in (done.result.explanation or "")
