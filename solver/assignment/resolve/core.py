@@ -213,6 +213,4 @@ class _Blocks:
             )  # fmt: skip
             if got is not None:
                 return got
-        return solve_block(
-            self.cont, b, self.rules, self.plan_of_unit, self.total_p, float(self.d_ref[b]), share, self.hard
-        )
+        return solve_block(self.cont, b, self.rules, self.total_p, float(self.d_ref[b]), share, self.hard)
