@@ -26,7 +26,7 @@ import pandas as pd
 from rich.table import Table
 
 from scenarios.demo.data import write_demo_inputs
-from scenarios.run.prepare import Prepared, prepare_tables
+from scenarios.run.prepare import Prepared, prepare_tables, read_scenario_tables
 from scenarios.run.resolve_changes import apply_changes
 from scenarios.run.runfolder import write_file_atomically
 from scenarios.run.scenario import Scenario, load_scenario
@@ -34,7 +34,6 @@ from solver.assignment import Result, solve
 from solver.assignment.checker import objective_terms, weighted_objective
 from solver.assignment.resolve import Resolved, base_plan_on, continuity_problem, resolve
 from solver.config import AssignmentConfig
-from solver.inputs.readers import read_inputs
 from solver.problem import Problem
 
 #: Seconds a re-solve may take, by change (the issue's targets); None: no time target.
@@ -180,7 +179,7 @@ def run_resolve_suite(
     out_dir = Path(out_dir)
     inputs = write_demo_inputs(out_dir / "inputs", n_accounts=n_accounts, n_reps=n_reps, seed=0)
     scenario = load_scenario(inputs.scenarios[0])
-    accounts, reps = read_inputs(scenario.accounts, scenario.reps)
+    accounts, reps = read_scenario_tables(scenario)
     prep = prepare_tables(scenario, accounts, reps)
     rules = scenario.params.assignment
     say(f"cold solve of the demo ({n_accounts:,} accounts, {n_reps} reps)")
