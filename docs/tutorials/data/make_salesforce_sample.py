@@ -137,13 +137,13 @@ def _ids(prefix: str, n: int, rng: np.random.Generator) -> list[str]:
 
 
 @functools.cache
-def _cities() -> pd.DataFrame:
-    return pd.read_csv(CITIES, keep_default_na=False, dtype={"admin1": str})
+def _cities(country: str) -> pd.DataFrame:
+    cities = pd.read_csv(CITIES, keep_default_na=False, dtype={"admin1": str})
+    return cities[cities["country"] == country]
 
 
 def _places(rng: np.random.Generator, country: str, n: int) -> pd.DataFrame:
-    cities = _cities()
-    here = cities[cities["country"] == country]
+    here = _cities(country)
     pick = here.sample(n, replace=True, weights=here["population"], random_state=rng)
     return pick.reset_index(drop=True)
 
@@ -196,9 +196,10 @@ def accounts(rng: np.random.Generator, reps: pd.DataFrame) -> pd.DataFrame:
     region = np.where(np.isin(countries, ["US", "CA"]), "NA", "EMEA")
     sellers = reps[reps["DEPARTMENT"] != "Sales"]
     departed = _ids("005", 1, np.random.default_rng(SEED + 1))[0]  # a rep who left: not in User.csv
+    teams = {key: group["ID"].to_numpy() for key, group in sellers.groupby(["DEPARTMENT", "DIVISION"])}
     owners = []
     for seg, reg in zip(segment, region, strict=True):
-        team = sellers[(sellers["DEPARTMENT"] == seg) & (sellers["DIVISION"] == reg)]["ID"].to_numpy()
+        team = teams[(seg, reg)]
         weights = np.linspace(1.0, 2.5, len(team))  # uneven books: the last rep of a team holds most
         owner = rng.choice(team, p=weights / weights.sum())
         owners.append(departed if (reg == "NA" and seg == "SMB" and rng.random() < 0.2) else owner)
@@ -232,12 +233,13 @@ def accounts(rng: np.random.Generator, reps: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def main() -> None:
+def main(out: Path = HERE) -> None:
+    """Write Account.csv and User.csv into ``out`` (default: beside this file)."""
     rng = np.random.default_rng(SEED)
     reps = users(rng)
     accts = accounts(rng, reps)
     for frame, name in ((accts, "Account.csv"), (reps, "User.csv")):
-        frame.to_csv(HERE / name, index=False, quoting=csv.QUOTE_ALL, lineterminator="\n")
+        frame.to_csv(out / name, index=False, quoting=csv.QUOTE_ALL, lineterminator="\n")
 
 
 if __name__ == "__main__":
