@@ -21,6 +21,8 @@ DESCRIPTIONS: dict[str, str] = {
     "(`terraquota replan` takes its events file as an argument).",
     "data.forbid": "Same as `assignment.forbid`: a table of (account_id, rep_id) pairs "
     "that must not be chosen.",
+    "data.opportunities": "Opportunities table: where `terraquota pull` writes the org's opportunities "
+    "(`terraquota track` takes its opportunities table as an argument).",
     "plan": "The plan year and the ramp of new hires.",
     "plan.start": "First day of the 12-month plan year (ISO date).",
     "plan.ramp": "Productivity in tenure months 1, 2, 3, ...; 1.0 after the list ends. "
@@ -97,6 +99,11 @@ DESCRIPTIONS: dict[str, str] = {
     "capacity.blocks.REGION.SEGMENT.productivity": "Yearly bookings of a ramped rep of this block.",
     "capacity.blocks.REGION.SEGMENT.min_reps": "Sizing never gives this block fewer reps.",
     "capacity.blocks.REGION.SEGMENT.max_reps": "Sizing never gives this block more reps.",
+    "salesforce": "Settings of `terraquota pull` and `terraquota push`: per table "
+    "(`[salesforce.accounts]`, `[salesforce.reps]`, `[salesforce.opportunities]`) the `fields` "
+    "mapping from planner columns to Salesforce fields (custom fields included; the reps need "
+    "`segment` and `region`) and a `where` filter; `bulk` (auto, true, false), `bulk_threshold`, "
+    "`bulk_poll_seconds`; and `[salesforce.push]`.",
     "sweep": "Makes the file a sweep for `terraquota batch`: many members from one scenario.",
     "sweep.grid": '`{ "dotted.key" = [values...] }`: every combination of the lists (cartesian).',
     "sweep.zip": "Lists of equal length, taken row by row, combined cartesian with the grid.",
