@@ -170,27 +170,17 @@ def capacity_plan(reps: pd.DataFrame, block_potential: pd.Series, params: PlanPa
         ``blocks`` columns: region, segment, potential, revenue_target,
         productivity, attainment, required_capacity, reps (with capacity this
         year), productive_capacity, capacity_gap, hire_capacity, hires,
-        planned_reps, start_date, open_requisition_by, ote_per_hire.
+        planned_reps, start_date, open_requisition_by, ote_per_hire,
+        hire_cost (the hires' OTE prorated to the days they work in the plan
+        year) and gap_left (the capacity gap the hires do not close).
     """
     cap = _cap_config(params)
-    idx = _block_index(reps, block_potential, params)
-    potential = block_potential.reindex(idx, fill_value=0.0).astype(float)
-    targets = block_targets(potential, params)
-    prod = productive_capacity(reps, params)
-    cf = monthly_capacity(reps["start_date"], reps["end_date"], params.plan.start, params.plan.ramp).sum(
-        axis=1
-    )
-    key = pd.MultiIndex.from_arrays([reps["region"].astype(str), reps["segment"].astype(str)])
-    team_capacity = pd.Series(prod, index=key).groupby(level=[0, 1]).sum().reindex(idx, fill_value=0.0)
-    team_reps = (
-        pd.Series(cf > 0, index=key).groupby(level=[0, 1]).sum().reindex(idx, fill_value=0).astype(int)
-    )
+    team = _team_by_block(reps, block_potential, params)
     earliest = cap.earliest_start or params.plan.start
     starts = _month_starts(params, earliest)
     notes: list[str] = []
-    rows = []
-    problems = []
-    for region, segment in idx:
+    rows, problems = [], []
+    for region, segment in team.index:
         productivity = cap.productivity_of(region, segment)
         if productivity is None:
             problems.append(
@@ -199,52 +189,9 @@ def capacity_plan(reps: pd.DataFrame, block_potential: pd.Series, params: PlanPa
                 )
             )
             continue
-        h = np.array([hire_capacity(d, params, segment) for d in starts])
-        required = float(targets[(region, segment)]) / (productivity * cap.attainment)
-        gap = required - float(team_capacity[(region, segment)])
-        b = cap.block(region, segment)
-        n0 = int(team_reps[(region, segment)])
-        need = 0
-        if gap > 1e-9:
-            if h[0] > 0:
-                need = math.ceil(gap / h[0] - 1e-9)
-            else:
-                notes.append(
-                    f"{segment} x {region}: a hire starting {earliest} adds no capacity this plan year"
-                )
-        lo = max(b.min_reps - n0, 0)
-        hi = (b.max_reps - n0) if b.max_reps is not None else None
-        hires = max(need, lo)
-        if hi is not None and hires > max(hi, 0):
-            notes.append(
-                f"{segment} x {region}: {hires} hires needed but max_reps {b.max_reps} allows {max(hi, 0)}"
-            )
-            hires = max(hi, 0)
-        start = earliest
-        if hires > 0 and gap > 0:
-            covering = [d for d, hd in zip(starts, h, strict=True) if hires * hd >= gap - 1e-9]
-            start = covering[-1] if covering else earliest
-        rows.append(
-            {
-                "region": region,
-                "segment": segment,
-                "potential": float(potential[(region, segment)]),
-                "revenue_target": float(targets[(region, segment)]),
-                "productivity": productivity,
-                "attainment": cap.attainment,
-                "required_capacity": required,
-                "reps": n0,
-                "productive_capacity": float(team_capacity[(region, segment)]),
-                "capacity_gap": max(gap, 0.0),
-                "hire_capacity": float(h[starts.index(start)]),
-                "hires": hires,
-                "start_date": start,
-                "ote_per_hire": cap.ote_of(segment),
-                "min_reps": b.min_reps,
-                "max_reps": b.max_reps,
-                "earliest_capacity": float(h[0]),
-            }
-        )
+        row, note = _block_hires(team.loc[(region, segment)], region, segment, productivity, starts, params)
+        rows.append(row)
+        notes += note
     if problems:
         raise InputError(problems)
     table = pd.DataFrame(rows)
@@ -252,20 +199,125 @@ def capacity_plan(reps: pd.DataFrame, block_potential: pd.Series, params: PlanPa
     if cap.headcount is not None or cap.budget is not None:
         sizing = _size(table, reps, params, earliest)
         if sizing.status.has_plan:
-            table["hires"] = [
-                sizing.counts[f"{s} x {r}"] - n0
-                for r, s, n0 in zip(table["region"], table["segment"], table["reps"], strict=True)
-            ]
-            table["start_date"] = earliest
-            table["hire_capacity"] = table["earliest_capacity"]
+            table = _sized_hires(table, sizing, earliest)
         else:
             notes.append(f"sizing: {sizing.explanation}")
-    table["planned_reps"] = table["reps"] + table["hires"]
-    table["open_requisition_by"] = [
-        (pd.Timestamp(d) - pd.DateOffset(months=cap.lead_time_months)).date() for d in table["start_date"]
+    return CapacityPlan(_finish(table, params), sizing, tuple(notes))
+
+
+def _team_by_block(reps: pd.DataFrame, block_potential: pd.Series, params: PlanParams) -> pd.DataFrame:
+    """Per block: potential, revenue target, the team's productive capacity and reps with capacity."""
+    idx = _block_index(reps, block_potential, params)
+    potential = block_potential.reindex(idx, fill_value=0.0).astype(float)
+    prod = productive_capacity(reps, params)
+    cf = monthly_capacity(reps["start_date"], reps["end_date"], params.plan.start, params.plan.ramp).sum(
+        axis=1
+    )
+    key = pd.MultiIndex.from_arrays([reps["region"].astype(str), reps["segment"].astype(str)])
+    return pd.DataFrame(
+        {
+            "potential": potential,
+            "revenue_target": block_targets(potential, params),
+            "productive_capacity": pd.Series(prod, index=key)
+            .groupby(level=[0, 1])
+            .sum()
+            .reindex(idx, fill_value=0.0),
+            "reps": pd.Series(cf > 0, index=key)
+            .groupby(level=[0, 1])
+            .sum()
+            .reindex(idx, fill_value=0)
+            .astype(int),
+        },
+        index=idx,
+    )
+
+
+def _block_hires(
+    team: pd.Series,
+    region: str,
+    segment: str,
+    productivity: float,
+    starts: list[dt.date],
+    params: PlanParams,
+) -> tuple[dict[str, object], list[str]]:
+    """One block's required capacity, gap, hires (within min/max reps) and the latest start date."""
+    cap = _cap_config(params)
+    earliest = starts[0]
+    notes = []
+    h = np.array([hire_capacity(d, params, segment) for d in starts])
+    required = float(team["revenue_target"]) / (productivity * cap.attainment)
+    gap = required - float(team["productive_capacity"])
+    b = cap.block(region, segment)
+    n0 = int(team["reps"])
+    need = 0
+    if gap > 1e-9:
+        if h[0] > 0:
+            need = math.ceil(gap / h[0] - 1e-9)
+        else:
+            notes.append(f"{segment} x {region}: a hire starting {earliest} adds no capacity this plan year")
+    lo = max(b.min_reps - n0, 0)
+    hi = (b.max_reps - n0) if b.max_reps is not None else None
+    hires = max(need, lo)
+    if hi is not None and hires > max(hi, 0):
+        notes.append(
+            f"{segment} x {region}: {hires} hires needed but max_reps {b.max_reps} allows {max(hi, 0)}"
+        )
+        hires = max(hi, 0)
+    start = earliest
+    if hires > 0 and gap > 0:
+        covering = [d for d, hd in zip(starts, h, strict=True) if hires * hd >= gap - 1e-9]
+        start = covering[-1] if covering else earliest
+    row = {
+        "region": region,
+        "segment": segment,
+        "potential": float(team["potential"]),
+        "revenue_target": float(team["revenue_target"]),
+        "productivity": productivity,
+        "attainment": cap.attainment,
+        "required_capacity": required,
+        "reps": n0,
+        "productive_capacity": float(team["productive_capacity"]),
+        "capacity_gap": max(gap, 0.0),
+        "hire_capacity": float(h[starts.index(start)]),
+        "hires": hires,
+        "start_date": start,
+        "ote_per_hire": cap.ote_of(segment),
+        "min_reps": b.min_reps,
+        "max_reps": b.max_reps,
+        "earliest_capacity": float(h[0]),
+    }
+    return row, notes
+
+
+def _sized_hires(table: pd.DataFrame, sizing: SizingResult, earliest: dt.date) -> pd.DataFrame:
+    """Hires from the sizing's team counts; they all start at the earliest start."""
+    out = table.copy()
+    out["hires"] = [
+        sizing.counts[f"{s} x {r}"] - n0
+        for r, s, n0 in zip(out["region"], out["segment"], out["reps"], strict=True)
     ]
-    table = table.drop(columns=["earliest_capacity"])
-    return CapacityPlan(table, sizing, tuple(notes))
+    out["start_date"] = earliest
+    out["hire_capacity"] = out["earliest_capacity"]
+    return out
+
+
+def _finish(table: pd.DataFrame, params: PlanParams) -> pd.DataFrame:
+    """Planned reps, requisition dates, the hires' cost and the gap they leave."""
+    cap = _cap_config(params)
+    out = table.copy()
+    out["planned_reps"] = out["reps"] + out["hires"]
+    out["open_requisition_by"] = [
+        (pd.Timestamp(d) - pd.DateOffset(months=cap.lead_time_months)).date() for d in out["start_date"]
+    ]
+    days = active_days(
+        pd.Series(pd.to_datetime(out["start_date"])),
+        pd.Series(pd.NaT, index=out.index),
+        params.plan.start,
+    )
+    ote = pd.to_numeric(out["ote_per_hire"], errors="coerce").astype(float)
+    out["hire_cost"] = (out["hires"] * ote * days / plan_days(params.plan.start)).where(out["hires"] > 0, 0.0)
+    out["gap_left"] = (out["capacity_gap"] - out["hires"] * out["hire_capacity"]).clip(lower=0.0)
+    return out.drop(columns=["earliest_capacity"])
 
 
 def _size(table: pd.DataFrame, reps: pd.DataFrame, params: PlanParams, earliest: dt.date) -> SizingResult:
@@ -287,15 +339,18 @@ def _size(table: pd.DataFrame, reps: pd.DataFrame, params: PlanParams, earliest:
     blocks = []
     for row in table.itertuples():
         per_hire = (row.ote_per_hire or 0.0) * hire_days / days
-        upper = row.max_reps if row.max_reps is not None else row.reps + (headcount or 0) + 500
+        # read the bounds from the config: in the table a block without max_reps
+        # reads NaN once another block sets one
+        b = cap.block(str(row.region), str(row.segment))
+        upper = b.max_reps if b.max_reps is not None else row.reps + (headcount or 0) + 500
         if headcount is not None:
             upper = min(upper, headcount)
         blocks.append(
             SizingBlock(
                 name=f"{row.segment} x {row.region}",
                 potential=row.potential,
-                min_reps=max(row.min_reps, row.reps),
-                max_reps=max(upper, max(row.min_reps, row.reps)),
+                min_reps=max(b.min_reps, row.reps),
+                max_reps=max(upper, max(b.min_reps, row.reps)),
                 base_reps=row.reps,
                 base_capacity=row.productive_capacity,
                 capacity_per_rep=row.earliest_capacity,

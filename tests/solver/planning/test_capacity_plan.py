@@ -140,3 +140,35 @@ def test_finance_view_by_hand() -> None:
     assert total["region"] == "total" and total["expected_bookings"] == pytest.approx(
         row["expected_bookings"]
     )
+
+
+def test_sizing_when_only_some_blocks_set_max_reps() -> None:
+    """Regression: a block without max_reps read NaN in the table once another block set one."""
+    blocks = {"EMEA": {"SMB": {"min_reps": 4, "max_reps": 6}}}
+    for limit in ({"headcount": 14}, {"budget": 2_000_000.0}):
+        params = _params({**BASE, "ote": 100_000.0, "blocks": blocks, **limit})
+        team = pd.concat([_team(4), _team(4, region="EMEA")], ignore_index=True)
+        pot = pd.Series({("NA", "SMB"): 3000.0, ("EMEA", "SMB"): 1000.0})
+        plan = capacity_plan(team, pot, params)
+        assert plan.sizing is not None and plan.sizing.status.has_plan
+        planned = plan.blocks.set_index("region")["planned_reps"]
+        assert 4 <= planned["EMEA"] <= 6
+        if "headcount" in limit:
+            assert int(planned.sum()) == 14
+
+
+def test_hire_cost_and_gap_left_by_hand() -> None:
+    # required 10.0, team 8.0, gap 2.0; hires start 2027-06-01 with 8/12 capacity each:
+    # 3 hires add 2.0, nothing left; each costs 90,000 x 245 / 365 (June 1 to Jan 31)
+    params = _params({**BASE, "ote": {"SMB": 90_000.0}})
+    plan = capacity_plan(_team(8), pd.Series({("NA", "SMB"): 1000.0}), params)
+    row = plan.blocks.iloc[0]
+    assert row["hires"] == 3
+    assert row["hire_cost"] == pytest.approx(3 * 90_000.0 * 245 / 365)
+    assert row["gap_left"] == pytest.approx(0.0)
+    capped = _params({**BASE, "ote": 90_000.0, "blocks": {"NA": {"SMB": {"max_reps": 9}}}})
+    row = capacity_plan(_team(8), pd.Series({("NA", "SMB"): 1000.0}), capped).blocks.iloc[0]
+    assert row["hires"] == 1
+    # one hire starting at the earliest start (March 1: 11 months) leaves 2 - 11/12
+    assert row["gap_left"] == pytest.approx(2.0 - 11 / 12)
+    assert row["hire_cost"] == pytest.approx(90_000.0 * 337 / 365)
