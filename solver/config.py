@@ -21,10 +21,37 @@ class _Frozen(BaseModel):
 
 
 class PlanConfig(_Frozen):
-    """The plan year and the ramp profile of new hires."""
+    """The plan year, the ramp profile of new hires, and how money and periods read.
+
+    ``currency`` (an ISO 4217 code such as ``"USD"``) is shown beside every
+    money figure in reports, the workbook and the terminal; ``fiscal_year_start``
+    (the month, 1-12, a fiscal year begins) makes periods read "FY27 Q1" there
+    (quotas.csv keeps ISO dates). A fiscal year is named after the calendar
+    year it starts in, or ends in with ``fiscal_year_named_by = "end"``.
+    Without them, money has no code and periods read as ISO dates.
+    """
 
     start: dt.date
     ramp: tuple[float, ...] = ()
+    currency: str | None = None
+    fiscal_year_start: int | None = None
+    fiscal_year_named_by: Literal["start", "end"] = "start"
+
+    @field_validator("currency")
+    @classmethod
+    def _iso_code(cls, v: str | None) -> str | None:
+        if v is not None and not (len(v) == 3 and v.isascii() and v.isalpha() and v.isupper()):
+            raise ValueError(
+                f"currency must be an ISO 4217 code of three capital letters (USD, EUR), got {v!r}"
+            )
+        return v
+
+    @field_validator("fiscal_year_start")
+    @classmethod
+    def _month(cls, v: int | None) -> int | None:
+        if v is not None and not 1 <= v <= 12:
+            raise ValueError(f"fiscal_year_start is the month a fiscal year begins (1-12), got {v}")
+        return v
 
     @field_validator("ramp")
     @classmethod
@@ -211,6 +238,39 @@ class QuotaConfig(_Frozen):
     penetration: float | dict[str, float] | None = None
     max_change: float | None = None
     attainment_spread: float | None = None
+    #: Fixed targets (before hedges) by region or by segment; the rest of the
+    #: company target is shared by the basis as without them.
+    targets: dict[Literal["region", "segment"], dict[str, float]] = Field(default_factory=dict)
+    #: Quota weight of each value of the reps' ``level`` column (e.g. junior = 0.8).
+    level_weights: dict[str, float] = Field(default_factory=dict)
+    #: Highest quota / on-target earnings ratio; every rep above it is reported.
+    max_quota_to_ote: float | None = None
+
+    @field_validator("targets")
+    @classmethod
+    def _fixed_amounts(cls, v: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+        for level, amounts in v.items():
+            for name, x in amounts.items():
+                if not (x >= 0 and math.isfinite(x)):
+                    raise ValueError(f"target of {level} {name} must be a finite amount >= 0, got {x}")
+        if len(v) > 1 and all(v.values()):
+            raise ValueError("give fixed targets by region or by segment, not both")
+        return v
+
+    @field_validator("level_weights")
+    @classmethod
+    def _level_weights(cls, v: dict[str, float]) -> dict[str, float]:
+        for name, w in v.items():
+            if not (w > 0 and math.isfinite(w)):
+                raise ValueError(f"weight of level {name} must be a finite number > 0, got {w}")
+        return v
+
+    @field_validator("max_quota_to_ote")
+    @classmethod
+    def _ratio(cls, v: float | None) -> float | None:
+        if v is not None and not (v > 0 and math.isfinite(v)):
+            raise ValueError(f"max_quota_to_ote must be a finite ratio > 0, got {v}")
+        return v
 
     @field_validator("target")
     @classmethod
@@ -434,6 +494,35 @@ def region_entry(text: str) -> tuple[RegionKind, str]:
     )
 
 
+class WarningsConfig(_Frozen):
+    """Thresholds of the plan's warnings (``[warnings]``; see `solver.results.warnings`)."""
+
+    #: Expected bookings below this share of the quota total warn.
+    min_bookings_vs_quota: float = 0.8
+    #: Below this expected share of reps reaching quota warns.
+    min_share_reaching_quota: float = 0.5
+    #: A capacity gap above this many full-time reps warns (company and each block).
+    max_capacity_gap: float = 0.5
+    #: More reps than this outside the year-over-year change cap warn.
+    max_reps_outside_cap: int = 0
+    #: A quota override above this multiple of what the rep's territory is expected to book warns.
+    max_override_to_expected: float = 1.0
+
+    @field_validator("min_bookings_vs_quota", "min_share_reaching_quota")
+    @classmethod
+    def _share(cls, v: float) -> float:
+        if not (0 <= v <= 10 and math.isfinite(v)):
+            raise ValueError(f"must lie in [0, 10], got {v}")
+        return v
+
+    @field_validator("max_capacity_gap", "max_reps_outside_cap", "max_override_to_expected")
+    @classmethod
+    def _nonneg(cls, v: float) -> float:
+        if not (v >= 0 and math.isfinite(v)):
+            raise ValueError(f"must be a finite number >= 0, got {v}")
+        return v
+
+
 class PlanParams(_Frozen):
     """Everything the solver needs besides the two tables."""
 
@@ -444,6 +533,7 @@ class PlanParams(_Frozen):
     assignment: AssignmentConfig = AssignmentConfig()
     quota: QuotaConfig
     capacity: CapacityConfig | None = None
+    warnings: WarningsConfig = WarningsConfig()
 
     @model_validator(mode="after")
     def _entry_in_one_region(self) -> PlanParams:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from scenarios.cli.summaries import summary_line
+from scenarios.cli.summaries import summary_line, warning_lines
 from scenarios.run.output_path import check_output
 from scenarios.run.prepare import prepare
 from scenarios.run.runfolder import write_folder_atomically
@@ -44,6 +44,8 @@ def run_alternatives(
         target = base if i == 0 else base.parent / f"{base.name}-alt{i}"
         write_folder_atomically(target, outcome.files)
         console.print(summary_line(outcome), markup=False, highlight=False, soft_wrap=True)
+        for line in warning_lines(outcome.run.metrics if outcome.run else {}):
+            console.print(line, style="yellow", markup=False, highlight=False, soft_wrap=True)
         console.print(f"run folder: {target}", markup=False, highlight=False, soft_wrap=True)
         codes.append(outcome.exit_code)
     if len(results) < k and results[0].status.has_plan:
@@ -70,6 +72,8 @@ def run_one(
     outcome = run_scenario(scenario, progress=log, render=render, manager_sheets=manager_sheets)
     write_folder_atomically(target, outcome.files)
     console.print(summary_line(outcome), markup=False, highlight=False, soft_wrap=True)
+    for line in warning_lines(outcome.run.metrics if outcome.run else {}):
+        console.print(line, style="yellow", markup=False, highlight=False, soft_wrap=True)
     if outcome.result.explanation and not outcome.result.status.has_plan:
         console.print(outcome.result.explanation, markup=False, highlight=False, soft_wrap=True)
     console.print(f"run folder: {target}", markup=False, highlight=False, soft_wrap=True)

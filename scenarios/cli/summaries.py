@@ -25,6 +25,11 @@ def summary_line(outcome: RunOutcome) -> str:
     )
 
 
+def warning_lines(metrics: dict) -> list[str]:
+    """The run's warnings, one line each (figure and threshold are in the message)."""
+    return [f"warning: {w['message']}" for w in metrics.get("warnings") or []]
+
+
 def kpi_table(runs: list[RunData]) -> Table:
     """Key figures side by side: one row per figure, one column per run."""
     table = Table(title="Runs compared")

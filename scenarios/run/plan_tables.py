@@ -8,6 +8,7 @@ and metrics sections. Writing them is `scenarios.run.runfolder`'s job.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,13 +17,24 @@ import pandas as pd
 
 from scenarios.run.prepare import Prepared
 from scenarios.run.scenario import Scenario
-from solver.money import cents_to_str
+from solver.config import QuotaConfig
+from solver.errors import InputError
+from solver.money import cents_to_str, to_cents
 from solver.planning.capacity_plan import finance_view
 from solver.quotas.cascade import QuotaPlan, quota_plan
 from solver.quotas.views import QuotaViews, quota_views
 
 #: Rep columns the cascade reads when present.
-QUOTA_REP_COLUMNS = ("segment", "manager_id", "last_year_bookings", "last_year_quota")
+QUOTA_REP_COLUMNS = (
+    "segment",
+    "manager_id",
+    "last_year_bookings",
+    "last_year_quota",
+    "ote",
+    "quota_override",
+    "level",
+    "fte",
+)
 
 
 @dataclass(frozen=True)
@@ -55,14 +67,24 @@ def quota_reps(prep: Prepared, rep_potential: pd.Series) -> pd.DataFrame:
 def plan_quotas(
     scenario: Scenario, prep: Prepared, rep_potential: pd.Series, region_potential: pd.Series
 ) -> QuotaPlan:
-    """The full cascade of a run (region, segment, manager, rep, periods)."""
-    return quota_plan(
-        quota_reps(prep, rep_potential),
-        prep.monthly_capacity,
-        scenario.params.quota,
-        scenario.params.plan.start,
-        region_potential=region_potential,
-    )
+    """The full cascade of a run (region, segment, manager, rep, periods).
+
+    Problems the cascade finds in the reps' quota columns are reported
+    against the scenario's reps file.
+    """
+    try:
+        return quota_plan(
+            quota_reps(prep, rep_potential),
+            prep.monthly_capacity,
+            scenario.params.quota,
+            scenario.params.plan.start,
+            region_potential=region_potential,
+        )
+    except InputError as e:
+        where = {"reps": str(scenario.reps), "scenario": str(scenario.source)}
+        raise InputError(
+            [dataclasses.replace(p, file=where.get(p.file, p.file)) for p in e.problems]
+        ) from None
 
 
 def plan_outputs(
@@ -196,7 +218,7 @@ def quota_metrics(scenario: Scenario, quotas: QuotaPlan, outputs: PlanOutputs) -
             "children_total": cents_to_str(int(rows["children_total_cents"].sum())),
             "conserved": bool(rows["conserved"].all()),
         }
-    return {
+    out = {
         "levels": list(quotas.levels),
         "basis": {lv: cfg.basis_of(lv) for lv in quotas.levels},
         "seasonality": list(cfg.seasonality) if cfg.seasonality else None,
@@ -205,6 +227,50 @@ def quota_metrics(scenario: Scenario, quotas: QuotaPlan, outputs: PlanOutputs) -
         "fairness": _clean(outputs.views.fairness),
         "quota_notes": [*quotas.notes, *outputs.views.notes],
     }
+    out.update(lever_metrics(cfg, quotas, outputs))
+    return out
+
+
+def lever_metrics(cfg: QuotaConfig, quotas: QuotaPlan, outputs: PlanOutputs) -> dict[str, Any]:
+    """metrics.json ``quota`` additions of the levers, only when they are used (neutral defaults)."""
+    out: dict[str, Any] = {}
+    if cfg.targets:
+        out["targets"] = {
+            lv: {k: cents_to_str(to_cents(v)) for k, v in t.items()} for lv, t in cfg.targets.items()
+        }
+    if len(quotas.overrides):
+        expected = outputs.views.fairness_reps.set_index("rep_id")["expected"]
+        out["overrides"] = [
+            {
+                "rep_id": str(r.rep_id),
+                "override": cents_to_str(int(r.override_cents)),
+                "expected": _num(expected.get(r.rep_id)),
+                "ratio": _num(r.override_cents / 100 / expected.get(r.rep_id))
+                if expected.get(r.rep_id, 0) > 0
+                else None,
+            }
+            for r in quotas.overrides.itertuples()
+        ]
+    if cfg.level_weights:
+        out["level_weights"] = dict(cfg.level_weights)
+    if quotas.ote is not None:
+        t = quotas.ote
+        breaches = t[t["breach"]].sort_values("ratio", ascending=False, kind="stable")
+        out["quota_to_ote"] = {
+            "max": cfg.max_quota_to_ote,
+            "reps_with_ote": len(t),
+            "highest": _num(float(t["ratio"].max())) if len(t) else None,
+            "breaches": [
+                {
+                    "rep_id": str(r.rep_id),
+                    "quota": cents_to_str(int(r.quota_cents)),
+                    "ote": _num(r.ote),
+                    "ratio": _num(r.ratio),
+                }
+                for r in breaches.itertuples()
+            ],
+        }
+    return out
 
 
 def capacity_metrics(outputs: PlanOutputs) -> dict[str, Any]:

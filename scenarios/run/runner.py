@@ -21,6 +21,7 @@ from scenarios.run.tables import assignment_table, metrics, quotas_table, reps_t
 from solver.assignment import Result, Status, solve
 from solver.quotas.cascade import QuotaPlan
 from solver.results.run_data import RunData
+from solver.results.warnings import plan_warnings
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +122,7 @@ def run_scenario(
     quota_periods = quotas_table(quotas)
     outputs = plan_outputs(scenario, prep, result.rep_of_account, quotas)
     m = metrics(scenario, prep, result, quotas, outputs)
+    m["warnings"] = plan_warnings(m, scenario.params.warnings)
     files["metrics.json"] = _json(m)
     files["assignment.csv"], files["reps.csv"] = _format_tables(assignment, reps)
     files["quotas.csv"] = csv_bytes(quota_periods)

@@ -27,8 +27,21 @@ KNOWN_KEYS: dict[str, Any] = {
     "name": None,
     "extends": None,
     "description": None,
-    "data": {"accounts": None, "reps": None, "events": None, "forbid": None, "opportunities": None},
-    "plan": {"start": None, "ramp": None},
+    "data": {
+        "accounts": None,
+        "reps": None,
+        "events": None,
+        "forbid": None,
+        "opportunities": None,
+        "workbook": None,
+    },
+    "plan": {
+        "start": None,
+        "ramp": None,
+        "currency": None,
+        "fiscal_year_start": None,
+        "fiscal_year_named_by": None,
+    },
     "segments": None,
     "regions": None,
     "workload": None,
@@ -56,6 +69,9 @@ KNOWN_KEYS: dict[str, Any] = {
         "penetration": None,
         "max_change": None,
         "attainment_spread": None,
+        "targets": None,
+        "level_weights": None,
+        "max_quota_to_ote": None,
     },
     "capacity": {
         "productivity": None,
@@ -69,11 +85,18 @@ KNOWN_KEYS: dict[str, Any] = {
         "budget": None,
         "blocks": None,
     },
+    "warnings": {
+        "min_bookings_vs_quota": None,
+        "min_share_reaching_quota": None,
+        "max_capacity_gap": None,
+        "max_reps_outside_cap": None,
+        "max_override_to_expected": None,
+    },
     "sweep": None,
     "salesforce": None,
 }
 #: Keys whose values are paths relative to the declaring file.
-PATH_KEYS = ("accounts", "reps", "events", "forbid", "opportunities")
+PATH_KEYS = ("accounts", "reps", "events", "forbid", "opportunities", "workbook")
 
 
 @dataclass(frozen=True)
@@ -243,6 +266,7 @@ def load_scenario(path: Path | str, overrides: dict[str, Any] | None = None) -> 
             "assignment": {k: v for k, v in doc.get("assignment", {}).items() if k != "forbid"},
             "quota": doc.get("quota"),
             "capacity": doc.get("capacity"),
+            "warnings": doc.get("warnings", {}),
         }
         try:
             params = PlanParams.model_validate(raw)

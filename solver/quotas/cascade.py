@@ -40,7 +40,7 @@ import pandas as pd
 
 from solver.config import QuotaConfig
 from solver.errors import ConservationError, InputError, InputProblem
-from solver.money import allocate_cents, scale_cents, to_cents
+from solver.money import allocate_cents, cents_to_str, scale_cents, to_cents
 from solver.planning.capacity import PLAN_MONTHS, month_bounds
 from solver.quotas.caps import capped_split
 
@@ -72,6 +72,8 @@ class QuotaPlan:
     levels: tuple[str, ...] = ("region", "rep")
     caps: pd.DataFrame | None = None  # rep_id, reference, lower, upper, within
     notes: tuple[str, ...] = ()
+    overrides: pd.DataFrame = field(default_factory=pd.DataFrame)  # rep_id, override_cents
+    ote: pd.DataFrame | None = None  # rep_id, quota_cents, ote, ratio, breach (max_quota_to_ote)
 
 
 def period_starts(plan_start: dt.date, periods: str) -> list[dt.date]:
@@ -83,8 +85,9 @@ def period_starts(plan_start: dt.date, periods: str) -> list[dt.date]:
 def hedge_factor(config: QuotaConfig, levels: tuple[str, ...], upto: str) -> Decimal:
     """prod(1 + hedge.l) over the levels below the region down to ``upto``, exactly."""
     f = Decimal(1)
+    hedge: dict[str, float] = {str(k): v for k, v in config.hedge.items()}
     for level in levels[1 : levels.index(upto) + 1]:
-        f *= Decimal(str(1 + config.hedge.get(level, 0.0)))
+        f *= Decimal(str(1 + hedge.get(level, 0.0)))
     return f
 
 
@@ -125,11 +128,13 @@ def quota_plan(
     reps
         Indexed by rep_id (any order), rows aligned with ``monthly_capacity``:
         ``region``, ``potential`` (assigned potential), optional ``segment``,
-        ``manager_id``, ``last_year_bookings``, ``last_year_quota``.
+        ``manager_id``, ``last_year_bookings``, ``last_year_quota``, ``ote``,
+        ``quota_override`` (the rep's annual quota, fixed), ``level`` and
+        ``fte`` (quota weights).
     monthly_capacity
         reps x 12 productive share of each plan month (`solver.planning.capacity.monthly_capacity`).
     config
-        Target, hedges, basis, periods, seasonality, caps.
+        Target, fixed targets, hedges, basis, periods, seasonality, caps, level weights.
     plan_start
         First day of the plan year.
     region_potential
@@ -143,7 +148,8 @@ def quota_plan(
     Raises
     ------
     InputError
-        Nobody can carry a non-zero target, or a bookings basis without any bookings.
+        Nobody can carry a non-zero target, a bookings basis without any
+        bookings, fixed targets or overrides that cannot be honoured.
     ConservationError
         Any level does not add up to the cent (a bug).
     """
@@ -151,16 +157,65 @@ def quota_plan(
         region_potential = reps["potential"].groupby(reps["region"].astype(str).to_numpy()).sum()
     region_potential = region_potential.groupby(region_potential.index.astype(str)).sum()
     tree = _Tree.of(reps, monthly_capacity, config, region_potential.index)
-    regions = tree.names["region"]
     target = to_cents(config.target)
     region_total = scale_cents(target, 1 + config.hedge.get("region", 0.0))
+    fixed = fixed_targets(tree, region_potential, config, target)
+    region_q, region_w = _region_quotas(tree, region_potential, config, target, region_total, fixed)
+    quota, weight, handed, caps_rows = _cascade_down(tree, config, region_q, region_w, region_total, fixed)
+    rep_q = quota["rep"]
+    periods_df, notes = _periods(tree, rep_q, config, plan_start)
+    notes = [*tree.notes, *notes] + [
+        f"hedge.{lvl} is ignored: the data has no {lvl} level"
+        for lvl in config.hedge
+        if lvl not in tree.levels
+    ]
+    nodes = _nodes_table(tree, target, quota, weight, handed, periods_df)
+    reps_df, regions_df = _rep_and_region_tables(tree, region_potential, region_q, rep_q)
+    check_nodes(nodes)
+    _check_regions(regions_df, reps_df, region_total, config, tree.levels)
+    caps = pd.concat(caps_rows, ignore_index=True) if caps_rows else None
+    ote, ote_notes = ote_check(tree.reps, reps_df, config)
+    return QuotaPlan(
+        target,
+        region_total,
+        regions_df,
+        reps_df,
+        periods_df,
+        nodes,
+        tree.levels,
+        caps,
+        tuple(notes + ote_notes),
+        overrides=_overrides_table(tree),
+        ote=ote,
+    )
 
+
+def _region_basis(tree: _Tree, region_potential: pd.Series, config: QuotaConfig) -> np.ndarray:
+    """Each region's weight by the region basis (0 for a region nobody there can carry)."""
+    regions = tree.names["region"]
     carrying_region = tree.sums("region", tree.carrying.astype(float)) > 0
     values = {
         "potential": np.where(carrying_region, region_potential.reindex(regions, fill_value=0.0), 0.0),
         "bookings": tree.sums("region", tree.bookings_value),
     }
-    w = _blend_weights(config.basis_of("region"), values, tree.sums("region", tree.cf))
+    return _blend_weights(config.basis_of("region"), values, tree.sums("region", tree.weight_cf))
+
+
+def _region_quotas(
+    tree: _Tree,
+    region_potential: pd.Series,
+    config: QuotaConfig,
+    target: int,
+    region_total: int,
+    fixed: dict[str, np.ndarray],
+) -> tuple[list[int], np.ndarray]:
+    """Region quotas (they add up to the hedged target) and each region's share."""
+    if "region" in fixed:
+        w = np.asarray(fixed["region"], dtype=float)
+        cents = [int(c) for c in fixed["region"]]
+    else:
+        w = _region_basis(tree, region_potential, config)
+        cents = None
     if region_total and not (w > 0).any():
         raise InputError(
             InputProblem(
@@ -171,55 +226,228 @@ def quota_plan(
                 "the quota target cannot be carried by anyone",
             )
         )
-    region_q = allocate_cents(region_total, w)
+    # fixed amounts without a region hedge are the quotas themselves, to the cent
+    region_q = cents if cents is not None and region_total == target else allocate_cents(region_total, w)
+    return region_q, (w / w.sum() if w.sum() > 0 else w)
+
+
+def _cascade_down(
+    tree: _Tree,
+    config: QuotaConfig,
+    region_q: list[int],
+    region_w: np.ndarray,
+    region_total: int,
+    fixed: dict[str, np.ndarray],
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray], list[pd.DataFrame]]:
+    """Quotas, weights and handed-down totals of every level below the region."""
     quota = {"region": np.array(region_q, dtype=object)}
-    weight = {"region": w / w.sum() if w.sum() > 0 else w}
+    weight = {"region": region_w}
     handed = {"company": np.array([region_total], dtype=object)}  # what each node's children share
     caps_rows: list[pd.DataFrame] = []
     for depth in range(1, len(tree.levels)):
         level, prev = tree.levels[depth], tree.levels[depth - 1]
-        factor = hedge_factor(config, tree.levels, level)
-        handed[prev] = np.zeros(len(tree.names[prev]), dtype=object)
+        handed[prev] = _level_totals(tree, config, level, prev, quota[prev], region_q)
         quota[level] = np.zeros(len(tree.names[level]), dtype=object)
         weight[level] = np.zeros(len(tree.names[level]))
         has_reps = tree.sums(prev, np.ones(len(tree.reps))) > 0
-        for r, region in enumerate(regions):
-            level_total = scale_cents(int(region_q[r]), factor)
-            parents = np.flatnonzero((tree.region_of[prev] == r) & has_reps)
-            if len(parents) == 0:
-                if level_total:
-                    raise ConservationError(f"region {region} has quota but no reps")
-                continue
-            parent_q = [int(x) for x in quota[prev][parents]]
-            if sum(parent_q) > 0:
-                shares = allocate_cents(level_total, parent_q)
-            elif level_total:
-                raise ConservationError(f"region {region}: {level_total} cents but no parent carries quota")
-            else:
-                shares = [0] * len(parents)
-            handed[prev][parents] = shares
         for parent in np.flatnonzero(has_reps):
             kids = np.flatnonzero(tree.parent[level] == parent)
             total = int(handed[prev][parent])
-            if level == "rep" and config.max_change is not None:
-                split, table = _rep_split_capped(tree, kids, total, config)
-                caps_rows.append(table)
-                kid_w = np.asarray(split, dtype=float) / max(total, 1)
+            name = str(tree.names[prev][parent])
+            if level == "rep":
+                split, kid_w, table = _rep_split(tree, kids, total, config, name)
+                if table is not None:
+                    caps_rows.append(table)
+            elif level in fixed:
+                split, kid_w = _fixed_split(fixed[level][kids], total, name)
             else:
-                split, kid_w = _split(
-                    tree, level, kids, total, config.basis_of(level), tree.names[prev][parent]
-                )
+                split, kid_w = _split(tree, level, kids, total, config.basis_of(level), name)
             quota[level][kids] = split
             weight[level][kids] = kid_w
+    return quota, weight, handed, caps_rows
 
-    rep_q = quota["rep"]
-    periods_df, notes = _periods(tree, rep_q, config, plan_start)
-    notes += [
-        f"hedge.{lvl} is ignored: the data has no {lvl} level"
-        for lvl in config.hedge
-        if lvl not in tree.levels
-    ]
-    nodes = _nodes_table(tree, target, quota, weight, handed, periods_df)
+
+def _level_totals(
+    tree: _Tree, config: QuotaConfig, level: str, prev: str, prev_q: np.ndarray, region_q: list[int]
+) -> np.ndarray:
+    """What each ``prev`` node hands to its children: its region's hedged level total, by quota share."""
+    factor = hedge_factor(config, tree.levels, level)
+    out = np.zeros(len(tree.names[prev]), dtype=object)
+    has_reps = tree.sums(prev, np.ones(len(tree.reps))) > 0
+    for r, region in enumerate(tree.names["region"]):
+        level_total = scale_cents(int(region_q[r]), factor)
+        parents = np.flatnonzero((tree.region_of[prev] == r) & has_reps)
+        if len(parents) == 0:
+            if level_total:
+                raise ConservationError(f"region {region} has quota but no reps")
+            continue
+        parent_q = [int(x) for x in prev_q[parents]]
+        if sum(parent_q) > 0:
+            shares = allocate_cents(level_total, parent_q)
+        elif level_total:
+            raise ConservationError(f"region {region}: {level_total} cents but no parent carries quota")
+        else:
+            shares = [0] * len(parents)
+        out[parents] = shares
+    return out
+
+
+def _fixed_split(cents: np.ndarray, total: int, parent: str) -> tuple[list[int], np.ndarray]:
+    """A parent's total split in proportion to fixed-target amounts (exact when they add up to it)."""
+    given = [int(c) for c in cents]
+    if sum(given) == total:
+        split = given
+    elif total and sum(given) == 0:
+        raise ConservationError(f"{parent} has quota {total} but no fixed-target share")
+    else:
+        split = allocate_cents(total, given) if total else [0] * len(given)
+    w = np.asarray(given, dtype=float)
+    return split, (w / w.sum() if w.sum() > 0 else w)
+
+
+def _rep_split(
+    tree: _Tree, kids: np.ndarray, total: int, config: QuotaConfig, team: str
+) -> tuple[list[int], np.ndarray, pd.DataFrame | None]:
+    """A team's quota over its reps: overrides fixed, the remainder spread by the basis (or the caps LP)."""
+    ov = tree.override[kids]
+    has = ov >= 0
+    fixed_sum = int(ov[has].sum())
+    free = kids[~has]
+    if fixed_sum > total:
+        ids = ", ".join(str(x) for x in tree.reps.index[kids[has]])
+        raise InputError(
+            InputProblem(
+                "reps",
+                None,
+                "quota_override",
+                f"team {team.replace(SEP, ' / ')}: the quota overrides of {ids} add up to "
+                f"{cents_to_str(fixed_sum)}, above the team's quota {cents_to_str(total)}",
+            )
+        )
+    rest = total - fixed_sum
+    if rest and not (tree.carrying[free]).any():
+        raise InputError(
+            InputProblem(
+                "reps",
+                None,
+                "quota_override",
+                f"team {team.replace(SEP, ' / ')}: every rep with capacity has a quota override; they add "
+                f"up to {cents_to_str(fixed_sum)} but the team's quota is {cents_to_str(total)}, "
+                f"leaving {cents_to_str(rest)} to nobody",
+            )
+        )
+    table = None
+    if len(free) == 0:
+        split_free: list[int] = []
+    elif config.max_change is not None:
+        split_free, table = _rep_split_capped(tree, free, rest, config)
+    else:
+        split_free, _ = _split(tree, "rep", free, rest, config.basis_of("rep"), team)
+    split = np.zeros(len(kids), dtype=np.int64)
+    split[~has] = split_free
+    split[has] = ov[has]
+    out = [int(x) for x in split]
+    return out, np.asarray(out, dtype=float) / max(total, 1), table
+
+
+def fixed_targets(
+    tree: _Tree, region_potential: pd.Series, config: QuotaConfig, target: int
+) -> dict[str, np.ndarray]:
+    """Unhedged cents per region (or per region x segment node) under ``[quota] targets``.
+
+    Fixed regions or segments get their amount; the rest of the company
+    target is shared by the basis over the others. Empty without targets.
+    """
+    if config.targets.get("region"):
+        w = _region_basis(tree, region_potential, config)
+        carrying = tree.sums("region", tree.carrying.astype(float)) > 0
+        names = np.array([str(x) for x in tree.names["region"]], dtype=object)
+        cents = _with_rest(names, names, config.targets["region"], w, carrying, target, "region")
+        return {"region": cents}
+    if config.targets.get("segment"):
+        if "segment" not in tree.levels:
+            raise InputError(
+                InputProblem("scenario", None, "quota.targets.segment", "the reps carry no segment")
+            )
+        values = {
+            "potential": tree.sums("segment", tree.potential_value),
+            "bookings": tree.sums("segment", tree.bookings_value),
+        }
+        w = _blend_weights(config.basis_of("segment"), values, tree.sums("segment", tree.weight_cf))
+        carrying = tree.sums("segment", tree.carrying.astype(float)) > 0
+        node_seg = np.array([str(x).split(SEP)[-1] for x in tree.names["segment"]], dtype=object)
+        cents = _with_rest(
+            node_seg, tree.names["segment"], config.targets["segment"], w, carrying, target, "segment"
+        )
+        region_cents = np.zeros(len(tree.names["region"]), dtype=object)
+        for k, r in enumerate(tree.region_of["segment"]):
+            region_cents[r] += int(cents[k])
+        return {"region": region_cents, "segment": cents}
+    return {}
+
+
+def _with_rest(
+    group: np.ndarray,
+    nodes: np.ndarray,
+    fixed: dict[str, float],
+    w: np.ndarray,
+    carrying: np.ndarray,
+    target: int,
+    what: str,
+) -> np.ndarray:
+    """Cents per node: each fixed group's amount over its nodes by ``w``, the rest over the others."""
+    key = f"quota.targets.{what}"
+    unknown = sorted(set(fixed) - {str(g) for g in group})
+    if unknown:
+        raise InputError(
+            InputProblem("scenario", None, key, f"no rep belongs to {what} {', '.join(unknown)}")
+        )
+    cents = np.zeros(len(nodes), dtype=object)
+    is_fixed = np.isin(group.astype(str), list(fixed))
+    for name, amount in sorted(fixed.items()):
+        members = np.flatnonzero((group == name) & carrying)
+        c = to_cents(amount)
+        if c and (len(members) == 0 or not (w[members] > 0).any()):
+            raise InputError(
+                InputProblem(
+                    "scenario", None, f"{key}.{name}", f"no rep of {what} {name} has capacity this year"
+                )
+            )
+        if c:
+            cents[members] = allocate_cents(c, w[members])
+    fixed_sum = sum(to_cents(a) for a in fixed.values())
+    rest = target - fixed_sum
+    if rest < 0:
+        raise InputError(
+            InputProblem(
+                "scenario",
+                None,
+                key,
+                f"fixed {what} targets add up to {cents_to_str(fixed_sum)}, "
+                f"above the company target {cents_to_str(target)}",
+            )
+        )
+    free = np.flatnonzero(~is_fixed & carrying & (w > 0))
+    if rest and len(free) == 0:
+        raise InputError(
+            InputProblem(
+                "scenario",
+                None,
+                key,
+                f"fixed {what} targets add up to {cents_to_str(fixed_sum)} but the company target is "
+                f"{cents_to_str(target)}: no other {what} can carry the remaining {cents_to_str(rest)}",
+            )
+        )
+    if len(free):
+        cents[free] = allocate_cents(rest, w[free])
+    return cents
+
+
+def _rep_and_region_tables(
+    tree: _Tree, region_potential: pd.Series, region_q: list[int], rep_q: np.ndarray
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """QuotaPlan.reps (rep_id, region, quota_cents) and QuotaPlan.regions."""
+    regions = tree.names["region"]
     reps_df = pd.DataFrame(
         {
             "rep_id": list(tree.reps.index),
@@ -236,12 +464,43 @@ def quota_plan(
             "rep_total_cents": rep_total,
         }
     )
-    check_nodes(nodes)
-    _check_regions(regions_df, reps_df, region_total, config, tree.levels)
-    caps = pd.concat(caps_rows, ignore_index=True) if caps_rows else None
-    return QuotaPlan(
-        target, region_total, regions_df, reps_df, periods_df, nodes, tree.levels, caps, tuple(notes)
+    return reps_df, regions_df
+
+
+def _overrides_table(tree: _Tree) -> pd.DataFrame:
+    """rep_id, override_cents of the reps whose quota is fixed by hand."""
+    has = tree.override >= 0
+    return pd.DataFrame(
+        {"rep_id": list(tree.reps.index[has]), "override_cents": [int(x) for x in tree.override[has]]}
     )
+
+
+def ote_check(
+    reps: pd.DataFrame, quotas: pd.DataFrame, config: QuotaConfig
+) -> tuple[pd.DataFrame | None, list[str]]:
+    """Quota / OTE of every rep with an OTE, and which exceed ``max_quota_to_ote``."""
+    if config.max_quota_to_ote is None:
+        return None, []
+    ote = (
+        pd.to_numeric(reps["ote"], errors="coerce").astype(float)
+        if "ote" in reps
+        else pd.Series(np.nan, index=reps.index)
+    )
+    q = quotas.set_index("rep_id")["quota_cents"].reindex(reps.index).fillna(0).astype(np.int64)
+    has = (ote > 0).to_numpy()
+    if not has.any():
+        return None, ["max_quota_to_ote is set but no rep has an ote (on-target earnings)"]
+    ratio = q.to_numpy()[has] / 100 / ote.to_numpy()[has]
+    table = pd.DataFrame(
+        {
+            "rep_id": list(reps.index[has]),
+            "quota_cents": q.to_numpy()[has],
+            "ote": ote.to_numpy()[has],
+            "ratio": ratio,
+            "breach": ratio > config.max_quota_to_ote,
+        }
+    )
+    return table, []
 
 
 @dataclass(frozen=True)
@@ -263,6 +522,9 @@ class _Tree:
     bookings_value: np.ndarray
     bookings_raw: np.ndarray
     monthly: np.ndarray
+    weight_cf: np.ndarray  # capacity x quota weight (level, fte): the basis when no source has values
+    override: np.ndarray  # int64 cents of the rep's fixed quota, -1 without one
+    notes: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, reps: pd.DataFrame, monthly: np.ndarray, config: QuotaConfig, regions: pd.Index) -> _Tree:
@@ -302,7 +564,8 @@ class _Tree:
                 region_of[level] = np.arange(n)
             if i > 0:
                 parent[level] = code[levels[i - 1]][first]
-        pot = np.where(carrying, reps["potential"].astype(float).fillna(0.0).to_numpy(), 0.0)
+        factor, notes = rep_weights(reps, config)
+        pot = np.where(carrying, reps["potential"].astype(float).fillna(0.0).to_numpy(), 0.0) * factor
         raw, value = _bookings(reps, cf, carrying, config)
         return cls(
             reps,
@@ -314,9 +577,12 @@ class _Tree:
             carrying,
             np.where(carrying, cf, 0.0),
             pot,
-            value,
+            value * factor,
             raw,
             monthly,
+            np.where(carrying, cf, 0.0) * factor,
+            _override_cents(reps, carrying),
+            tuple(notes),
         )
 
     def sums(self, level: str, values: np.ndarray) -> np.ndarray:
@@ -331,6 +597,60 @@ class _Tree:
             idx = self.parent[self.levels[i]][idx]
             i -= 1
         return idx
+
+
+def rep_weights(reps: pd.DataFrame, config: QuotaConfig) -> tuple[np.ndarray, list[str]]:
+    """Each rep's quota weight: its level's weight (``[quota] level_weights``) x its FTE.
+
+    1.0 where the columns are absent or blank; an FTE of 0 carries no quota.
+    A level without a weight is an input error once weights are given.
+    """
+    factor = np.ones(len(reps))
+    notes = []
+    if "level" in reps and reps["level"].notna().any():
+        level = reps["level"].astype("string")
+        if not config.level_weights:
+            notes.append("reps have a level but [quota] level_weights is not set: levels do not weigh quotas")
+        else:
+            missing = level.notna() & ~level.isin(list(config.level_weights))
+            if missing.any():
+                bad = sorted(set(level[missing].astype(str)))
+                ids = ", ".join(str(x) for x in reps.index[missing.to_numpy()][:5])
+                raise InputError(
+                    InputProblem(
+                        "reps",
+                        None,
+                        "level",
+                        f"level {', '.join(bad)} (reps {ids}) has no weight in [quota] level_weights "
+                        f"({', '.join(sorted(config.level_weights))})",
+                    )
+                )
+            factor *= level.map(config.level_weights).astype(float).fillna(1.0).to_numpy()
+    if "fte" in reps:
+        factor *= pd.to_numeric(reps["fte"], errors="coerce").astype(float).fillna(1.0).to_numpy()
+    return factor, notes
+
+
+def _override_cents(reps: pd.DataFrame, carrying: np.ndarray) -> np.ndarray:
+    """Each rep's quota override in cents (-1: none); a rep without capacity cannot carry one."""
+    out = np.full(len(reps), -1, dtype=np.int64)
+    if "quota_override" not in reps:
+        return out
+    v = pd.to_numeric(reps["quota_override"], errors="coerce").astype(float).to_numpy()
+    has = ~np.isnan(v)
+    out[has] = [to_cents(x) for x in v[has]]
+    idle = has & ~carrying & (out > 0)
+    if idle.any():
+        ids = ", ".join(str(x) for x in reps.index[idle][:5])
+        raise InputError(
+            InputProblem(
+                "reps",
+                None,
+                "quota_override",
+                f"rep {ids} has a quota override but no capacity in the plan year (dates)",
+            )
+        )
+    return out
 
 
 def _bookings(
@@ -390,7 +710,7 @@ def _split(
         "potential": tree.sums(level, tree.potential_value)[kids],
         "bookings": tree.sums(level, tree.bookings_value)[kids],
     }
-    w = _blend_weights(blend, values, tree.sums(level, tree.cf)[kids])
+    w = _blend_weights(blend, values, tree.sums(level, tree.weight_cf)[kids])
     if total and not (w > 0).any():
         raise ConservationError(f"{parent} has quota {total} but none of its members has capacity")
     split = allocate_cents(total, w) if (w > 0).any() else [0] * len(kids)
@@ -402,7 +722,7 @@ def _rep_split_capped(
 ) -> tuple[list[int], pd.DataFrame]:
     """Rep level with year-over-year caps: the LP of `solver.quotas.caps`."""
     values = {"potential": tree.potential_value[kids], "bookings": tree.bookings_value[kids]}
-    basis = _blend_weights(config.basis_of("rep"), values, tree.cf[kids])
+    basis = _blend_weights(config.basis_of("rep"), values, tree.weight_cf[kids])
     reference = _reference(tree.reps.iloc[kids])
     assert config.max_change is not None
     split, table = capped_split(total, basis, tree.cf[kids], reference, config.max_change)
@@ -482,8 +802,8 @@ def _nodes_table(
                     "node": [str(x) for x in names],
                     "parent": [str(x) for x in parent],
                     "region": [str(x) for x in tree.names["region"][tree.region_of[level]]],
-                    "segment": [str(x).split(SEP)[-1] for x in seg_col] if has_seg else "",
-                    "manager": [str(x).split(SEP)[-1] for x in mgr_col] if has_mgr else "",
+                    "segment": [str(x).split(SEP)[-1] for x in seg_col] if seg_col is not None else "",
+                    "manager": [str(x).split(SEP)[-1] for x in mgr_col] if mgr_col is not None else "",
                     "quota_cents": [int(x) for x in q],
                     "children_total_cents": handed_down,
                     "children_sum_cents": kids_sum,
@@ -509,7 +829,7 @@ def _periods(
     plain = tree.monthly.reshape(n, PLAN_MONTHS // step, step).sum(axis=2)
     starts = period_starts(plan_start, config.periods)
     notes = []
-    rows = []
+    rows: list[tuple[object, dt.date, int]] = []
     for i, rep in enumerate(tree.reps.index):
         q = int(rep_q[i])
         cf = plain[i].sum()
