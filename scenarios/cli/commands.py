@@ -26,7 +26,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console(stderr=True)
+# log lines say what happens, not where in the code (no "commands.py:41")
+console = Console(stderr=True, log_path=False)
 out = Console()
 
 
@@ -85,6 +86,7 @@ def run(
                 log=_status,
                 console=out,
                 manager_sheets=manager_sheets,
+                console_err=console,
             )
     except InputError as e:
         raise _input_failure(e) from None
@@ -383,7 +385,7 @@ def show_versions() -> None:
     """Versions of terraquota, Python and the solver libraries (for bug reports)."""
     from importlib.metadata import PackageNotFoundError, version
 
-    table = Table("package", "version")
+    table = Table("package", "version")  # short values: nothing to wrap
     table.add_row("python", sys.version.split()[0])
     for pkg in (
         "terraquota",

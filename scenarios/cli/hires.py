@@ -15,6 +15,7 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
+from scenarios.cli.summaries import folding_table
 from scenarios.run.output_path import check_output_file
 from scenarios.run.prepare import prepare
 from scenarios.run.runfolder import write_file_atomically
@@ -25,33 +26,55 @@ from solver.inputs.readers import read_reps, read_table
 from solver.planning.capacity_plan import CapacityPlan, capacity_plan, hire_rows
 
 
-def plan_table(plan: CapacityPlan) -> Table:
-    """The capacity plan per block, for the terminal."""
-    t = Table(
+def plan_tables(plan: CapacityPlan, currency: str | None = None) -> tuple[Table, Table]:
+    """The capacity plan per block for the terminal: what is needed, then the hires (capacity in FTE)."""
+    code = f" ({currency})" if currency else ""
+    need = folding_table(
         "block",
-        "potential",
-        "revenue target",
-        "required",
-        "team capacity",
-        "gap",
-        "hires",
-        "start by",
-        "open req. by",
+        f"potential{code}",
+        f"revenue target{code}",
+        "required FTE",
+        "team FTE",
+        "gap FTE",
         title="capacity plan",
     )
+    hires = folding_table(
+        "block", "hires", f"hires' cost{code}", "gap left FTE", "start by", "open req. by", title="hires"
+    )
     for r in plan.blocks.itertuples():
-        t.add_row(
-            f"{r.segment} x {r.region}",
+        block = f"{r.segment} x {r.region}"
+        need.add_row(
+            block,
             f"{r.potential:,.0f}",
             f"{r.revenue_target:,.0f}",
             f"{r.required_capacity:.2f}",
             f"{r.productive_capacity:.2f}",
             f"{r.capacity_gap:.2f}",
+        )
+        hires.add_row(
+            block,
             str(int(r.hires)),
+            "" if pd.isna(r.hire_cost) else f"{r.hire_cost:,.0f}",
+            f"{r.gap_left:.2f}",
             r.start_date.isoformat() if r.hires else "",
             r.open_requisition_by.isoformat() if r.hires else "",
         )
-    return t
+    return need, hires
+
+
+def hires_summary(plan: CapacityPlan, currency: str | None = None) -> str:
+    """What the hires cost in the plan year and the capacity gap they leave."""
+    b = plan.blocks
+    cost = float(b["hire_cost"].fillna(0.0).sum())
+    unpriced = int(((b["hires"] > 0) & b["hire_cost"].isna()).sum())
+    money = f"{currency} {cost:,.0f}" if currency else f"{cost:,.0f}"
+    line = (
+        f"{plan.hires} hires cost {money} in the plan year (OTE prorated to their start); "
+        f"capacity gap left after them: {float(b['gap_left'].sum()):.2f} FTE"
+    )
+    if unpriced:
+        line += f" ({unpriced} blocks hire without an OTE: give [capacity] ote)"
+    return line
 
 
 def reps_with_hires(reps_path: Path, plan: CapacityPlan) -> pd.DataFrame:
@@ -90,7 +113,9 @@ def plan_hires_to_file(
     acc = prep.accounts
     block_potential = acc.groupby([acc["region"].astype(str), acc["segment"].astype(str)])["potential"].sum()
     plan = capacity_plan(prep.reps, block_potential, scenario.params)
-    console.print(plan_table(plan))
+    currency = scenario.params.plan.currency
+    for table in plan_tables(plan, currency):
+        console.print(table)
     if plan.sizing is not None and plan.sizing.status.has_plan:
         console.print(
             f"sizing: potential per capacity from {plan.sizing.min_ratio:,.0f} "
@@ -101,6 +126,7 @@ def plan_hires_to_file(
         )
     for note in plan.notes:
         console.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
+    console.print(hires_summary(plan, currency), markup=False, highlight=False, soft_wrap=True)
     table = reps_with_hires(scenario.reps, plan)
     write_file_atomically(output, table.fillna("").to_csv(index=False, lineterminator="\n"))
     console.print(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from scenarios.cli.summaries import summary_line, warning_lines
+from scenarios.cli.summaries import RunProgress, summary_line, warning_lines
 from scenarios.run.output_path import check_output
 from scenarios.run.prepare import prepare
 from scenarios.run.runfolder import write_folder_atomically
@@ -66,11 +66,21 @@ def run_one(
     log: Callable[[str], None],
     console: Console,
     manager_sheets: bool = False,
+    console_err: Console | None = None,
 ) -> int:
+    """One scenario to one run folder, behind a progress bar on ``console_err``."""
     scenario = load_scenario(scenario_path)
     target = check_output(output or Path("runs") / scenario.name, inputs=scenario.input_paths())
-    outcome = run_scenario(scenario, progress=log, render=render, manager_sheets=manager_sheets)
-    write_folder_atomically(target, outcome.files)
+    with RunProgress(console_err or console, log) as bar:
+        bar("reading and validating inputs")
+        prep = prepare(scenario)
+        budget = scenario.params.assignment.max_moved_share is not None
+        bar.expect(len(prep.problem.blocks) * (2 if budget else 1) + 1 + int(render))
+        outcome = run_scenario(
+            scenario, progress=bar, render=render, manager_sheets=manager_sheets, prepared=prep
+        )
+        bar("writing the run folder")
+        write_folder_atomically(target, outcome.files)
     console.print(summary_line(outcome), markup=False, highlight=False, soft_wrap=True)
     for line in warning_lines(outcome.run.metrics if outcome.run else {}):
         console.print(line, style="yellow", markup=False, highlight=False, soft_wrap=True)

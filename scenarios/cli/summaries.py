@@ -3,11 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import TracebackType
 
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    Progress,
+    SpinnerColumn,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from scenarios.run.runner import RunOutcome
 from solver.results.run_data import RunData
+
+
+def folding_table(*headers: str, title: str | None = None, first_left: bool = True) -> Table:
+    """A table whose cells wrap onto more lines instead of being cut with an ellipsis."""
+    table = Table(title=title)
+    for i, head in enumerate(headers):
+        table.add_column(head, justify="left" if (i == 0 and first_left) else "right", overflow="fold")
+    return table
 
 
 def summary_line(outcome: RunOutcome) -> str:
@@ -55,3 +74,51 @@ def kpi_table(runs: list[RunData]) -> Table:
         lambda m: "-" if pick(m, "quota", "total") is None else f"{float(pick(m, 'quota', 'total')):,.2f}",
     )
     return table
+
+
+class RunProgress:
+    """One run's progress bar: the current step, percentage, time spent and time left.
+
+    Steps are reading, one per block solved (twice with a disruption budget:
+    the least-disruption pass first), quotas and rendering; the total is
+    known once the inputs are read (`expect`). On a terminal the bar replaces
+    the step-by-step log; elsewhere (pipes, files) each step is logged.
+    """
+
+    def __init__(self, console: Console, log: Callable[[str], None]):
+        self.console, self.log = console, log
+        self.progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TaskProgressColumn(),
+            TimeElapsedColumn(),
+            TextColumn("left"),
+            TimeRemainingColumn(),
+            console=console,
+            transient=True,
+            disable=not console.is_terminal,
+        )
+        self.task = self.progress.add_task("starting", total=1)
+
+    def expect(self, steps: int) -> None:
+        """Set the number of steps still to come."""
+        done = self.progress.tasks[0].completed
+        self.progress.update(self.task, total=done + max(steps, 1))
+
+    def __call__(self, message: str) -> None:
+        task = self.progress.tasks[0]
+        if task.total is not None and task.completed + 1 >= task.total:
+            self.progress.update(self.task, total=task.completed + 2)  # never claim 100% too early
+        self.progress.update(self.task, advance=1, description=message)
+        if not self.console.is_terminal:
+            self.log(message)
+
+    def __enter__(self) -> RunProgress:
+        self.progress.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.progress.stop()
