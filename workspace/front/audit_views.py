@@ -79,6 +79,12 @@ def audit(request: HttpRequest, plan_id: int) -> HttpResponse:
     users = (AuditEntry.objects.filter(plan_id=plan.pk).values_list("user", flat=True)
              .distinct().order_by("user"))
     query = urlencode({k: v for k, v in filters.items() if v})
+    rows = [{"at": e.at, "user": e.user, "action": e.action, "object": e.object,
+             "before": _shown(e.before), "after": _shown(e.after)} for e in page]
     return render_view(request, "front/audit.html", "front/audit_table.html", {
-        "plan": plan, "page": page, "filters": filters, "users": list(users), "query": query,
+        "plan": plan, "page": page, "rows": rows, "filters": filters, "users": list(users), "query": query,
     })
+
+
+def _shown(value: Any) -> str:
+    return "" if value is None else json.dumps(value, sort_keys=True, ensure_ascii=False)

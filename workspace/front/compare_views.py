@@ -62,7 +62,7 @@ def kpi_rows(a: dict[str, Any] | None, b: dict[str, Any] | None) -> list[dict[st
         va, vb = _at(a, path), _at(b, path)
         na, nb = summary.number(va), summary.number(vb)
         delta = ""
-        if kind != "text" and na is not None and nb is not None and nb != na:
+        if kind != "text" and na is not None and nb is not None and _show(va, kind) != _show(vb, kind):
             delta = ("+" if nb > na else "−") + _show(abs(nb - na), kind)
         rows.append({"label": label, "a": _show(va, kind), "b": _show(vb, kind), "delta": delta})
     return rows
@@ -71,9 +71,10 @@ def kpi_rows(a: dict[str, Any] | None, b: dict[str, Any] | None) -> list[dict[st
 def rep_deltas(a: pd.DataFrame, b: pd.DataFrame, allowed: frozenset[str] | None) -> pd.DataFrame:
     """Reps whose accounts, potential, balance or quota differ, largest quota change first."""
     cols = ["accounts", "potential", "balance_ratio", "quota"]
-    left = a.set_index("rep_id")[cols]
+    left = a.set_index("rep_id")[cols].add_suffix("_a")
     right = b.set_index("rep_id")[["name", "segment", "region", *cols]]
-    both = right.join(left, how="outer", rsuffix="_a", lsuffix="_b")
+    right = right.rename(columns={c: f"{c}_b" for c in cols})
+    both = right.join(left, how="outer")
     for c in cols:
         both[f"{c}_delta"] = both[f"{c}_b"].fillna(0) - both[f"{c}_a"].fillna(0)
     changed = np.zeros(len(both), dtype=bool)

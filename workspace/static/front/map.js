@@ -34,8 +34,11 @@
   }
 
   function start(el) {
-    var renderer = L.canvas({ padding: 0.3 });
-    var map = L.map(el, { preferCanvas: true, renderer: renderer, worldCopyJump: false, minZoom: 2 });
+    var map = L.map(el, { preferCanvas: true, worldCopyJump: false, minZoom: 2, zoomSnap: 0.25 });
+    // accounts draw on their own canvas above the basemap's, whichever arrives first
+    map.createPane("accounts").style.zIndex = 450;
+    var baseRenderer = L.canvas({ padding: 0.3 });
+    var renderer = L.canvas({ padding: 0.3, pane: "accounts" });
     map.attributionControl.addAttribution("Natural Earth");
     map.setView([45, -40], 3);
     el.tqMap = map;
@@ -44,16 +47,16 @@
     var status = document.getElementById(el.dataset.status);
     var data = null;
 
-    fetchJson(el.dataset.basemap).then(function (geo) {
+    var basemapLoaded = fetchJson(el.dataset.basemap).then(function (geo) {
       L.geoJSON(geo, {
-        renderer: renderer,
+        renderer: baseRenderer,
         interactive: false,
         style: function (f) {
           return f.properties.k === "c"
             ? { color: "#9c9c9c", weight: 0.7, fillColor: "#e3e3e3", fillOpacity: 1 }
             : { color: "#c2c2c2", weight: 0.5, fill: false };
         }
-      }).addTo(map).bringToBack();
+      }).addTo(map);
     }).catch(function (e) { if (status) { status.textContent = "basemap: " + e.message; } });
 
     function visible(i) {
@@ -96,7 +99,7 @@
       htmx.ajax("GET", url, { target: "#side", swap: "innerHTML" });
     });
 
-    fetchJson(el.dataset.points).then(function (d) {
+    var pointsLoaded = fetchJson(el.dataset.points).then(function (d) {
       data = d;
       el.tqData = d;
       if (form) {
@@ -104,8 +107,8 @@
         form.addEventListener("change", function () { draw(true); });
       }
       draw(true);
-      el.dataset.ready = "1";
     }).catch(function (e) { if (status) { status.textContent = "map data: " + e.message; } });
+    Promise.all([basemapLoaded, pointsLoaded]).then(function () { el.dataset.ready = "1"; });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
