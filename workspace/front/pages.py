@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
@@ -11,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from solver.errors import InputError
 from workspace import access, engine
 from workspace.plans import services
 from workspace.plans.models import Version
@@ -74,6 +76,10 @@ def page_view(action: access.Action | None = access.Action.READ_PLAN) -> Callabl
                 return problem(request, "the change was refused", [p.as_dict() for p in e.problems])
             except UploadRefused as e:
                 return problem(request, e.why, e.problems)
+            except InputError as e:  # a table the user gave (e.g. an opportunities export)
+                return problem(request, "the input was refused", [
+                    {"file": Path(p.file).name, "row": p.row, "column": p.column, "why": p.why}
+                    for p in e.problems])
 
         return wrapped
 

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from workspace.front import audit_views, compare_views, edit_views, plan_views, plans_views
+from workspace.front import audit_views, compare_views, edit_views, plan_views, plans_views, tracking_views
 
 V = "plans/<int:plan_id>/v/<int:number>/"
 
@@ -26,6 +26,7 @@ urlpatterns = [
     path(V + "accounts/<str:account_id>/explain/", plan_views.account_explain),
     path(V + "edit/", edit_views.edit),
     path(V + "transition/", edit_views.transition),
+    path(V + "tracking/", tracking_views.tracking_page),
     path("plans/<int:plan_id>/comments/", edit_views.add_comment),
     path("plans/<int:plan_id>/requests/", edit_views.make_request),
     path("requests/<int:request_id>/decide/", edit_views.decide_request),
