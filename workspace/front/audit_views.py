@@ -61,8 +61,16 @@ def audit_csv(entries: QuerySet[AuditEntry]) -> bytes:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for e in entries.iterator():
-        writer.writerow([e.at.isoformat(), _safe(e.user), _safe(e.action), _safe(e.object), _json(e.before),
-                         _json(e.after)])
+        writer.writerow(
+            [
+                e.at.isoformat(),
+                _safe(e.user),
+                _safe(e.action),
+                _safe(e.object),
+                _json(e.before),
+                _json(e.after),
+            ]
+        )
     return out.getvalue().encode("utf-8")
 
 
@@ -76,14 +84,34 @@ def audit(request: HttpRequest, plan_id: int) -> HttpResponse:
         response["Content-Disposition"] = f'attachment; filename="plan-{plan.pk}-audit.csv"'
         return response
     page = Paginator(entries, PER_PAGE).get_page(request.GET.get("page"))
-    users = (AuditEntry.objects.filter(plan_id=plan.pk).values_list("user", flat=True)
-             .distinct().order_by("user"))
+    users = (
+        AuditEntry.objects.filter(plan_id=plan.pk).values_list("user", flat=True).distinct().order_by("user")
+    )
     query = urlencode({k: v for k, v in filters.items() if v})
-    rows = [{"at": e.at, "user": e.user, "action": e.action, "object": e.object,
-             "before": _shown(e.before), "after": _shown(e.after)} for e in page]
-    return render_view(request, "front/audit.html", "front/audit_table.html", {
-        "plan": plan, "page": page, "rows": rows, "filters": filters, "users": list(users), "query": query,
-    })
+    rows = [
+        {
+            "at": e.at,
+            "user": e.user,
+            "action": e.action,
+            "object": e.object,
+            "before": _shown(e.before),
+            "after": _shown(e.after),
+        }
+        for e in page
+    ]
+    return render_view(
+        request,
+        "front/audit.html",
+        "front/audit_table.html",
+        {
+            "plan": plan,
+            "page": page,
+            "rows": rows,
+            "filters": filters,
+            "users": list(users),
+            "query": query,
+        },
+    )
 
 
 def _shown(value: Any) -> str:

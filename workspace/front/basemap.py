@@ -24,7 +24,7 @@ DECIMALS = 3
 
 def _features(frame: gpd.GeoDataFrame, kind: str) -> list[dict[str, object]]:
     geoms = shapely.simplify(frame.geometry.to_numpy(), SIMPLIFY_DEG, preserve_topology=True)
-    geoms = shapely.set_precision(geoms, 10.0 ** -DECIMALS)
+    geoms = shapely.set_precision(geoms, 10.0**-DECIMALS)
     keep = ~shapely.is_empty(geoms) & np.isin(shapely.get_type_id(geoms), (3, 6))
     out = []
     for geom in geoms[keep]:

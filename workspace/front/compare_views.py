@@ -99,10 +99,15 @@ def compare(request: HttpRequest, plan_id: int) -> HttpResponse:
         return problem(request, "a and b must be version numbers")
     va, vb = version_of(plan_id, na), version_of(plan_id, nb)
     scope = access.scope_for(request.user, vb)
-    context: dict[str, Any] = {"plan": plan, "a": va, "b": vb,
-                               "versions": list(plan.versions.order_by("-number")),
-                               "kpis": kpi_rows(va.metrics(), vb.metrics()), "reps": None,
-                               "can_team": access.can(request.user, access.Action.READ_TEAM)}
+    context: dict[str, Any] = {
+        "plan": plan,
+        "a": va,
+        "b": vb,
+        "versions": list(plan.versions.order_by("-number")),
+        "kpis": kpi_rows(va.metrics(), vb.metrics()),
+        "reps": None,
+        "can_team": access.can(request.user, access.Action.READ_TEAM),
+    }
     ra, rb = run_table(va, "reps.csv"), run_table(vb, "reps.csv")
     if ra is not None and rb is not None and context["can_team"]:
         deltas = rep_deltas(ra, rb, None if scope.full else scope.rep_ids)

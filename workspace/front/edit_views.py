@@ -26,8 +26,18 @@ SETTABLE = {
     "quota.hedge.rep": "rep hedge",
     "assignment.balance.potential": "balance tolerance (potential)",
 }
-REP_FIELDS = ("rep_id", "name", "segment", "region", "manager_id", "start_date", "end_date", "lat", "lon",
-              "ote")
+REP_FIELDS = (
+    "rep_id",
+    "name",
+    "segment",
+    "region",
+    "manager_id",
+    "start_date",
+    "end_date",
+    "lat",
+    "lon",
+    "ote",
+)
 
 
 def go(request: HttpRequest, url: str) -> HttpResponse:
@@ -43,38 +53,53 @@ def _text(request: HttpRequest, name: str) -> str:
     return str(request.POST.get(name, "")).strip()
 
 
+def _pin(request: HttpRequest) -> dict[str, Any] | str:
+    if not _text(request, "account_id") or not _text(request, "rep_id"):
+        return "choose the account and the rep to move it to"
+    return {"type": "pin", "account_id": _text(request, "account_id"), "rep_id": _text(request, "rep_id")}
+
+
+def _unpin(request: HttpRequest) -> dict[str, Any] | str:
+    return {"type": "unpin", "account_id": _text(request, "account_id")}
+
+
+def _rep(request: HttpRequest) -> dict[str, Any] | str:
+    change: dict[str, Any] = {"type": "rep", "rep_id": _text(request, "rep_id")}
+    for key in ("start_date", "end_date"):
+        if key in request.POST:
+            change[key] = _text(request, key) or None
+    return change
+
+
+def _add_rep(request: HttpRequest) -> dict[str, Any] | str:
+    rep = {k: _text(request, k) for k in REP_FIELDS if _text(request, k)}
+    if not rep.get("rep_id") or not rep.get("segment") or not rep.get("region"):
+        return "a hire needs a rep id, a segment and a region"
+    return {"type": "add_rep", "rep": rep}
+
+
+def _set(request: HttpRequest) -> dict[str, Any] | str:
+    key = _text(request, "key")
+    if key not in SETTABLE:
+        return f"choose one of: {', '.join(SETTABLE.values())}"
+    try:
+        value = float(_text(request, "value"))
+    except ValueError:
+        return f"{SETTABLE[key]}: enter a number"
+    if key.startswith(("quota.hedge", "assignment.balance")):
+        value = value / 100.0  # the form asks for percent
+    return {"type": "set", "key": key, "value": value}
+
+
+#: the change each edit form makes (the API's change types)
+FORMS = {"pin": _pin, "unpin": _unpin, "rep": _rep, "add_rep": _add_rep, "set": _set}
+
+
 def change_from_form(request: HttpRequest) -> dict[str, Any] | str:
     """The change the form describes, or what is missing from it."""
     kind = _text(request, "type")
-    if kind == "pin":
-        if not _text(request, "account_id") or not _text(request, "rep_id"):
-            return "choose the account and the rep to move it to"
-        return {"type": "pin", "account_id": _text(request, "account_id"), "rep_id": _text(request, "rep_id")}
-    if kind == "unpin":
-        return {"type": "unpin", "account_id": _text(request, "account_id")}
-    if kind == "rep":
-        change: dict[str, Any] = {"type": "rep", "rep_id": _text(request, "rep_id")}
-        for key in ("start_date", "end_date"):
-            if key in request.POST:
-                change[key] = _text(request, key) or None
-        return change
-    if kind == "add_rep":
-        rep = {k: _text(request, k) for k in REP_FIELDS if _text(request, k)}
-        if not rep.get("rep_id") or not rep.get("segment") or not rep.get("region"):
-            return "a hire needs a rep id, a segment and a region"
-        return {"type": "add_rep", "rep": rep}
-    if kind == "set":
-        key = _text(request, "key")
-        if key not in SETTABLE:
-            return f"choose one of: {', '.join(SETTABLE.values())}"
-        try:
-            value = float(_text(request, "value"))
-        except ValueError:
-            return f"{SETTABLE[key]}: enter a number"
-        if key.startswith("quota.hedge") or key.startswith("assignment.balance"):
-            value = value / 100.0  # the form asks for percent
-        return {"type": "set", "key": key, "value": value}
-    return f"unknown change {kind!r}"
+    form = FORMS.get(kind)
+    return form(request) if form is not None else f"unknown change {kind!r}"
 
 
 @require_POST
@@ -112,8 +137,13 @@ def add_comment(request: HttpRequest, plan_id: int) -> HttpResponse:
 @page_view(access.Action.REQUEST)
 def make_request(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = services.get_plan(plan_id)
-    req = services.make_request(plan, request.user, _text(request, "account_id"), _text(request, "rep_id"),
-                                _text(request, "reason")[:1000])
+    req = services.make_request(
+        plan,
+        request.user,
+        _text(request, "account_id"),
+        _text(request, "rep_id"),
+        _text(request, "reason")[:1000],
+    )
     return render(request, "front/request_made.html", {"req": req})
 
 

@@ -44,8 +44,13 @@ class Query:
 
     def params(self, **override: Any) -> dict[str, Any]:
         """The query string of this query with some fields replaced (for links)."""
-        out: dict[str, Any] = {"q": self.search, "sort": self.sort, "dir": "desc" if self.descending else "",
-                               "page": self.page, **self.filters}
+        out: dict[str, Any] = {
+            "q": self.search,
+            "sort": self.sort,
+            "dir": "desc" if self.descending else "",
+            "page": self.page,
+            **self.filters,
+        }
         out.update(override)
         return {k: v for k, v in out.items() if v not in ("", None)}
 
@@ -66,8 +71,9 @@ class Page:
         return min(self.page * PAGE_SIZE, self.total)
 
 
-def select(frame: pd.DataFrame, query: Query, search_columns: tuple[str, ...],
-           allowed: np.ndarray | None = None) -> Page:
+def select(
+    frame: pd.DataFrame, query: Query, search_columns: tuple[str, ...], allowed: np.ndarray | None = None
+) -> Page:
     """Rows of ``frame`` matching the query, sorted, one page of them as dicts.
 
     ``allowed`` (a boolean mask) limits the rows a user may see at all.
@@ -81,17 +87,23 @@ def select(frame: pd.DataFrame, query: Query, search_columns: tuple[str, ...],
         hit = np.zeros(len(frame), dtype=bool)
         for name in search_columns:
             if name in frame.columns:
-                hit |= frame[name].astype("string").str.contains(query.search, case=False, regex=False) \
-                    .fillna(False).to_numpy(dtype=bool)
+                hit |= (
+                    frame[name]
+                    .astype("string")
+                    .str.contains(query.search, case=False, regex=False)
+                    .fillna(False)
+                    .to_numpy(dtype=bool)
+                )
         mask &= hit
     chosen = frame.loc[mask]
     if query.sort and query.sort in chosen.columns:
-        chosen = chosen.sort_values(query.sort, ascending=not query.descending, kind="stable",
-                                    na_position="last")
+        chosen = chosen.sort_values(
+            query.sort, ascending=not query.descending, kind="stable", na_position="last"
+        )
     total = len(chosen)
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(query.page, pages)
-    part = chosen.iloc[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+    part = chosen.iloc[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     rows = part.astype(object).where(part.notna(), None).to_dict("records")
     return Page(rows, total, page, pages)
 

@@ -44,8 +44,12 @@ def _text(frame: pd.DataFrame, column: str) -> pd.Series:
     return pd.Series("", index=frame.index, dtype="string")
 
 
-def map_payload(assignment: pd.DataFrame, reps: pd.DataFrame, visible: np.ndarray | None = None,
-                base: pd.DataFrame | None = None) -> dict[str, Any]:
+def map_payload(
+    assignment: pd.DataFrame,
+    reps: pd.DataFrame,
+    visible: np.ndarray | None = None,
+    base: pd.DataFrame | None = None,
+) -> dict[str, Any]:
     """The map's data for one plan (``visible``: mask of accounts the user may see).
 
     ``base`` is another plan's assignment: accounts whose rep differs from it
@@ -83,8 +87,13 @@ def map_payload(assignment: pd.DataFrame, reps: pd.DataFrame, visible: np.ndarra
     rep_rows = [
         [rid, name, s, r, m, c]
         for rid, name, s, r, m, c in zip(
-            rep_ids, _text(reps, "name"), _text(reps, "segment"), _text(reps, "region"),
-            _text(reps, "manager_id"), _hex(colours.reindex(pd.Index(rep_ids)).to_numpy()), strict=True,
+            rep_ids,
+            _text(reps, "name"),
+            _text(reps, "segment"),
+            _text(reps, "region"),
+            _text(reps, "manager_id"),
+            _hex(colours.reindex(pd.Index(rep_ids)).to_numpy()),
+            strict=True,
         )
     ]
     return {"reps": rep_rows, "segments": segments, "regions": regions, "accounts": accounts}

@@ -22,8 +22,9 @@ class OpportunityUpload(models.Model):
     stored_name = models.CharField(max_length=200)  # file name inside the version's tracking folder
     original_name = models.CharField(max_length=200, blank=True, default="")
     rows = models.PositiveIntegerField(default=0)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     uploaded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -43,8 +44,9 @@ class ForecastOverride(models.Model):
     commit = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
     best_case = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
     note = models.TextField(blank=True, default="")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                               related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:

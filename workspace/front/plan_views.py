@@ -25,25 +25,56 @@ from workspace.plans.models import ChangeRequest, Version, VersionStatus
 from workspace.plans.workflow import TRANSITIONS
 
 #: (column, label, numeric) of the rep and account tables
-REP_HEADERS = (("rep_id", "rep", False), ("name", "name", False), ("segment", "segment", False),
-               ("region", "region", False), ("manager_id", "manager", False), ("start_date", "start", False),
-               ("end_date", "end", False), ("capacity_factor", "capacity", True),
-               ("accounts", "accounts", True),
-               ("potential", "potential", True), ("balance_ratio", "balance", True), ("quota", "quota", True))
-DELTA_HEADERS = (("accounts_delta", "Δ accounts", True), ("balance_delta", "Δ balance", True),
-                 ("quota_delta", "Δ quota", True))
-ACCOUNT_HEADERS = (("account_id", "account", False), ("name", "name", False), ("country", "country", False),
-                   ("state", "state", False), ("segment", "segment", False), ("region", "region", False),
-                   ("rep_id", "rep", False), ("previous_owner", "previous", False), ("moved", "moved", False),
-                   ("potential", "potential", True), ("reason", "reason", False))
-TRANSITION_LABELS = {"submitted": "Submit for approval", "approved": "Approve", "published": "Publish",
-                     "draft": "Send back to draft"}
+REP_HEADERS = (
+    ("rep_id", "rep", False),
+    ("name", "name", False),
+    ("segment", "segment", False),
+    ("region", "region", False),
+    ("manager_id", "manager", False),
+    ("start_date", "start", False),
+    ("end_date", "end", False),
+    ("capacity_factor", "capacity", True),
+    ("accounts", "accounts", True),
+    ("potential", "potential", True),
+    ("balance_ratio", "balance", True),
+    ("quota", "quota", True),
+)
+DELTA_HEADERS = (
+    ("accounts_delta", "Δ accounts", True),
+    ("balance_delta", "Δ balance", True),
+    ("quota_delta", "Δ quota", True),
+)
+ACCOUNT_HEADERS = (
+    ("account_id", "account", False),
+    ("name", "name", False),
+    ("country", "country", False),
+    ("state", "state", False),
+    ("segment", "segment", False),
+    ("region", "region", False),
+    ("rep_id", "rep", False),
+    ("previous_owner", "previous", False),
+    ("moved", "moved", False),
+    ("potential", "potential", True),
+    ("reason", "reason", False),
+)
+TRANSITION_LABELS = {
+    "submitted": "Submit for approval",
+    "approved": "Approve",
+    "published": "Publish",
+    "draft": "Send back to draft",
+}
 
 
 def _last_approved(version: Version) -> Version | None:
-    return (Version.objects.filter(plan_id=version.plan_id, number__lt=version.number,
-                                   status__in=(VersionStatus.APPROVED, VersionStatus.PUBLISHED))
-            .order_by("-number").first())
+    return (
+        Version.objects.filter(
+            plan_id=version.plan_id,
+            number__lt=version.number,
+            status__in=(VersionStatus.APPROVED, VersionStatus.PUBLISHED),
+        )
+        .order_by("-number")
+        .first()
+    )
 
 
 def _moves(user: Any, version: Version) -> list[dict[str, str]]:
@@ -57,8 +88,11 @@ def _moves(user: Any, version: Version) -> list[dict[str, str]]:
 
 def editable(user: Any, version: Version) -> bool:
     """Planners edit the latest version while it is a draft."""
-    return (access.can(user, access.Action.EDIT) and version.status == VersionStatus.DRAFT
-            and version.plan.latest().number == version.number)
+    return (
+        access.can(user, access.Action.EDIT)
+        and version.status == VersionStatus.DRAFT
+        and version.plan.latest().number == version.number
+    )
 
 
 @page_view()
@@ -78,15 +112,23 @@ def plan_page(request: HttpRequest, plan_id: int, number: int) -> HttpResponse:
     if not scope.full:
         requests = requests.filter(requested_by=user)
     context = {
-        "plan": plan, "version": version, "versions": list(plan.versions.order_by("-number")),
-        "metrics": metrics, "sections": summary.sections(metrics), "warnings": summary.warnings(metrics),
-        "job": latest_job(version), "moves": _moves(user, version), "last_approved": _last_approved(version),
-        "can_edit": editable(user, version), "can_run": access.can(user, access.Action.EDIT),
+        "plan": plan,
+        "version": version,
+        "versions": list(plan.versions.order_by("-number")),
+        "metrics": metrics,
+        "sections": summary.sections(metrics),
+        "warnings": summary.warnings(metrics),
+        "job": latest_job(version),
+        "moves": _moves(user, version),
+        "last_approved": _last_approved(version),
+        "can_edit": editable(user, version),
+        "can_run": access.can(user, access.Action.EDIT),
         "can_comment": access.can(user, access.Action.COMMENT),
         "can_request": access.can(user, access.Action.REQUEST),
         "can_decide": access.can(user, access.Action.DECIDE_REQUEST),
         "can_audit": access.can(user, access.Action.READ_AUDIT),
-        "full": scope.full, "requests": list(requests.order_by("-id")[:50]),
+        "full": scope.full,
+        "requests": list(requests.order_by("-id")[:50]),
         "thread": comments.thread(plan, user, "plan", ""),
         "doc": _scenario_values(version),
     }
@@ -103,10 +145,14 @@ def _scenario_values(version: Version) -> dict[str, Any]:
     except (OSError, tomllib.TOMLDecodeError):
         return {}
     quota, assignment = doc.get("quota", {}), doc.get("assignment", {})
-    return {"target": quota.get("target"), "hedge_region": (quota.get("hedge") or {}).get("region"),
-            "hedge_rep": (quota.get("hedge") or {}).get("rep"),
-            "tolerance": (assignment.get("balance") or {}).get("potential"),
-            "segments": sorted(doc.get("segments", {})), "regions": sorted(doc.get("regions", {}))}
+    return {
+        "target": quota.get("target"),
+        "hedge_region": (quota.get("hedge") or {}).get("region"),
+        "hedge_rep": (quota.get("hedge") or {}).get("rep"),
+        "tolerance": (assignment.get("balance") or {}).get("potential"),
+        "segments": sorted(doc.get("segments", {})),
+        "regions": sorted(doc.get("regions", {})),
+    }
 
 
 # --- tables -------------------------------------------------------------------------------------
@@ -143,12 +189,22 @@ def reps_table(request: HttpRequest, plan_id: int, number: int) -> HttpResponse:
         columns = REP_HEADERS + (DELTA_HEADERS if deltas else ())
         sortable = tuple(c[0] for c in columns)
         query = Query.from_params(request.GET, ("segment", "region", "manager_id"), sortable)
-        page = select(reps, query, ("rep_id", "name", "manager_id"),
-                      None if scope.full else _scoped(reps, "rep_id", scope.rep_ids))
+        page = select(
+            reps,
+            query,
+            ("rep_id", "name", "manager_id"),
+            None if scope.full else _scoped(reps, "rep_id", scope.rep_ids),
+        )
         base = request.path
-        context.update(page=page, query=query, deltas=deltas, base=base,
-                       headers=headers(query, columns, base), links=page_links(query, page, base),
-                       options=_options(reps, ("segment", "region", "manager_id")))
+        context.update(
+            page=page,
+            query=query,
+            deltas=deltas,
+            base=base,
+            headers=headers(query, columns, base),
+            links=page_links(query, page, base),
+            options=_options(reps, ("segment", "region", "manager_id")),
+        )
     return render_view(request, "front/reps_page.html", "front/reps_table.html", context)
 
 
@@ -160,13 +216,24 @@ def accounts_table(request: HttpRequest, plan_id: int, number: int) -> HttpRespo
     accounts = run_table(version, "assignment.csv")
     context: dict[str, Any] = {"version": version, "plan": version.plan, "page": None}
     if accounts is not None:
-        query = Query.from_params(request.GET, ("segment", "region", "rep_id", "moved"),
-                                  tuple(c[0] for c in ACCOUNT_HEADERS))
-        page = select(accounts, query, ("account_id", "name", "country", "state", "rep_id"),
-                      None if scope.full else _scoped(accounts, "account_id", scope.account_ids))
+        query = Query.from_params(
+            request.GET, ("segment", "region", "rep_id", "moved"), tuple(c[0] for c in ACCOUNT_HEADERS)
+        )
+        page = select(
+            accounts,
+            query,
+            ("account_id", "name", "country", "state", "rep_id"),
+            None if scope.full else _scoped(accounts, "account_id", scope.account_ids),
+        )
         base = request.path
-        context.update(page=page, query=query, base=base, headers=headers(query, ACCOUNT_HEADERS, base),
-                       links=page_links(query, page, base), options=_options(accounts, ("segment", "region")))
+        context.update(
+            page=page,
+            query=query,
+            base=base,
+            headers=headers(query, ACCOUNT_HEADERS, base),
+            links=page_links(query, page, base),
+            options=_options(accounts, ("segment", "region")),
+        )
     return render_view(request, "front/accounts_page.html", "front/accounts_table.html", context)
 
 
@@ -198,14 +265,29 @@ def account_detail(request: HttpRequest, plan_id: int, number: int, account_id: 
         raise Http404(f"account {account_id} is not in version {version.number}'s plan")
     reps = run_table(version, "reps.csv")
     scope = access.scope_for(user, version)
-    rep_choices = [] if reps is None else [
-        r for r in reps[["rep_id", "name", "segment", "region"]].astype(object).where(reps.notna(), "")
-        .to_dict("records") if r["segment"] == row.get("segment") and r["region"] == row.get("region")
-        and scope.allows_rep(r["rep_id"])]
-    context = {"version": version, "plan": version.plan, "row": row, "rep_choices": rep_choices,
-               "can_edit": editable(user, version),
-               "can_request": access.can(user, access.Action.REQUEST),
-               "thread": comments.thread(version.plan, user, "account", account_id)}
+    rep_choices = (
+        []
+        if reps is None
+        else [
+            r
+            for r in reps[["rep_id", "name", "segment", "region"]]
+            .astype(object)
+            .where(reps.notna(), "")
+            .to_dict("records")
+            if r["segment"] == row.get("segment")
+            and r["region"] == row.get("region")
+            and scope.allows_rep(r["rep_id"])
+        ]
+    )
+    context = {
+        "version": version,
+        "plan": version.plan,
+        "row": row,
+        "rep_choices": rep_choices,
+        "can_edit": editable(user, version),
+        "can_request": access.can(user, access.Action.REQUEST),
+        "thread": comments.thread(version.plan, user, "account", account_id),
+    }
     return render_view(request, "front/account_page.html", "front/account.html", context)
 
 
@@ -232,8 +314,13 @@ def rep_detail(request: HttpRequest, plan_id: int, number: int, rep_id: str) -> 
     row = _row(run_table(version, "reps.csv"), "rep_id", rep_id)
     if row is None:
         raise Http404(f"rep {rep_id} is not in version {version.number}'s plan")
-    context = {"version": version, "plan": version.plan, "row": row, "can_edit": editable(user, version),
-               "thread": comments.thread(version.plan, user, "rep", rep_id)}
+    context = {
+        "version": version,
+        "plan": version.plan,
+        "row": row,
+        "can_edit": editable(user, version),
+        "thread": comments.thread(version.plan, user, "rep", rep_id),
+    }
     return render_view(request, "front/rep_page.html", "front/rep.html", context)
 
 

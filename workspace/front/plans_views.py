@@ -20,8 +20,12 @@ def latest_job(version: object) -> Job | None:
 
 def _version_row(version: object) -> dict[str, object]:
     metrics = version.metrics()  # type: ignore[attr-defined]
-    return {"version": version, "figures": summary.headline(metrics), "warnings": summary.warnings(metrics),
-            "job": latest_job(version)}
+    return {
+        "version": version,
+        "figures": summary.headline(metrics),
+        "warnings": summary.warnings(metrics),
+        "job": latest_job(version),
+    }
 
 
 @page_view()
@@ -29,13 +33,23 @@ def plans_list(request: HttpRequest) -> HttpResponse:
     plans = []
     for plan in Plan.objects.prefetch_related("versions__created_by").select_related("created_by"):
         versions = sorted(plan.versions.all(), key=lambda v: -v.number)
-        plans.append({"plan": plan, "rows": [_version_row(v) for v in versions],
-                      "changed": max((v.created_at for v in versions), default=plan.created_at)})
+        plans.append(
+            {
+                "plan": plan,
+                "rows": [_version_row(v) for v in versions],
+                "changed": max((v.created_at for v in versions), default=plan.created_at),
+            }
+        )
     plans.sort(key=lambda p: p["changed"], reverse=True)
-    return render(request, "front/plans.html", {
-        "plans": plans, "can_upload": access.can(request.user, access.Action.UPLOAD),
-        "can_edit": access.can(request.user, access.Action.EDIT),
-    })
+    return render(
+        request,
+        "front/plans.html",
+        {
+            "plans": plans,
+            "can_upload": access.can(request.user, access.Action.UPLOAD),
+            "can_edit": access.can(request.user, access.Action.EDIT),
+        },
+    )
 
 
 @require_POST

@@ -66,9 +66,12 @@ def headline(m: dict[str, Any] | None) -> list[Figure]:
     return [
         Figure("status", str(m.get("status", "")), warn=m.get("status") not in ("optimal", "feasible")),
         Figure("gap", share(gap, 2), warn=gap is not None and gap > GAP_WARN),
-        Figure("balance", f"±{share(dev)}" if dev is not None else "–",
-               note=f"tolerance ±{share(tol)}" if tol is not None else "",
-               warn=dev is not None and tol is not None and dev > tol + 1e-9),
+        Figure(
+            "balance",
+            f"±{share(dev)}" if dev is not None else "–",
+            note=f"tolerance ±{share(tol)}" if tol is not None else "",
+            warn=dev is not None and tol is not None and dev > tol + 1e-9,
+        ),
         Figure("moved", share(_get(m, "moved", "potential_share")), note="of potential"),
         Figure("quota", money(_get(m, "quota", "total"))),
     ]
@@ -110,18 +113,24 @@ def sections(m: dict[str, Any] | None) -> list[tuple[str, list[Figure]]]:
         Figure("bound", f"{number(m.get('bound')) or 0:.4f}"),
         Figure("gap", share(m.get("gap"), 2), warn=(number(m.get("gap")) or 0) > GAP_WARN),
         Figure("time", f"{number(m.get('seconds')) or 0:.1f} s", note=str(m.get("solver", ""))),
-        Figure("accounts", f"{counts.get('accounts', 0):,}",
-               note=f"{counts.get('pinned_accounts', 0):,} pinned"),
+        Figure(
+            "accounts", f"{counts.get('accounts', 0):,}", note=f"{counts.get('pinned_accounts', 0):,} pinned"
+        ),
         Figure("reps", f"{counts.get('reps', 0):,}", note=f"{counts.get('to_be_hired', 0):,} to be hired"),
     ]
     tolerances = m.get("tolerances") or {}
     balance = []
     for metric, stats in sorted((m.get("balance") or {}).items()):
         dev, tol = number(stats.get("max_abs_deviation")), number(tolerances.get(metric))
-        balance.append(Figure(metric, f"±{share(dev)}",
-                              note=f"cv {number(stats.get('cv')) or 0:.3f}"
-                              + (f", tolerance ±{share(tol)}" if tol is not None else ""),
-                              warn=dev is not None and tol is not None and dev > tol + 1e-9))
+        balance.append(
+            Figure(
+                metric,
+                f"±{share(dev)}",
+                note=f"cv {number(stats.get('cv')) or 0:.3f}"
+                + (f", tolerance ±{share(tol)}" if tol is not None else ""),
+                warn=dev is not None and tol is not None and dev > tol + 1e-9,
+            )
+        )
     moved = m.get("moved") or {}
     disruption = [
         Figure("accounts moved", f"{moved.get('accounts', 0):,}", note=share(moved.get("accounts_share"))),
@@ -129,26 +138,54 @@ def sections(m: dict[str, Any] | None) -> list[tuple[str, list[Figure]]]:
         Figure("ARR moved", money(moved.get("arr")), note=share(moved.get("arr_share"))),
     ]
     total = _get(m, "capacity", "total") or {}
-    capacity = [
-        Figure("headcount", f"{total.get('reps', 0):,}", note=f"{total.get('to_be_hired', 0):,} to be hired"),
-        Figure("ramped capacity", f"{number(total.get('ramped_capacity')) or 0:.1f} FTE"),
-        Figure("required capacity", f"{number(total.get('required_capacity')) or 0:.1f} FTE"),
-        Figure("hiring gap", f"{number(total.get('capacity_gap')) or 0:.1f} FTE",
-               warn=(number(total.get("capacity_gap")) or 0) > 0.05),
-        Figure("cost (OTE)", money(total.get("cost"))),
-        Figure("expected bookings", money(total.get("expected_bookings")),
-               note=f"{share(total.get('bookings_vs_quota'))} of quota"),
-    ] if total else []
+    capacity = (
+        [
+            Figure(
+                "headcount", f"{total.get('reps', 0):,}", note=f"{total.get('to_be_hired', 0):,} to be hired"
+            ),
+            Figure("ramped capacity", f"{number(total.get('ramped_capacity')) or 0:.1f} FTE"),
+            Figure("required capacity", f"{number(total.get('required_capacity')) or 0:.1f} FTE"),
+            Figure(
+                "hiring gap",
+                f"{number(total.get('capacity_gap')) or 0:.1f} FTE",
+                warn=(number(total.get("capacity_gap")) or 0) > 0.05,
+            ),
+            Figure("cost (OTE)", money(total.get("cost"))),
+            Figure(
+                "expected bookings",
+                money(total.get("expected_bookings")),
+                note=f"{share(total.get('bookings_vs_quota'))} of quota",
+            ),
+        ]
+        if total
+        else []
+    )
     q = m.get("quota") or {}
     rec = _get(q, "reconcile", "company") or {}
-    quota = [
-        Figure("target", money(q.get("target"))),
-        Figure("region total", money(q.get("region_total")),
-               note=f"hedge {share(_get(q, 'hedge', 'region'))}"),
-        Figure("rep total", money(q.get("rep_total")), note=f"hedge {share(_get(q, 'hedge', 'rep'))}"),
-        Figure("reconciles", "yes" if q.get("conserved") else "no",
-               note=f"bottom-up {money(rec.get('bottom_up'))}", warn=q.get("conserved") is False),
-    ] if q else []
-    named = (("Solve", solve), ("Balance", balance), ("Disruption", disruption), ("Capacity", capacity),
-             ("Quota", quota))
+    quota = (
+        [
+            Figure("target", money(q.get("target"))),
+            Figure(
+                "region total",
+                money(q.get("region_total")),
+                note=f"hedge {share(_get(q, 'hedge', 'region'))}",
+            ),
+            Figure("rep total", money(q.get("rep_total")), note=f"hedge {share(_get(q, 'hedge', 'rep'))}"),
+            Figure(
+                "reconciles",
+                "yes" if q.get("conserved") else "no",
+                note=f"bottom-up {money(rec.get('bottom_up'))}",
+                warn=q.get("conserved") is False,
+            ),
+        ]
+        if q
+        else []
+    )
+    named = (
+        ("Solve", solve),
+        ("Balance", balance),
+        ("Disruption", disruption),
+        ("Capacity", capacity),
+        ("Quota", quota),
+    )
     return [(name, figs) for name, figs in named if figs]

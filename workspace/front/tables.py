@@ -13,8 +13,21 @@ from pathlib import Path
 import pandas as pd
 
 #: columns read as text whatever they hold (ids keep leading zeros)
-TEXT_COLUMNS = ("account_id", "rep_id", "previous_owner", "segment", "region", "manager_id", "name",
-                "country", "state", "reason", "family_id", "start_date", "end_date")
+TEXT_COLUMNS = (
+    "account_id",
+    "rep_id",
+    "previous_owner",
+    "segment",
+    "region",
+    "manager_id",
+    "name",
+    "country",
+    "state",
+    "reason",
+    "family_id",
+    "start_date",
+    "end_date",
+)
 
 
 @functools.lru_cache(maxsize=32)

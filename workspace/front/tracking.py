@@ -37,10 +37,16 @@ def current_overrides(version: Any) -> pd.DataFrame | None:
         latest[(o.manager_id, o.period)] = o
     if not latest:
         return None
-    rows = [{"manager_id": o.manager_id, "period": o.period,
-             "commit": None if o.commit is None else str(o.commit),
-             "best_case": None if o.best_case is None else str(o.best_case), "note": o.note or None}
-            for o in latest.values()]
+    rows = [
+        {
+            "manager_id": o.manager_id,
+            "period": o.period,
+            "commit": None if o.commit is None else str(o.commit),
+            "best_case": None if o.best_case is None else str(o.best_case),
+            "note": o.note or None,
+        }
+        for o in latest.values()
+    ]
     return overrides_from_table(pd.DataFrame(rows, dtype="string"), "forecast overrides")
 
 
@@ -62,13 +68,16 @@ def tracking_of(version: Any, upload: OpportunityUpload) -> Tracking:
     opportunities = read_upload(tracking_dir(version) / upload.stored_name)
     owners = None
     if not run.assignment.empty:
-        owners = pd.Series(run.assignment["rep_id"].astype("string").to_numpy(),
-                           index=run.assignment["account_id"].astype("string"))
+        owners = pd.Series(
+            run.assignment["rep_id"].astype("string").to_numpy(),
+            index=run.assignment["account_id"].astype("string"),
+        )
     resolved = resolve_owners(opportunities, run.reps, owners)
     return track(resolved, run.reps, run.quotas, current_overrides(version))
 
 
 def problems_of(error: InputError) -> list[dict[str, Any]]:
     """Input problems for the page, with file names only (no server paths)."""
-    return [{"file": Path(p.file).name, "row": p.row, "column": p.column, "why": p.why}
-            for p in error.problems]
+    return [
+        {"file": Path(p.file).name, "row": p.row, "column": p.column, "why": p.why} for p in error.problems
+    ]

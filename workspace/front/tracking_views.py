@@ -27,8 +27,9 @@ SHOWN = ("quota", "bookings", "won_deals", "lost_deals", "attainment")
 def may_override(user: Any, manager_id: str) -> bool:
     """Managers call their own team's forecast; admins may enter any manager's."""
     role = access.role_of(user)
-    return role == Role.ADMIN or (role == Role.MANAGER and manager_id != "" and
-                                  user.profile.manager_id == manager_id)
+    return role == Role.ADMIN or (
+        role == Role.MANAGER and manager_id != "" and user.profile.manager_id == manager_id
+    )
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -50,17 +51,26 @@ def tracking_page(request: HttpRequest, plan_id: int, number: int) -> HttpRespon
         level = "manager" if is_manager else "region"
     upload = tracking.latest_upload(version)
     context: dict[str, Any] = {
-        "plan": version.plan, "version": version, "upload": upload, "level": level,
+        "plan": version.plan,
+        "version": version,
+        "upload": upload,
+        "level": level,
         "levels": ("rep", "manager") if is_manager else tracking.LEVELS,
         "can_upload": access.can(user, access.Action.EDIT) and version.has_plan,
-        "rows": None, "periods": [], "history": [], "own_manager": "",
+        "rows": None,
+        "periods": [],
+        "history": [],
+        "own_manager": "",
     }
     if upload is not None and version.has_plan:
         try:
             result = tracking.tracking_of(version, upload)
         except InputError as e:
-            return problem(request, "the opportunities export cannot be tracked against this plan",
-                           tracking.problems_of(e))
+            return problem(
+                request,
+                "the opportunities export cannot be tracked against this plan",
+                tracking.problems_of(e),
+            )
         period = request.GET.get("period", "total")
         table = attainment_table(result, level)
         periods = [*result.periods.labels, "total"]
@@ -78,10 +88,17 @@ def tracking_page(request: HttpRequest, plan_id: int, number: int) -> HttpRespon
         if is_manager:
             history = history.filter(manager_id=user.profile.manager_id)
         managers = sorted(forecast["key"].dropna().astype(str).unique().tolist())
-        context.update(rows=_records(table), period=period, periods=periods, key=_key(level),
-                       forecast=_records(forecast), history=list(history[:200]),
-                       override_managers=[m for m in managers if may_override(user, m)],
-                       plan_periods=result.periods.labels, counts=result.counts)
+        context.update(
+            rows=_records(table),
+            period=period,
+            periods=periods,
+            key=_key(level),
+            forecast=_records(forecast),
+            history=list(history[:200]),
+            override_managers=[m for m in managers if may_override(user, m)],
+            plan_periods=result.periods.labels,
+            counts=result.counts,
+        )
     return render_view(request, "front/tracking.html", "front/tracking_table.html", context)
 
 
@@ -110,10 +127,20 @@ def _upload(request: HttpRequest, version: Any) -> HttpResponse:
         target.unlink(missing_ok=True)
         return problem(request, "the opportunities export was refused", tracking.problems_of(e))
     with transaction.atomic():
-        OpportunityUpload.objects.create(version=version, stored_name=stored, original_name=upload.name[:200],
-                                         rows=rows, uploaded_by=request.user)
-        record(request.user, "tracking.upload", str(version), after={"file": upload.name, "rows": rows},
-               plan_id=version.plan_id)
+        OpportunityUpload.objects.create(
+            version=version,
+            stored_name=stored,
+            original_name=upload.name[:200],
+            rows=rows,
+            uploaded_by=request.user,
+        )
+        record(
+            request.user,
+            "tracking.upload",
+            str(version),
+            after={"file": upload.name, "rows": rows},
+            plan_id=version.plan_id,
+        )
     return go(request, f"/plans/{version.plan_id}/v/{version.number}/tracking/")
 
 
@@ -147,11 +174,27 @@ def _save_override(request: HttpRequest, version: Any) -> HttpResponse:
         return problem(request, "enter a commit or a best case")
     note = str(request.POST.get("note", ""))[:1000]
     with transaction.atomic():
-        o = ForecastOverride.objects.create(version=version, manager_id=manager_id, period=period,
-                                            commit=commit, best_case=best, note=note, author=request.user)
-        record(request.user, "forecast.override", str(version),
-               after={"manager_id": manager_id, "period": period,
-                      "commit": None if commit is None else str(commit),
-                      "best_case": None if best is None else str(best), "note": note, "override": o.pk},
-               plan_id=version.plan_id)
+        o = ForecastOverride.objects.create(
+            version=version,
+            manager_id=manager_id,
+            period=period,
+            commit=commit,
+            best_case=best,
+            note=note,
+            author=request.user,
+        )
+        record(
+            request.user,
+            "forecast.override",
+            str(version),
+            after={
+                "manager_id": manager_id,
+                "period": period,
+                "commit": None if commit is None else str(commit),
+                "best_case": None if best is None else str(best),
+                "note": note,
+                "override": o.pk,
+            },
+            plan_id=version.plan_id,
+        )
     return go(request, f"/plans/{version.plan_id}/v/{version.number}/tracking/?level=manager")

@@ -15,6 +15,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +23,15 @@ import pytest
 
 PASSWORD = "browser-test-password"
 USERS = (("admin", "admin"), ("planner", "planner"), ("finance", "finance"), ("viewer", "viewer"))
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 SHOTS_COPY = os.environ.get("TERRAQUOTA_SHOTS_DIR", "")
 
 
@@ -42,8 +50,15 @@ def _free_port() -> int:
 
 
 def _cli(*args: str, stdin: str = "") -> None:
-    subprocess.run([sys.executable, "-m", "workspace", *args], input=stdin, text=True, check=True,
-                   capture_output=True, timeout=120, env=_env())
+    subprocess.run(
+        [sys.executable, "-m", "workspace", *args],
+        input=stdin,
+        text=True,
+        check=True,
+        capture_output=True,
+        timeout=120,
+        env=_env(),
+    )
 
 
 def _env() -> dict[str, str]:
@@ -55,9 +70,15 @@ def _env() -> dict[str, str]:
     return env
 
 
+@dataclass(frozen=True)
+class Live:
+    url: str
+    folder: Path  # the server's workspace folder (plans' files live under plans/)
+
+
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The base URL of a running workspace whose demo plan (2,000 accounts) is being solved."""
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    """A running workspace whose demo plan (2,000 accounts) is being solved."""
     pytest.importorskip("django")
     folder = tmp_path_factory.mktemp("browser-workspace")
     for name, role in USERS:
@@ -65,9 +86,23 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = _free_port()
     log = (folder / "server.log").open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "workspace", "serve", "--workspace", str(folder), "--port", str(port),
-         "--demo-accounts", "2000", "--demo-reps", "30"],
-        stdout=log, stderr=subprocess.STDOUT, env=_env(),
+        [
+            sys.executable,
+            "-m",
+            "workspace",
+            "serve",
+            "--workspace",
+            str(folder),
+            "--port",
+            str(port),
+            "--demo-accounts",
+            "2000",
+            "--demo-reps",
+            "30",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=_env(),
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -82,7 +117,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("the workspace did not start:\n" + (folder / "server.log").read_text())
             time.sleep(0.3)
-        yield base
+        yield Live(base, folder)
     finally:
         proc.terminate()
         try:

@@ -11,8 +11,9 @@ from tests.workspace.front.conftest import Browser
 
 
 def _second_version(plan: Any, browsers: dict[str, Browser], tiny_run: Any) -> Any:
-    browsers["planner"].post(f"/plans/{plan.pk}/v/1/edit/", {"type": "set", "key": "quota.target",
-                                                             "value": "2000000"})
+    browsers["planner"].post(
+        f"/plans/{plan.pk}/v/1/edit/", {"type": "set", "key": "quota.target", "value": "2000000"}
+    )
     v2 = plan.latest()
     shutil.copytree(tiny_run, v2.run_dir)  # as a finished run installs it
     return v2
@@ -29,13 +30,14 @@ def test_compare_lists_kpis_and_rep_changes(plan: Any, browsers: dict[str, Brows
     reps.write_text("\n".join([text[0], ",".join(first), *text[2:]]) + "\n")
     page = browsers["finance"].get(f"/plans/{plan.pk}/compare/?a=1&b=2").content.decode()
     assert "headcount" in page and "expected bookings" in page and "bookings vs quota" in page
-    table = page[page.index('id="rep-deltas"'):]
+    table = page[page.index('id="rep-deltas"') :]
     assert f"<td>{first[0]}</td>" in table and ">1,000.00<" in table
     assert f'data-points="/plans/{plan.pk}/v/2/map.json?base=1"' in page
 
 
-def test_compare_map_flags_accounts_whose_rep_changed(plan: Any, browsers: dict[str, Browser],
-                                                       tiny_run: Any) -> None:
+def test_compare_map_flags_accounts_whose_rep_changed(
+    plan: Any, browsers: dict[str, Browser], tiny_run: Any
+) -> None:
     import json
 
     v2 = _second_version(plan, browsers, tiny_run)

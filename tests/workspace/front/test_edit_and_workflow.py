@@ -7,23 +7,30 @@ from typing import Any
 from tests.workspace.front.conftest import Browser
 
 
-def test_a_planner_moves_an_account_and_lands_on_the_new_draft(plan: Any,
-                                                               browsers: dict[str, Browser]) -> None:
-    r = browsers["planner"].post(f"/plans/{plan.pk}/v/1/edit/",
-                                 {"type": "pin", "account_id": "A01", "rep_id": "R2", "note": "closer"})
+def test_a_planner_moves_an_account_and_lands_on_the_new_draft(
+    plan: Any, browsers: dict[str, Browser]
+) -> None:
+    r = browsers["planner"].post(
+        f"/plans/{plan.pk}/v/1/edit/", {"type": "pin", "account_id": "A01", "rep_id": "R2", "note": "closer"}
+    )
     assert r.status_code == 204 and r["HX-Redirect"] == f"/plans/{plan.pk}/v/2/"
     v2 = plan.latest()
     assert v2.number == 2 and v2.note == "closer"
     assert list(v2.changes.values_list("payload", flat=True)) == [
-        {"type": "pin", "account_id": "A01", "rep_id": "R2"}]
+        {"type": "pin", "account_id": "A01", "rep_id": "R2"}
+    ]
     page = browsers["planner"].get(f"/plans/{plan.pk}/v/2/").content.decode()
-    assert "hx-get=\"/jobs/" in page  # the run's progress bar polls
+    assert 'hx-get="/jobs/' in page  # the run's progress bar polls
 
 
 def test_quota_form_sets_target_hedge_and_tolerance(plan: Any, browsers: dict[str, Browser]) -> None:
     b = browsers["planner"]
-    assert b.post(f"/plans/{plan.pk}/v/1/edit/", {"type": "set", "key": "quota.hedge.rep", "value": "12.5"}
-                  ).status_code == 204
+    assert (
+        b.post(
+            f"/plans/{plan.pk}/v/1/edit/", {"type": "set", "key": "quota.hedge.rep", "value": "12.5"}
+        ).status_code
+        == 204
+    )
     assert plan.latest().changes.get().payload == {"type": "set", "key": "quota.hedge.rep", "value": 0.125}
     r = b.post(f"/plans/{plan.pk}/v/2/edit/", {"type": "set", "key": "data.accounts", "value": "1"})
     assert r.status_code == 400 and r["HX-Retarget"] == "#messages"
@@ -34,14 +41,20 @@ def test_a_hire_and_new_dates_become_changes(plan: Any, browsers: dict[str, Brow
     hire = {"rep_id": "R9", "segment": "SMB", "region": "NA", "start_date": "2027-05-01"}
     assert b.post(f"/plans/{plan.pk}/v/1/edit/", {"type": "add_rep", **hire}).status_code == 204
     assert plan.latest().changes.get().payload == {"type": "add_rep", "rep": hire}
-    assert b.post(f"/plans/{plan.pk}/v/2/edit/", {"type": "rep", "rep_id": "R1", "start_date": "2020-01-06",
-                                                  "end_date": "2027-07-31"}).status_code == 204
+    assert (
+        b.post(
+            f"/plans/{plan.pk}/v/2/edit/",
+            {"type": "rep", "rep_id": "R1", "start_date": "2020-01-06", "end_date": "2027-07-31"},
+        ).status_code
+        == 204
+    )
     assert plan.latest().changes.get().payload["end_date"] == "2027-07-31"
 
 
 def test_an_unknown_account_is_refused_with_where_and_why(plan: Any, browsers: dict[str, Browser]) -> None:
-    r = browsers["planner"].post(f"/plans/{plan.pk}/v/1/edit/", {"type": "pin", "account_id": "NOPE",
-                                                                 "rep_id": "R1"})
+    r = browsers["planner"].post(
+        f"/plans/{plan.pk}/v/1/edit/", {"type": "pin", "account_id": "NOPE", "rep_id": "R1"}
+    )
     assert r.status_code == 400 and "unknown account" in r.content.decode()
     assert plan.latest().number == 1
 
@@ -79,19 +92,25 @@ def test_workflow_buttons_follow_the_transition_table(plan: Any, browsers: dict[
     assert plan.latest().status == "published"
 
 
-def test_comments_are_escaped_and_shown_where_their_object_appears(plan: Any,
-                                                                   browsers: dict[str, Browser]) -> None:
+def test_comments_are_escaped_and_shown_where_their_object_appears(
+    plan: Any, browsers: dict[str, Browser]
+) -> None:
     evil = "<script>alert('x')</script> & more"
-    r = browsers["finance"].post(f"/plans/{plan.pk}/comments/",
-                                 {"target": "account", "target_id": "A01", "text": evil})
+    r = browsers["finance"].post(
+        f"/plans/{plan.pk}/comments/", {"target": "account", "target_id": "A01", "text": evil}
+    )
     assert r.status_code == 200
     body = r.content.decode()
     assert "<script>alert" not in body
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; more" in body
     panel = browsers["viewer"].get(f"/plans/{plan.pk}/v/1/accounts/A01/", htmx=True).content.decode()
     assert "&lt;script&gt;" in panel and "<script>alert" not in panel
-    assert browsers["viewer"].post(f"/plans/{plan.pk}/comments/",
-                                   {"target": "plan", "target_id": "", "text": "hi"}).status_code == 403
+    assert (
+        browsers["viewer"]
+        .post(f"/plans/{plan.pk}/comments/", {"target": "plan", "target_id": "", "text": "hi"})
+        .status_code
+        == 403
+    )
 
 
 def test_a_managers_request_is_decided_by_a_planner(plan: Any, browsers: dict[str, Browser]) -> None:
@@ -100,8 +119,9 @@ def test_a_managers_request_is_decided_by_a_planner(plan: Any, browsers: dict[st
     v = plan.latest()
     _, accounts = engine.team(v.inputs_dir, v.scenario_file, v.run_dir, "M1")
     account = sorted(accounts)[0]
-    r = browsers["manager1"].post(f"/plans/{plan.pk}/requests/",
-                                  {"account_id": account, "rep_id": "R2", "reason": "knows them"})
+    r = browsers["manager1"].post(
+        f"/plans/{plan.pk}/requests/", {"account_id": account, "rep_id": "R2", "reason": "knows them"}
+    )
     assert r.status_code == 200 and "recorded" in r.content.decode()
     req = plan.requests.get()
     assert browsers["manager1"].post(f"/requests/{req.pk}/decide/", {"decision": "accept"}).status_code == 403

@@ -22,9 +22,11 @@ def _upload(browser: Browser, plan: Any, text: str, name: str = "opps.csv") -> A
     if token is None:
         browser.client.get("/login/")
         token = browser.client.cookies["csrftoken"].value
-    return browser.client.post(f"/plans/{plan.pk}/v/1/tracking/",
-                               {"file": SimpleUploadedFile(name, text.encode())},
-                               headers={"X-CSRFToken": token, "HX-Request": "true"})
+    return browser.client.post(
+        f"/plans/{plan.pk}/v/1/tracking/",
+        {"file": SimpleUploadedFile(name, text.encode())},
+        headers={"X-CSRFToken": token, "HX-Request": "true"},
+    )
 
 
 def test_attainment_by_level_from_an_uploaded_export(plan: Any, browsers: dict[str, Browser]) -> None:
@@ -32,10 +34,13 @@ def test_attainment_by_level_from_an_uploaded_export(plan: Any, browsers: dict[s
     assert r.status_code == 204, r.content
     page = browsers["viewer"].get(f"/plans/{plan.pk}/v/1/tracking/", data={"level": "rep"}).content.decode()
     assert "4 opportunities" in page and 'id="attainment-table"' in page
-    table = page[page.index('id="attainment-table"'):]
+    table = page[page.index('id="attainment-table"') :]
     assert "<td>R1</td>" in table and "1,000.00" in table and "2,500.00" in table
-    region = browsers["viewer"].get(f"/plans/{plan.pk}/v/1/tracking/", htmx=True,
-                                    data={"level": "region"}).content.decode()
+    region = (
+        browsers["viewer"]
+        .get(f"/plans/{plan.pk}/v/1/tracking/", htmx=True, data={"level": "region"})
+        .content.decode()
+    )
     assert "<html" not in region and "<td>NA</td>" in region and "<td>EMEA</td>" in region
 
 
@@ -61,7 +66,7 @@ def test_managers_keep_a_history_of_their_own_overrides(plan: Any, browsers: dic
     assert browsers["viewer"].post(url, first).status_code == 403
     assert [str(o.commit) for o in ForecastOverride.objects.order_by("id")] == ["900.00", "1200.00"]
     page = m1.get(url).content.decode()
-    forecast = page[page.index('id="forecast"'):page.index('id="override-history"')]
+    forecast = page[page.index('id="forecast"') : page.index('id="override-history"')]
     assert "1,200.00" in forecast and "second" in forecast and "<td>M2</td>" not in forecast
-    history = page[page.index('id="override-history"'):]
+    history = page[page.index('id="override-history"') :]
     assert "first" in history and "second" in history

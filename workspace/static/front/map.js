@@ -1,7 +1,11 @@
-/* The plan map: shipped basemap as GeoJSON, every account as a canvas circle coloured by rep.
-   Reads its URLs from data- attributes of #map; no network beyond this workspace. */
+/* The plan map: shipped basemap as GeoJSON, every account as a dot coloured by its rep.
+   Accounts are drawn by one canvas layer in a single pass (tens of thousands of dots stay
+   smooth); a click picks the nearest dot. URLs come from data- attributes of the map element;
+   nothing is fetched from outside this workspace. */
 (function () {
   "use strict";
+
+  var PICK_PX = 7;
 
   function fetchJson(url) {
     return fetch(url, { credentials: "same-origin" }).then(function (r) {
@@ -9,6 +13,74 @@
       return r.json();
     });
   }
+
+  /* All accounts on one canvas; redrawn after every move or zoom. */
+  var DotsLayer = L.Layer.extend({
+    initialize: function (data) { this.data = data; this.shown = []; this.xy = null; },
+    onAdd: function (map) {
+      this.map = map;
+      this.canvas = L.DomUtil.create("canvas", "tq-dots");
+      this.canvas.style.position = "absolute";
+      map.getPane("accounts").appendChild(this.canvas);
+      map.on("moveend zoomend resize viewreset", this.redraw, this);
+      map.on("zoomstart", this.hide, this);
+      this.redraw();
+    },
+    onRemove: function (map) {
+      map.off("moveend zoomend resize viewreset", this.redraw, this);
+      map.off("zoomstart", this.hide, this);
+      L.DomUtil.remove(this.canvas);
+    },
+    hide: function () { this.canvas.style.visibility = "hidden"; },
+    setShown: function (shown) { this.shown = shown; this.redraw(); },
+    redraw: function () {
+      if (!this.map) { return; }
+      var map = this.map, size = map.getSize(), ratio = window.devicePixelRatio || 1;
+      var c = this.canvas, ctx = c.getContext("2d"), a = this.data.accounts, reps = this.data.reps;
+      L.DomUtil.setPosition(c, map.containerPointToLayerPoint([0, 0]));
+      c.width = size.x * ratio; c.height = size.y * ratio;
+      c.style.width = size.x + "px"; c.style.height = size.y + "px";
+      ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+      ctx.clearRect(0, 0, size.x, size.y);
+      var n = this.shown.length, xy = new Float32Array(2 * n), marked = a.changed || null;
+      var r = map.getZoom() >= 6 ? 4 : 3;
+      ctx.lineWidth = 0.5;
+      ctx.strokeStyle = "rgba(40,40,40,0.5)";
+      for (var k = 0; k < n; k++) {
+        var i = this.shown[k], p = map.latLngToContainerPoint([a.lat[i], a.lon[i]]);
+        xy[2 * k] = p.x; xy[2 * k + 1] = p.y;
+        if (p.x < -10 || p.y < -10 || p.x > size.x + 10 || p.y > size.y + 10) { continue; }
+        ctx.beginPath();
+        ctx.arc(p.x, p.y, r, 0, 2 * Math.PI);
+        ctx.fillStyle = a.rep[i] >= 0 ? reps[a.rep[i]][5] : "#8c8c8c";
+        ctx.fill();
+        ctx.stroke();
+      }
+      if (marked) {  // changed accounts on top, ringed
+        ctx.lineWidth = 2;
+        ctx.strokeStyle = "#000";
+        for (k = 0; k < n; k++) {
+          if (!marked[this.shown[k]]) { continue; }
+          ctx.beginPath();
+          ctx.arc(xy[2 * k], xy[2 * k + 1], r + 3, 0, 2 * Math.PI);
+          ctx.fillStyle = a.rep[this.shown[k]] >= 0 ? reps[a.rep[this.shown[k]]][5] : "#8c8c8c";
+          ctx.fill();
+          ctx.stroke();
+        }
+      }
+      this.xy = xy;
+      c.style.visibility = "visible";
+    },
+    pick: function (point) {
+      var best = -1, bestD = PICK_PX * PICK_PX, xy = this.xy;
+      if (!xy) { return -1; }
+      for (var k = 0; k < this.shown.length; k++) {
+        var dx = xy[2 * k] - point.x, dy = xy[2 * k + 1] - point.y, d = dx * dx + dy * dy;
+        if (d <= bestD) { bestD = d; best = this.shown[k]; }
+      }
+      return best;
+    }
+  });
 
   function option(select, value, label) {
     var o = document.createElement("option");
@@ -34,22 +106,18 @@
   }
 
   function start(el) {
-    var map = L.map(el, { preferCanvas: true, worldCopyJump: false, minZoom: 2, zoomSnap: 0.25 });
-    // accounts draw on their own canvas above the basemap's, whichever arrives first
-    map.createPane("accounts").style.zIndex = 450;
-    var baseRenderer = L.canvas({ padding: 0.3 });
-    var renderer = L.canvas({ padding: 0.3, pane: "accounts" });
+    var map = L.map(el, { worldCopyJump: false, minZoom: 2, zoomSnap: 0.25 });
     map.attributionControl.addAttribution("Natural Earth");
+    map.createPane("accounts").style.zIndex = 450;
     map.setView([45, -40], 3);
     el.tqMap = map;
-    var points = L.layerGroup().addTo(map);
     var form = document.getElementById(el.dataset.filters);
     var status = document.getElementById(el.dataset.status);
-    var data = null;
+    var data = null, dots = null;
 
     var basemapLoaded = fetchJson(el.dataset.basemap).then(function (geo) {
       L.geoJSON(geo, {
-        renderer: baseRenderer,
+        renderer: L.canvas({ padding: 0.3 }),
         interactive: false,
         style: function (f) {
           return f.properties.k === "c"
@@ -71,30 +139,28 @@
     }
 
     function draw(fit) {
-      points.clearLayers();
-      var a = data.accounts, shown = 0, bounds = [];
-      var highlight = a.changed || null;
+      var a = data.accounts, shown = [];
+      var south = 90, north = -90, west = 180, east = -180;
       for (var i = 0; i < a.id.length; i++) {
         if (!visible(i)) { continue; }
-        var rep = a.rep[i];
-        var colour = rep >= 0 ? data.reps[rep][5] : "#8c8c8c";
-        var marked = highlight ? highlight[i] : 0;
-        var m = L.circleMarker([a.lat[i], a.lon[i]], {
-          renderer: renderer, radius: marked ? 5 : 3, weight: marked ? 2 : 0.5,
-          color: marked ? "#000" : "#333", opacity: marked ? 1 : 0.5,
-          fillColor: colour, fillOpacity: 0.85
-        });
-        m.tqIndex = i;
-        points.addLayer(m);
-        bounds.push([a.lat[i], a.lon[i]]);
-        shown++;
+        shown.push(i);
+        south = Math.min(south, a.lat[i]); north = Math.max(north, a.lat[i]);
+        west = Math.min(west, a.lon[i]); east = Math.max(east, a.lon[i]);
       }
-      if (status) { status.textContent = shown.toLocaleString() + " of " + a.id.length.toLocaleString() + " accounts shown"; }
-      if (fit && bounds.length) { map.fitBounds(L.latLngBounds(bounds), { padding: [10, 10] }); }
+      if (status) {
+        status.textContent = shown.length.toLocaleString("en-US") + " of " +
+          a.id.length.toLocaleString("en-US") + " accounts shown";
+      }
+      if (fit && shown.length) {
+        map.fitBounds([[south, west], [north, east]], { padding: [12, 12], maxZoom: 9, animate: false });
+      }
+      dots.setShown(shown);
     }
 
-    points.on("click", function (e) {
-      var i = e.layer.tqIndex;
+    map.on("click", function (e) {
+      if (!dots) { return; }
+      var i = dots.pick(e.containerPoint);
+      if (i < 0) { return; }
       var url = el.dataset.account.replace("__ID__", encodeURIComponent(data.accounts.id[i]));
       htmx.ajax("GET", url, { target: "#side", swap: "innerHTML" });
     });
@@ -102,6 +168,8 @@
     var pointsLoaded = fetchJson(el.dataset.points).then(function (d) {
       data = d;
       el.tqData = d;
+      dots = new DotsLayer(d).addTo(map);
+      el.tqDots = dots;
       if (form) {
         fillFilters(form, d);
         form.addEventListener("change", function () { draw(true); });
