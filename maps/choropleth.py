@@ -59,6 +59,7 @@ from maps.layout import (
     plural,
     render,
 )
+from maps.money import DEFAULT_CURRENCY, money_label, short_money
 from maps.tables import coordinates
 
 Value = Literal["potential", "quota", "coverage", "attainment"]
@@ -290,10 +291,11 @@ def _panels_with_data(values: pd.Series) -> list[int]:
     return [i for i in range(len(PANELS)) if (panels == i).any()]
 
 
-def _colourbar(fig: Figure, strip: Axes, scale: _Scale, text: bool, value: str) -> None:
+def _colourbar(fig: Figure, strip: Axes, scale: _Scale, text: bool, value: str, currency: str) -> None:
     pos = strip.get_position()
     cax = fig.add_axes(
-        (pos.x0 + 0.02 * pos.width, pos.y0 + 0.45 * pos.height, 0.55 * pos.width, 0.22 * pos.height)
+        (pos.x0 + 0.02 * pos.width, pos.y0 + 0.45 * pos.height, 0.55 * pos.width, 0.22 * pos.height),
+        label="colour bar",
     )
     bar = fig.colorbar(ScalarMappable(norm=scale.norm, cmap=scale.cmap), cax=cax, orientation="horizontal")
     bar.outline.set_linewidth(0.4)
@@ -302,17 +304,12 @@ def _colourbar(fig: Figure, strip: Axes, scale: _Scale, text: bool, value: str) 
         return
     if scale.ratio:
         bar.ax.xaxis.set_major_formatter(lambda x, _p: f"{x:.0%}" if value == "attainment" else f"{x:.2f}")
+        label = _TITLES[value]
     else:
-        bar.ax.xaxis.set_major_formatter(lambda x, _p: _short_money(x))
+        bar.ax.xaxis.set_major_formatter(lambda x, _p: short_money(x, currency))
+        label = money_label(_TITLES[value], currency)
     bar.ax.tick_params(labelsize=7)
-    bar.ax.set_title(_TITLES[value], fontsize=7.5, loc="left")
-
-
-def _short_money(x: float) -> str:
-    for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(x) >= div:
-            return f"{x / div:.3g}{suffix}"
-    return f"{x:.3g}"
+    bar.ax.set_title(label, fontsize=7.5, loc="left")
 
 
 def _figure(
@@ -323,6 +320,7 @@ def _figure(
     text: bool,
     dpi: int,
     attainment: pd.DataFrame | None,
+    currency: str = DEFAULT_CURRENCY,
 ) -> Figure:
     values = area_values(assignment, reps, value, attainment)
     lat, lon = coordinates(assignment.reset_index(drop=True))
@@ -336,8 +334,9 @@ def _figure(
             panel_axes.map.set_title(
                 f"{PANELS[i].title}  ·  {plural(n, 'area')}", loc="left", fontweight="bold"
             )
-    # One colour scale for every panel: one colour bar, under the first.
-    _colourbar(fig, axes[0].strip, scale, text, value)
+    # One colour scale for every panel, and its bar under each: a panel read alone still has its key.
+    for panel_axes in axes:
+        _colourbar(fig, panel_axes.strip, scale, text, value, currency)
     if not text:
         return fig
     if not panels:
@@ -359,6 +358,7 @@ def choropleth(
     dpi: int = 110,
     fmt: Format = "png",
     attainment: pd.DataFrame | None = None,
+    currency: str = DEFAULT_CURRENCY,
 ) -> bytes:
     """Render a choropleth of one figure of a run by state / province / country.
 
@@ -382,13 +382,15 @@ def choropleth(
     attainment : pandas.DataFrame, optional
         rep_id, quota, bookings (and period: the ``total`` rows are used);
         required for ``value="attainment"``.
+    currency : str
+        ISO code written on money scales (symbol for the common ones).
 
     Returns
     -------
     bytes
         The encoded image; identical inputs give identical bytes.
     """
-    return render(lambda: _figure(assignment, reps, value, title, text, dpi, attainment), fmt)
+    return render(lambda: _figure(assignment, reps, value, title, text, dpi, attainment, currency), fmt)
 
 
 def choropleth_png(
@@ -400,6 +402,16 @@ def choropleth_png(
     text: bool = True,
     dpi: int = 110,
     attainment: pd.DataFrame | None = None,
+    currency: str = DEFAULT_CURRENCY,
 ) -> bytes:
     """PNG choropleth; see `choropleth`."""
-    return choropleth(assignment, reps, value=value, title=title, text=text, dpi=dpi, attainment=attainment)
+    return choropleth(
+        assignment,
+        reps,
+        value=value,
+        title=title,
+        text=text,
+        dpi=dpi,
+        attainment=attainment,
+        currency=currency,
+    )

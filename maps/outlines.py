@@ -1,9 +1,15 @@
-"""Territory outlines: the convex hull of each rep's accounts in one panel.
+"""Territory outlines that follow the accounts: Voronoi cells clipped to land and to reach.
 
-Hulls are built in the panel's projected (equal-area) coordinates with
-shapely's vectorised ``multipoints`` + ``convex_hull``: one geometry per rep,
-no Python loop over accounts. A hull needs three accounts that do not lie
-on one line; reps with fewer get no outline.
+A convex hull of a rep's accounts crosses oceans (Johannesburg to Dubai
+through Africa) and other reps' territories. Here each account gets its
+Voronoi cell among all the panel's accounts, cut to the land and to a disc
+of `reach` around the account; a rep's territory is the union of its
+accounts' cells. Territories therefore never overlap (Voronoi cells only
+meet at their edges), never reach across the sea, and stay near the accounts
+(a lone account far away is a small island of its own, not a long arm).
+
+Everything happens in the panel's projected (equal-area, metre) coordinates
+with shapely's vectorised operations; a loop runs only over reps.
 """
 
 from __future__ import annotations
@@ -12,50 +18,153 @@ import numpy as np
 import pandas as pd
 import shapely
 from matplotlib.axes import Axes
-from matplotlib.collections import PolyCollection
+from matplotlib.collections import PathCollection
+from matplotlib.path import Path
 
 from maps.palette import colours_for
 
 #: a rep needs this many accounts with coordinates in a panel to get an outline.
-MIN_OUTLINE_ACCOUNTS = 3
+MIN_OUTLINE_ACCOUNTS = 1
 #: above this many reps in a panel the outlines would hide the dots: none are drawn.
 MAX_OUTLINED_REPS = 40
-#: outline width (points) and the alpha of the light fill inside it.
-OUTLINE_WIDTH = 0.8
-FILL_ALPHA = 0.06
+#: outline width (points) and the alpha of the fill inside it.
+OUTLINE_WIDTH = 0.9
+FILL_ALPHA = 0.16
+#: a cell reaches at most this many median nearest-neighbour distances from its account,
+#: and between these shares of the panel's width.
+REACH_NEIGHBOURS = 5.0
+REACH_SHARE = (0.02, 0.08)
 
 
-def rep_hulls(x: np.ndarray, y: np.ndarray, rep_ids: pd.Series) -> pd.Series:
-    """Convex hull polygon of each rep's points, in the coordinates given.
+def reach(x: np.ndarray, y: np.ndarray, width: float) -> float:
+    """How far (metres) a territory may extend beyond its accounts in a panel ``width`` wide."""
+    lo, hi = REACH_SHARE[0] * width, REACH_SHARE[1] * width
+    pts = np.unique(np.column_stack([x, y]), axis=0)
+    if len(pts) < 2:
+        return hi
+    points = shapely.points(pts)
+    tree = shapely.STRtree(points)
+    _, dist = tree.query_nearest(points, exclusive=True, return_distance=True, all_matches=False)
+    return float(np.clip(REACH_NEIGHBOURS * np.median(dist), lo, hi))
+
+
+def _unique_points(x: np.ndarray, y: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One point per location (the lowest rep code there wins), so every cell has one owner."""
+    order = np.lexsort((codes, y, x))
+    xy = np.column_stack([x, y])[order]
+    first = np.ones(len(xy), dtype=bool)
+    first[1:] = np.any(xy[1:] != xy[:-1], axis=1)
+    return xy[first], codes[order][first]
+
+
+def rep_territories(
+    x: np.ndarray,
+    y: np.ndarray,
+    rep_ids: pd.Series,
+    land: shapely.Geometry | None = None,
+    reach_m: float | None = None,
+) -> pd.Series:
+    """Each rep's territory: the union of its accounts' Voronoi cells, cut to land and reach.
 
     Parameters
     ----------
     x, y : numpy.ndarray
-        Projected coordinates of the accounts (finite).
+        Projected coordinates (metres) of the panel's accounts.
     rep_ids : pandas.Series
-        Rep of each point (positional); points without a rep are ignored.
+        Rep of each account (positional); accounts without a rep take part in
+        the Voronoi diagram (their cells are nobody's) but get no outline.
+    land : shapely geometry, optional
+        Land in the same coordinates; cells are cut to it.
+    reach_m : float, optional
+        Radius of the disc each cell is cut to (default: `reach` of the points).
 
     Returns
     -------
     pandas.Series
-        shapely Polygons indexed by rep_id (sorted), only for reps with at
-        least `MIN_OUTLINE_ACCOUNTS` points whose hull has an area.
+        shapely (Multi)Polygons indexed by rep_id (sorted); reps whose cells
+        are all empty after cutting are left out.
     """
     ids = rep_ids.reset_index(drop=True).astype("string")
-    ok = ids.notna().to_numpy(dtype=bool) & np.isfinite(x) & np.isfinite(y)
-    counts = ids[ok].value_counts()
-    keep_ids = counts.index[counts >= MIN_OUTLINE_ACCOUNTS]
-    ok &= ids.isin(keep_ids).to_numpy(dtype=bool, na_value=False)
+    ok = np.isfinite(x) & np.isfinite(y)
+    empty = pd.Series([], dtype=object, index=pd.Index([], dtype="string", name="rep_id"))
     if not ok.any():
-        return pd.Series([], dtype=object, index=pd.Index([], dtype="string", name="rep_id"))
+        return empty
+    codes, uniques = pd.factorize(ids[ok], sort=True, use_na_sentinel=True)
+    xy, owner = _unique_points(x[ok], y[ok], codes)
+    span = float(max(np.ptp(xy[:, 0]), np.ptp(xy[:, 1]), 1.0))
+    radius = reach_m if reach_m is not None else reach(xy[:, 0], xy[:, 1], span)
+    points = shapely.points(xy)
+    discs = shapely.buffer(points, radius, quad_segs=8)
+    if len(xy) >= 3:
+        envelope = shapely.buffer(shapely.envelope(shapely.multipoints(points)), 2 * radius)
+        diagram = shapely.voronoi_polygons(shapely.multipoints(points), extend_to=envelope, ordered=True)
+        cells = shapely.intersection(shapely.get_parts(diagram), discs)
+    else:
+        cells = discs
+    reps = np.unique(owner[owner >= 0])
+    merged = np.array([shapely.union_all(cells[owner == code]) for code in reps], dtype=object)
+    if land is not None and len(merged):
+        # One cut per rep, against the land near the accounts only: far cheaper than per cell.
+        x0, y0, x1, y1 = shapely.bounds(shapely.union_all(merged))
+        near = shapely.clip_by_rect(land, x0, y0, x1, y1)
+        merged = shapely.intersection(merged, near)
+    out = {
+        str(uniques[code]): geom
+        for code, geom in zip(reps, merged, strict=True)
+        if not shapely.is_empty(geom) and shapely.area(geom) > 0
+    }
+    if not out:
+        return empty
+    index = pd.Index(sorted(out), dtype="string", name="rep_id")
+    return pd.Series([out[k] for k in index], index=index, dtype=object)
+
+
+def neighbours(territories: pd.Series, gap_m: float = 1.0) -> list[tuple[str, str]]:
+    """Pairs of reps whose territories touch (or come within ``gap_m``), each pair once, sorted."""
+    geoms = territories.to_numpy()
+    if len(geoms) < 2:
+        return []
+    tree = shapely.STRtree(geoms)
+    left, right = tree.query(shapely.buffer(geoms, gap_m), predicate="intersects")
+    names = territories.index.to_numpy(dtype=object)
+    pairs = {(names[i], names[j]) for i, j in zip(left, right, strict=True) if i < j}
+    return sorted(pairs)
+
+
+def _polygon_path(geom: shapely.Geometry) -> Path:
+    rings = shapely.get_rings(shapely.get_parts(geom))
+    return Path.make_compound_path(*[Path(shapely.get_coordinates(r), closed=True) for r in rings])
+
+
+def touching_reps(x: np.ndarray, y: np.ndarray, rep_ids: pd.Series, max_edge: float) -> list[tuple[str, str]]:
+    """Pairs of reps with accounts that are Delaunay neighbours at most ``max_edge`` apart.
+
+    These are the territories that share a border on the map (a long edge
+    across the sea or an empty area does not count), found for any number of
+    reps without building the territories.
+    """
+    ids = rep_ids.reset_index(drop=True).astype("string")
+    ok = np.isfinite(x) & np.isfinite(y) & ids.notna().to_numpy(dtype=bool)
+    if ok.sum() < 3:
+        return []
     codes, uniques = pd.factorize(ids[ok], sort=True)
-    order = np.argsort(codes, kind="stable")  # shapely wants the groups contiguous
-    xy = np.column_stack([x[ok], y[ok]])[order]
-    points = shapely.multipoints(shapely.points(xy), indices=codes[order])
-    hulls = shapely.convex_hull(points)
-    polygon = shapely.get_type_id(hulls) == 3  # collinear points give a line, not a polygon
-    index = pd.Index(np.asarray(uniques, dtype=object)[polygon], dtype="string", name="rep_id")
-    return pd.Series(hulls[polygon], index=index, dtype=object)
+    xy, owner = _unique_points(x[ok], y[ok], codes)
+    if len(xy) < 3:
+        return []
+    edges = shapely.get_parts(
+        shapely.delaunay_triangles(shapely.multipoints(shapely.points(xy)), only_edges=True)
+    )
+    ends = shapely.get_coordinates(edges).reshape(-1, 2, 2)
+    index = {(float(a), float(b)): i for i, (a, b) in enumerate(xy)}
+    i = np.array([index[(float(p[0]), float(p[1]))] for p in ends[:, 0]], dtype=np.int64)
+    j = np.array([index[(float(p[0]), float(p[1]))] for p in ends[:, 1]], dtype=np.int64)
+    short = np.hypot(*(xy[i] - xy[j]).T) <= max_edge
+    a, b = owner[i][short], owner[j][short]
+    differ = a != b
+    lo, hi = np.minimum(a, b)[differ], np.maximum(a, b)[differ]
+    pairs = np.unique(np.column_stack([lo, hi]), axis=0) if len(lo) else np.empty((0, 2), dtype=np.int64)
+    names = np.asarray(uniques, dtype=object)
+    return [(str(names[p]), str(names[q])) for p, q in pairs]
 
 
 def draw_outlines(
@@ -64,27 +173,29 @@ def draw_outlines(
     y: np.ndarray,
     rep_ids: pd.Series,
     colour_table: pd.DataFrame,
+    land: shapely.Geometry | None = None,
+    reach_m: float | None = None,
 ) -> int:
-    """Draw each rep's hull as a thin line in its colour over a faint fill.
+    """Draw each rep's territory as a line in its colour over a light fill.
 
     Nothing is drawn when the panel has more than `MAX_OUTLINED_REPS` reps.
 
     Returns
     -------
     int
-        Number of outlines drawn.
+        Number of territories drawn.
     """
     if rep_ids.dropna().nunique() > MAX_OUTLINED_REPS:
         return 0
-    hulls = rep_hulls(x, y, rep_ids)
-    if hulls.empty:
+    territories = rep_territories(x, y, rep_ids, land, reach_m)
+    if territories.empty:
         return 0
-    rgba = colours_for(pd.Series(hulls.index, dtype="string"), colour_table)
-    rings = [np.asarray(poly.exterior.coords) for poly in hulls.to_numpy()]  # one per rep
+    rgba = colours_for(pd.Series(territories.index, dtype="string"), colour_table)
     face = rgba.copy()
     face[:, 3] = FILL_ALPHA
+    paths = [_polygon_path(g) for g in territories.to_numpy()]
     ax.add_collection(
-        PolyCollection(rings, facecolors=face, edgecolors=rgba, linewidths=OUTLINE_WIDTH, zorder=2.5),
+        PathCollection(paths, facecolors=face, edgecolors=rgba, linewidths=OUTLINE_WIDTH, zorder=2.5),
         autolim=False,
     )
-    return len(rings)
+    return len(paths)

@@ -188,3 +188,47 @@ def colours_for(rep_ids: pd.Series, table: pd.DataFrame) -> np.ndarray:
     unique_rgba[missing] = NO_REP_RGBA
     unique_rgba = np.vstack([unique_rgba, np.asarray(NO_REP_RGBA)[None, :]])
     return unique_rgba[codes]  # code -1 (NA) picks the appended grey row
+
+
+#: colour difference (CIE76 delta E) neighbouring territories should keep, tried in turn.
+_NEIGHBOUR_SEPARATIONS = (30.0, 20.0, 10.0, 0.0)
+
+
+def separate_neighbours(table: pd.DataFrame, pairs: Iterable[tuple[str, str]]) -> pd.DataFrame:
+    """Recolour reps whose colour looks like a neighbouring territory's.
+
+    Reps are settled in rep_id order; a rep keeps its own colour unless a
+    neighbour settled before it looks alike, and then takes the first colour
+    of its own probe order that stands apart from every settled neighbour.
+    A rep without look-alike neighbours keeps the colour it has on every map.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        r, g, b, a by rep_id (`rep_colours`).
+    pairs : iterable of (str, str)
+        Reps whose territories touch.
+    """
+    near: dict[str, set[str]] = {}
+    for a, b in pairs:
+        if a != b and a in table.index and b in table.index:
+            near.setdefault(a, set()).add(b)
+            near.setdefault(b, set()).add(a)
+    if not near:
+        return table
+    pal, lab = palette(), _lab()
+    slot = {rep: int(np.argmin(np.abs(pal - table.loc[rep].to_numpy()).sum(axis=1))) for rep in near}
+    out = table.copy()
+    settled: set[str] = set()
+    for rep in sorted(near):
+        others = [slot[o] for o in near[rep] if o in settled]
+        if others:
+            gap = np.linalg.norm(lab[:, None, :] - lab[others][None, :, :], axis=2).min(axis=1)
+            if gap[slot[rep]] < _NEIGHBOUR_SEPARATIONS[0]:
+                order = _probe(rep, len(pal))
+                slot[rep] = next(
+                    int(order[gap[order] >= t][0]) for t in _NEIGHBOUR_SEPARATIONS if (gap[order] >= t).any()
+                )
+                out.loc[rep] = pal[slot[rep]]
+        settled.add(rep)
+    return out

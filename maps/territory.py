@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from maps.basemap import base_layers, draw_base
+from maps.basemap import base_layers, draw_base, land_union
 from maps.layout import (
     Format,
     PanelAxes,
@@ -39,8 +39,8 @@ from maps.legend import (
     legend_rows,
     outline_handle,
 )
-from maps.outlines import MAX_OUTLINED_REPS, draw_outlines
-from maps.palette import NO_REP_RGBA, colours_for, rep_colours
+from maps.outlines import MAX_OUTLINED_REPS, draw_outlines, reach, touching_reps
+from maps.palette import NO_REP_RGBA, colours_for, rep_colours, separate_neighbours
 from maps.tables import coordinates, rep_homes, rep_labels, select, sort_accounts
 
 
@@ -63,7 +63,15 @@ def _draw_panel(
     layers = base_layers(plan.spec.key, plan.frame.lon0, plan.frame.lat0)
     draw_base(ax, layers, plan.frame.xlim, plan.frame.ylim)
     n = len(plan.rows)
-    outlined = draw_outlines(ax, plan.x, plan.y, rep_ids.iloc[plan.rows], colour_table)
+    outlined = draw_outlines(
+        ax,
+        plan.x,
+        plan.y,
+        rep_ids.iloc[plan.rows],
+        colour_table,
+        land_union(plan.spec.key, plan.frame.lon0, plan.frame.lat0),
+        _reach(plan),
+    )
     ax.scatter(
         plan.x,
         plan.y,
@@ -96,7 +104,7 @@ def _draw_panel(
     )
     key = [dot_handle("#5a5a5a", "Account (colour = its rep)"), home_handle("Rep home")]
     if outlined:
-        key.append(outline_handle("Territory (hull of its accounts)"))
+        key.append(outline_handle("Territory (land nearest its accounts)"))
     if rep_ids.iloc[plan.rows].isna().any():
         key.append(dot_handle(NO_REP_RGBA, "No rep"))
     draw_key(axes.strip, key)
@@ -105,10 +113,24 @@ def _draw_panel(
             axes.strip,
             f"{n_reps:,} reps: too many to list by name"
             + ("" if outlined else f" or outline (outlines up to {MAX_OUTLINED_REPS} reps)")
-            + ". A rep keeps the same colour in every run and scenario.",
+            + ". A rep keeps its colour in every run unless a bordering territory would look alike.",
         )
     elif n_reps:
         draw_rep_list(axes.strip, pd.Series(panel_reps.index, dtype="string"), panel_reps, colour_table)
+
+
+def _reach(plan: PanelPlan) -> float:
+    """How far territories reach beyond their accounts in this panel (metres)."""
+    ok = np.isfinite(plan.x) & np.isfinite(plan.y)
+    return reach(plan.x[ok], plan.y[ok], float(np.diff(plan.frame.xlim)[0]))
+
+
+def _neighbour_pairs(plans: list[PanelPlan], rep_ids: pd.Series) -> list[tuple[str, str]]:
+    """Reps whose territories border each other in any panel."""
+    pairs: list[tuple[str, str]] = []
+    for plan in plans:
+        pairs += touching_reps(plan.x, plan.y, rep_ids.iloc[plan.rows], 2.0 * _reach(plan))
+    return pairs
 
 
 def _figure(
@@ -126,10 +148,12 @@ def _figure(
     accounts = sort_accounts(accounts)
     rep_ids = accounts["rep_id"].astype("string")
     lat, lon = coordinates(accounts)
-    rgba = colours_for(rep_ids, colour_table)
     labels = rep_labels(sel_reps)
 
     plans = plan_panels(lon, lat, rep_ids, rep_homes(sel_reps))
+    # Bordering territories must not look alike; reps with no look-alike neighbour keep their colour.
+    colour_table = separate_neighbours(colour_table, _neighbour_pairs(plans, rep_ids))
+    rgba = colours_for(rep_ids, colour_table)
     panel_reps = [_panel_reps(plan, rep_ids, labels) for plan in plans]
     rows = max((legend_rows(r.tolist()) for r in panel_reps), default=0)
     fig, axes = new_figure(len(plans), dpi, legend_rows=rows)

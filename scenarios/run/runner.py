@@ -141,7 +141,11 @@ def run_scenario(
         files["map.svg"] = territory_map_svg(assignment, reps, title=f"{scenario.name}: territories")
         for value in ("potential", "quota"):
             files[f"choropleth_{value}.png"] = choropleth_png(
-                assignment, reps, value=value, title=f"{scenario.name}: {value} by state / country"
+                assignment,
+                reps,
+                value=value,
+                title=f"{scenario.name}: {value} by state / country",
+                currency=str(scenario.resolved.get("currency", "USD")),
             )
         files["report.html"] = render_run_report(run, png).encode("utf-8")
         files["workbook.xlsx"] = workbook_bytes(run, manager_sheets=manager_sheets)

@@ -94,6 +94,7 @@ KNOWN_KEYS: dict[str, Any] = {
     },
     "sweep": None,
     "salesforce": None,
+    "currency": None,
 }
 #: Keys whose values are paths relative to the declaring file.
 PATH_KEYS = ("accounts", "reps", "events", "forbid", "opportunities", "workbook")

@@ -84,3 +84,20 @@ def test_one_region_draws_one_panel(run) -> None:
     image = decode(choropleth_png(emea, reps, value="coverage", title="EMEA", dpi=30, text=False))
     width, _ = figure_size(1, 0)
     assert abs(image.shape[1] - width * 30) < 1
+
+
+def test_every_panel_has_its_colour_bar_in_the_runs_currency(run) -> None:
+    from maps.choropleth import _figure
+
+    assignment, reps = run
+    fig = _figure(assignment, reps, "potential", "t", True, 40, None, "EUR")
+    bars = [ax for ax in fig.axes if ax.get_label() == "colour bar"]
+    maps_with_titles = [
+        ax for ax in fig.axes if ax.get_title(loc="left").startswith(("North America", "EMEA"))
+    ]
+    assert len(maps_with_titles) == 2 and len(bars) == 2
+    fig.canvas.draw()
+    for bar in bars:
+        assert bar.get_title(loc="left") == "Potential (EUR)"
+        labels = [t.get_text() for t in bar.get_xticklabels() if t.get_text()]
+        assert labels and all(label.startswith("€") for label in labels)

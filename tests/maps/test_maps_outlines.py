@@ -1,4 +1,4 @@
-"""Territory outlines: hulls per rep, limits, and that the baseline sees them."""
+"""Territory outlines: cells that follow the accounts, never overlap, never cross the sea."""
 
 from __future__ import annotations
 
@@ -7,33 +7,90 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 
 import maps.territory as territory
 from maps import territory_map_png
-from maps.outlines import MAX_OUTLINED_REPS, draw_outlines, rep_hulls
+from maps.basemap import EMEA, land_union, project
+from maps.outlines import MAX_OUTLINED_REPS, draw_outlines, rep_territories, touching_reps
 from maps.palette import rep_colours
 from tests.maps.maps_synthetic import BASELINE_DIR, BASELINE_TOL, synthetic_run
 
-
-def test_hulls_only_for_reps_with_three_non_collinear_points() -> None:
-    x = np.array([0.0, 4.0, 0.0, 4.0, 9.0, 10.0, 0.0, 1.0, 2.0, 5.0])
-    y = np.array([0.0, 0.0, 3.0, 3.0, 9.0, 10.0, 7.0, 8.0, 9.0, np.nan])
-    reps = pd.Series(["A", "A", "A", "A", "B", "B", "C", "C", "C", "A"], dtype="string")
-    hulls = rep_hulls(x, y, reps)
-    # B has two points, C's three lie on one line, A's NaN point is ignored.
-    assert hulls.index.tolist() == ["A"]
-    assert hulls["A"].area == pytest.approx(12.0)
+# Johannesburg and Dubai (one rep, as in a real EMEA plan), and Paris / Lyon (two more reps).
+CITIES = {"JNB": (-26.20, 28.05), "DXB": (25.20, 55.27), "PAR": (48.86, 2.35), "LYS": (45.76, 4.84)}
 
 
-def test_hulls_do_not_depend_on_row_order() -> None:
-    rng = np.random.default_rng(3)
-    x, y = rng.normal(size=200), rng.normal(size=200)
-    reps = pd.Series(rng.choice(["R1", "R2", "R3"], 200), dtype="string")
-    perm = rng.permutation(200)
-    a = rep_hulls(x, y, reps)
-    b = rep_hulls(x[perm], y[perm], reps.iloc[perm])
-    assert a.index.tolist() == b.index.tolist() == ["R1", "R2", "R3"]
-    assert all(p.normalize().equals(q.normalize()) for p, q in zip(a, b, strict=True))
+def _cluster(city: str, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    lat, lon = CITIES[city]
+    return lat + rng.normal(0, 0.3, n), lon + rng.normal(0, 0.3, n)
+
+
+def _emea_plan() -> tuple[np.ndarray, np.ndarray, pd.Series, shapely.Geometry]:
+    rng = np.random.default_rng(4)
+    parts = [("JNB", "R1"), ("DXB", "R1"), ("PAR", "R2"), ("LYS", "R3"), ("PAR", "R3")]
+    lat, lon, reps = [], [], []
+    for city, rep in parts:
+        la, lo = _cluster(city, 30, rng)
+        lat.append(la)
+        lon.append(lo)
+        reps += [rep] * 30
+    lon0, lat0 = 20.0, 20.0
+    x, y = project(
+        np.concatenate(lon), np.concatenate(lat), f"+proj=laea +lat_0={lat0} +lon_0={lon0} +units=m"
+    )
+    return x, y, pd.Series(reps, dtype="string"), land_union(EMEA.key, lon0, lat0)
+
+
+def test_a_rep_in_johannesburg_and_dubai_does_not_span_africa() -> None:
+    x, y, reps, land = _emea_plan()
+    territories = rep_territories(x, y, reps, land)
+    r1 = territories["R1"]
+    # Separate pieces around the two cities, each within 400 km of the rep's accounts: no arm across Africa.
+    assert len(shapely.get_parts(r1)) >= 2
+    own = shapely.multipoints(np.column_stack([x, y])[(reps == "R1").to_numpy()])
+    assert shapely.difference(r1, shapely.buffer(own, 400_000.0)).area == pytest.approx(0.0, abs=1.0)
+    # A point of inland Africa between the two cities is in nobody's territory.
+    cx, cy = project(np.array([30.0]), np.array([0.0]), "+proj=laea +lat_0=20 +lon_0=20 +units=m")
+    assert not any(t.contains(shapely.Point(cx[0], cy[0])) for t in territories)
+
+
+def test_territories_never_overlap_and_stay_on_land() -> None:
+    x, y, reps, land = _emea_plan()
+    territories = rep_territories(x, y, reps, land)
+    assert territories.index.tolist() == ["R1", "R2", "R3"]
+    geoms = territories.to_numpy()
+    for i in range(len(geoms)):
+        for j in range(i + 1, len(geoms)):
+            assert shapely.intersection(geoms[i], geoms[j]).area < 1e-6 * geoms[i].area
+    for g in geoms:
+        assert shapely.difference(g, land).area < 1e-3 * g.area
+
+
+def test_every_account_on_land_lies_in_its_own_reps_territory() -> None:
+    x, y, reps, land = _emea_plan()
+    territories = rep_territories(x, y, reps, land)
+    on_land = shapely.contains_xy(land, x, y)
+    assert on_land.mean() > 0.8
+    inside = [
+        territories[r].buffer(1.0).contains(shapely.Point(px, py))
+        for px, py, r, keep in zip(x, y, reps, on_land, strict=True)
+        if keep
+    ]
+    assert all(inside)
+
+
+def test_territories_do_not_depend_on_row_order() -> None:
+    x, y, reps, land = _emea_plan()
+    perm = np.random.default_rng(1).permutation(len(x))
+    a = rep_territories(x, y, reps, land)
+    b = rep_territories(x[perm], y[perm], reps.iloc[perm], land)
+    assert all(p.symmetric_difference(q).area < 1e-6 * p.area for p, q in zip(a, b, strict=True))
+
+
+def test_touching_reps_are_the_bordering_territories() -> None:
+    x, y, reps, _ = _emea_plan()
+    # Paris is shared by R2 and R3, Lyon is R3's: they border; R1 is far from both.
+    assert touching_reps(x, y, reps, max_edge=300_000.0) == [("R2", "R3")]
 
 
 def test_no_outlines_when_a_panel_has_too_many_reps() -> None:
@@ -42,7 +99,7 @@ def test_no_outlines_when_a_panel_has_too_many_reps() -> None:
     n = MAX_OUTLINED_REPS + 1
     ids = pd.Series(np.repeat([f"R{i:03d}" for i in range(n)], 3), dtype="string")
     rng = np.random.default_rng(0)
-    x, y = rng.normal(size=len(ids)), rng.normal(size=len(ids))
+    x, y = rng.normal(size=len(ids)) * 1e5, rng.normal(size=len(ids)) * 1e5
     colours = rep_colours(pd.DataFrame({"rep_id": ids.unique()}))
     ax = Figure().add_subplot()
     assert draw_outlines(ax, x, y, ids, colours) == 0

@@ -65,3 +65,31 @@ def test_palette_has_no_greys_or_near_white() -> None:
 def test_colours_do_not_depend_on_the_process_hash_seed(fresh_process: dict) -> None:
     here = rep_colour_indices([f"R{i}" for i in range(60)], ["b"] * 60).tolist()
     assert fresh_process["colours"] == here
+
+
+def test_neighbouring_territories_get_colours_that_stand_apart() -> None:
+    from maps.palette import _lab, separate_neighbours
+
+    table = rep_colours(_reps())
+    # Force two bordering reps onto one colour, as a hash collision across blocks would.
+    table.loc["R001"] = table.loc["R000"].to_numpy()
+    pairs = [("R000", "R001"), ("R001", "R002")]
+    out = separate_neighbours(table, pairs)
+    pal, lab = palette(), _lab()
+
+    def slot(rep: str) -> int:
+        return int(np.argmin(np.abs(pal - out.loc[rep].to_numpy()).sum(axis=1)))
+
+    for a, b in pairs:
+        assert np.linalg.norm(lab[slot(a)] - lab[slot(b)]) >= 30.0
+    # R000 settles first and keeps its colour; reps without neighbours are untouched.
+    pd.testing.assert_series_equal(out.loc["R000"], table.loc["R000"])
+    untouched = [r for r in table.index if r not in {"R000", "R001", "R002"}]
+    pd.testing.assert_frame_equal(out.loc[untouched], table.loc[untouched])
+
+
+def test_no_neighbours_no_change() -> None:
+    from maps.palette import separate_neighbours
+
+    table = rep_colours(_reps())
+    assert separate_neighbours(table, []) is table
