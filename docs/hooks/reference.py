@@ -70,11 +70,21 @@ class CliParam:
 
 
 def _root_command() -> Any:
+    """The click command of the ``terraquota`` app with its plugins (the workspace's serve, user).
+
+    Plugins register on a copy, so the app other code imports is left as it is.
+    """
+    import typer
     import typer.main
 
     from scenarios.cli import app
+    from scenarios.cli.commands import register_plugins
 
-    return typer.main.get_command(app)
+    full = typer.Typer(name=app.info.name, help=app.info.help)
+    full.registered_commands = list(app.registered_commands)
+    full.registered_groups = list(app.registered_groups)
+    register_plugins(full)
+    return typer.main.get_command(full)
 
 
 def _commands(group: Any, prefix: str = "") -> list[tuple[str, Any]]:
@@ -382,6 +392,39 @@ def columns_markdown(table: str) -> str:
     return "\n".join(out) + "\n"
 
 
+# ---------------------------------------------------------------- workspace API
+
+API_MARKER = "<!-- reference:workspace-api -->"
+
+
+def _body_fields(body: dict[str, Any] | None) -> str:
+    """The fields of a request body, required ones marked with *."""
+    if not body:
+        return ""
+    content = body.get("content", {})
+    for kind, media in content.items():
+        schema = media.get("schema", {})
+        props = schema.get("properties", {})
+        need = set(schema.get("required", []))
+        fields = ", ".join(f"`{k}`" + ("*" if k in need else "") for k in props)
+        return fields if kind == "application/json" else f"{kind}: {fields}"
+    return ""
+
+
+def workspace_api_markdown() -> str:
+    """Every endpoint of the workspace API, from the table its OpenAPI document is built from."""
+    from workspace.api.openapi import OPERATIONS
+
+    out = ["| method | path | does | body (* required) | success |", "|---|---|---|---|---|"]
+    for (method, path), (summary, body, status) in sorted(
+        OPERATIONS.items(), key=lambda kv: (kv[0][1], kv[0][0])
+    ):
+        out.append(
+            f"| {method.upper()} | `{path}` | {_cell(summary)} | {_cell(_body_fields(body))} | {status} |"
+        )
+    return "\n".join(out) + "\n"
+
+
 # ---------------------------------------------------------------- hook
 
 
@@ -391,6 +434,8 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
         markdown = markdown.replace(CLI_MARKER, cli_markdown())
     if KEYS_MARKER in markdown:
         markdown = markdown.replace(KEYS_MARKER, scenario_keys_markdown())
+    if API_MARKER in markdown:
+        markdown = markdown.replace(API_MARKER, workspace_api_markdown())
     for table in TABLES:
         marker = f"<!-- reference:columns:{table} -->"
         if marker in markdown:

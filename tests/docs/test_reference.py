@@ -117,3 +117,28 @@ def test_markers_are_replaced(reference: ModuleType) -> None:
     out = reference.on_page_markdown(text, None, None, None)
     assert "<!-- reference:" not in out
     assert "## `terraquota run`" in out
+
+
+def test_plugin_commands_are_listed(reference: ModuleType) -> None:
+    """Commands that installed plugins add (the workspace's serve and user add) are in the reference."""
+    from importlib.metadata import entry_points
+
+    from scenarios.cli import app
+    from scenarios.cli.commands import PLUGIN_GROUP
+
+    before = list(app.registered_commands)
+    helps = reference.command_help()
+    assert list(app.registered_commands) == before  # the app itself is left as it was
+    if any(e.name == "workspace" for e in entry_points(group=PLUGIN_GROUP)):
+        assert {"serve", "user add"} <= set(helps)
+
+
+def test_workspace_api_lists_the_contract_endpoints(reference: ModuleType) -> None:
+    page = reference.workspace_api_markdown()
+    for method, path in (
+        ("GET", "/api/health"),
+        ("POST", "/api/token"),
+        ("POST", "/api/plans/{plan_id}/changes"),
+        ("GET", "/api/plans/{plan_id}/audit"),
+    ):
+        assert f"| {method} | `{path}` |" in page
