@@ -287,12 +287,14 @@ def _block_model() -> type[BaseModel]:
 #: Keys whose section is free-form in the code: their sub-keys are names the user picks.
 _NAMED = {"segments": "NAME", "regions": "NAME", "workload": "SEGMENT"}
 _NAMED_TYPES = {"segments": "list of 2 numbers", "regions": "list of str", "workload": "float"}
+#: Top-level keys that hold one value, not a table.
+_SCALARS = ("name", "extends", "description", "currency")
 _REQUIRED = {"name", "data.accounts", "data.reps", "plan", "quota"}
 
 
 def _section_keys(key: str, sub: Any, model: type[BaseModel] | None) -> list[tuple[str, str, str, bool]]:
     """(key, type, default, required) of one top-level key and the keys below it."""
-    scalar = key in ("name", "extends", "description")
+    scalar = key in _SCALARS
     out = [(key, "str" if scalar else "table", "", False)]
     if key in _NAMED:
         out.append((f"{key}.{_NAMED[key]}", _NAMED_TYPES[key], "", False))

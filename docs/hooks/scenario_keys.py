@@ -13,6 +13,8 @@ DESCRIPTIONS: dict[str, str] = {
     "name": "Name of the scenario; names the run folder (`runs/<name>`).",
     "extends": "Another scenario file to inherit (path relative to this file); this file's keys "
     "override the base's, tables merge key by key (`[segments]` and `[regions]` are replaced whole).",
+    "currency": "Currency code of the maps' money scales (USD by default); `plan.currency` is the "
+    "code shown in reports, the workbook and the terminal.",
     "description": "Free text about the scenario; kept in the run's `scenario.toml`.",
     "data": "The input tables. Paths are relative to the file that declares them.",
     "data.accounts": "Accounts table (CSV, .xlsx or Parquet).",
