@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -19,7 +21,7 @@ from workspace.front.listing import Query, headers, page_links, select
 from workspace.front.mapdata import map_json, map_payload
 from workspace.front.pages import page_view, render_view, version_of
 from workspace.front.plans_views import latest_job
-from workspace.front.tables import run_table
+from workspace.front.tables import read_csv, run_table
 from workspace.plans import services
 from workspace.plans.models import ChangeRequest, Version, VersionStatus
 from workspace.plans.workflow import TRANSITIONS
@@ -327,15 +329,40 @@ def rep_detail(request: HttpRequest, plan_id: int, number: int, rep_id: str) -> 
 # --- map data -----------------------------------------------------------------------------------
 
 
-def _json_response(request: HttpRequest, data: bytes, cache: str) -> HttpResponse:
+def _json_response(request: HttpRequest, data: bytes, gzipped: bytes | None, cache: str) -> HttpResponse:
+    """JSON bytes, gzipped when the browser accepts it (``gzipped``: already compressed, or None)."""
     response = HttpResponse(content_type="application/json")
     if "gzip" in request.headers.get("Accept-Encoding", ""):
-        data = compress_string(data)
+        data = gzipped if gzipped is not None else compress_string(data)
         response["Content-Encoding"] = "gzip"
     response.content = data
     response["Cache-Control"] = cache
     patch_vary_headers(response, ("Accept-Encoding",))
     return response
+
+
+FileKey = tuple[str, int, int]
+
+
+def _file_key(path: Path | None) -> FileKey | None:
+    if path is None:
+        return None
+    stat = path.stat()
+    return (str(path), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=8)
+def _whole_map(assignment: FileKey, reps: FileKey, base: FileKey | None) -> tuple[bytes, bytes]:
+    """The map of a whole plan, plain and gzipped, built once per set of files."""
+    frames = [read_csv(Path(key[0])) for key in (assignment, reps)]
+    base_frame = read_csv(Path(base[0])) if base is not None else None
+    data = map_json(map_payload(frames[0], frames[1], None, base_frame))
+    return data, compress_string(data)
+
+
+@functools.lru_cache(maxsize=1)
+def _basemap_gzip() -> bytes:
+    return compress_string(basemap_json())
 
 
 @require_GET
@@ -344,8 +371,8 @@ def map_data(request: HttpRequest, plan_id: int, number: int) -> HttpResponse:
     """Every account the user may see, compact (see `workspace.front.mapdata`)."""
     version = version_of(plan_id, number)
     scope = access.scope_for(request.user, version)
-    assignment, reps = run_table(version, "assignment.csv"), run_table(version, "reps.csv")
-    if assignment is None or reps is None:
+    files = _file_key(version.run_file("assignment.csv")), _file_key(version.run_file("reps.csv"))
+    if files[0] is None or files[1] is None:
         raise Http404(f"version {version.number} has no plan yet")
     base = None
     if request.GET.get("base"):
@@ -353,15 +380,19 @@ def map_data(request: HttpRequest, plan_id: int, number: int) -> HttpResponse:
             base_number = int(request.GET["base"])
         except ValueError:
             raise Http404("base must be a version number") from None
-        base = run_table(version_of(plan_id, base_number), "assignment.csv")
-    visible = None if scope.full else _scoped(assignment, "account_id", scope.account_ids)
-    if not scope.full:
-        reps = reps.loc[_scoped(reps, "rep_id", scope.rep_ids)]
-    payload = map_payload(assignment, reps, visible, base)
-    return _json_response(request, map_json(payload), "private, max-age=0")
+        base = _file_key(version_of(plan_id, base_number).run_file("assignment.csv"))
+    if scope.full:
+        data, gzipped = _whole_map(files[0], files[1], base)
+        return _json_response(request, data, gzipped, "private, max-age=0")
+    assignment, reps = read_csv(Path(files[0][0])), read_csv(Path(files[1][0]))
+    visible = _scoped(assignment, "account_id", scope.account_ids)
+    reps = reps.loc[_scoped(reps, "rep_id", scope.rep_ids)]
+    base_frame = read_csv(Path(base[0])) if base is not None else None
+    payload = map_payload(assignment, reps, visible, base_frame)
+    return _json_response(request, map_json(payload), None, "private, max-age=0")
 
 
 @require_GET
 @page_view()
 def basemap(request: HttpRequest) -> HttpResponse:
-    return _json_response(request, basemap_json(), "private, max-age=86400")
+    return _json_response(request, basemap_json(), _basemap_gzip(), "private, max-age=86400")
