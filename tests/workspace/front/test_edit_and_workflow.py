@@ -130,3 +130,14 @@ def test_a_managers_request_is_decided_by_a_planner(plan: Any, browsers: dict[st
     r = browsers["planner"].post(f"/requests/{req.pk}/decide/", {"decision": "accept", "reason": "ok"})
     assert r.status_code == 204 and r["HX-Redirect"] == f"/plans/{plan.pk}/v/2/"
     assert plan.latest().changes.get().payload == {"type": "pin", "account_id": account, "rep_id": "R2"}
+
+
+def test_a_draft_after_an_approved_version_links_its_diff(plan: Any, browsers: dict[str, Browser]) -> None:
+    url = f"/plans/{plan.pk}/v/1/transition/"
+    assert browsers["planner"].post(url, {"to": "submitted"}).status_code == 204
+    assert browsers["finance"].post(url, {"to": "approved"}).status_code == 204
+    assert 'id="diff-approved"' not in browsers["viewer"].get(f"/plans/{plan.pk}/v/1/").content.decode()
+    v1 = plan.latest()
+    v2 = type(v1).objects.create(plan=plan, number=2, parent=v1, note="next round")  # a later draft
+    page = browsers["viewer"].get(f"/plans/{plan.pk}/v/{v2.number}/").content.decode()
+    assert f'href="/plans/{plan.pk}/compare/?a=1&amp;b=2" id="diff-approved"' in page
