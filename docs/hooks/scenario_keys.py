@@ -134,4 +134,25 @@ DESCRIPTIONS: dict[str, str] = {
     "sweep.zip": "Lists of equal length, taken row by row, combined cartesian with the grid.",
     "sweep.name": 'Member name template, e.g. `"{name}-bal{assignment.balance.potential}"`; '
     "placeholders may carry a format spec such as `{quota.target:.0f}`.",
+    "data.workbook": "A workbook written by `terraquota run` and edited in Excel: its owner changes "
+    "become pins, and its quota overrides and rep dates are loaded (same as `run --from-workbook`).",
+    "plan.currency": "ISO 4217 code (e.g. `USD`, `EUR`) shown beside every money figure in reports, "
+    "the workbook, maps and the terminal.",
+    "plan.fiscal_year_start": "Month (1-12) the fiscal year begins: periods read `FY27 Q1` in reports, "
+    "the workbook and the terminal (quotas.csv keeps ISO dates).",
+    "plan.fiscal_year_named_by": '`"start"` (default) or `"end"`: a fiscal year is named after the calendar '
+    "year it starts in, or ends in.",
+    "quota.targets": "Fixed targets before hedges, by `region` or by `segment` (not both), e.g. "
+    "`{ region = { EMEA = 40000000 } }`; the rest of the company target is shared as without them.",
+    "quota.level_weights": "Quota weight per value of the reps' `level` column (e.g. `{ junior = 0.8 }`).",
+    "quota.max_quota_to_ote": "Highest quota / on-target earnings ratio; every rep above it is reported "
+    "as a warning.",
+    "warnings": "Thresholds of the plan's warnings (metrics.json `warnings`, the terminal summary, the "
+    "report's first screen).",
+    "warnings.min_bookings_vs_quota": "Expected bookings below this share of the quota total warn.",
+    "warnings.min_share_reaching_quota": "An expected share of reps reaching quota below this warns.",
+    "warnings.max_capacity_gap": "A capacity gap above this many full-time reps (company or a block) warns.",
+    "warnings.max_reps_outside_cap": "More reps than this outside the year-over-year change cap warn.",
+    "warnings.max_override_to_expected": "A quota override above this multiple of what the rep's "
+    "territory is expected to book warns.",
 }

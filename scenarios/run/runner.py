@@ -145,7 +145,7 @@ def run_scenario(
                 reps,
                 value=value,
                 title=f"{scenario.name}: {value} by state / country",
-                currency=str(scenario.resolved.get("currency", "USD")),
+                currency=scenario.params.plan.currency or "USD",
             )
         files["report.html"] = render_run_report(run, png).encode("utf-8")
         files["workbook.xlsx"] = workbook_bytes(run, manager_sheets=manager_sheets)

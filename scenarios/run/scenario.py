@@ -94,7 +94,6 @@ KNOWN_KEYS: dict[str, Any] = {
     },
     "sweep": None,
     "salesforce": None,
-    "currency": None,
 }
 #: Keys whose values are paths relative to the declaring file.
 PATH_KEYS = ("accounts", "reps", "events", "forbid", "opportunities", "workbook")
