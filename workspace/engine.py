@@ -7,6 +7,7 @@ one function here and nothing else:
 - `validate`       the CLI's `terraquota validate` checks, as a list of problems
 - `solve_into`     `terraquota run` of a version's scenario into a run folder
 - `resplit_into`   quota keys changed only: keep the parent's assignment, re-split quotas
+- `resolve_into`   other edits: re-solve only the blocks they touch, from the parent's plan
 - `apply_changes`  a version's inputs + changes -> the next version's inputs
 - `publish`        Salesforce load files and the workbook of one run folder
 - `team`           a manager's reps and their accounts
@@ -131,7 +132,10 @@ def extends_chain(inputs_dir: Path, scenario_file: str) -> list[Path]:
 
 def warm_up() -> None:
     """Import the library's heavy modules now (worker processes are forked from a warm parent)."""
-    import solver.assignment  # noqa: F401
+    import importlib
+
+    for name in ("scenarios.cli.summaries", "scenarios.run", "scenarios.run.resolve", "solver.assignment"):
+        importlib.import_module(name)
 
 
 # --- running ----------------------------------------------------------------------------------
@@ -251,6 +255,38 @@ def resplit_into(
         raise ValueError("a quota-only change altered the assignment; run a full solve instead")
     write_folder_atomically(out_dir, outcome.files)
     return outcome.exit_code, "quotas re-split, assignment unchanged; " + summary_line(outcome)
+
+
+def resolve_into(
+    parent_run_dir: Path,
+    scenario_path: Path,
+    changes: list[dict[str, Any]],
+    out_dir: Path,
+    progress: Progress | None = None,
+) -> tuple[int, str]:
+    """An edited version's run from its parent's run: only the blocks the changes touch are solved again.
+
+    `scenarios.run.resolve.resolve_run` applies ``changes`` to the parent run's
+    inputs and re-solves; the run folder's scenario.toml is this version's own
+    (the same keys, its own edited tables), so the next edit starts from it.
+    """
+    from scenarios.cli.summaries import summary_line
+    from scenarios.run import write_folder_atomically
+    from scenarios.run.resolve import resolve_run
+
+    try:
+        scenario = _load(scenario_path)
+        done = resolve_run(
+            parent_run_dir, changes, source="changes", render=False, progress=_progress_of(progress)
+        )
+    except InputError as e:
+        raise EngineInputError(_problems(e, scenario_path.parent)) from None
+    files = dict(done.outcome.files)
+    files["scenario.toml"] = scenario.to_toml().encode("utf-8")
+    write_folder_atomically(out_dir, files)
+    r = done.resolved
+    what = "every block solved again" if r.whole else f"{len(r.blocks)} block(s) solved again"
+    return done.outcome.exit_code, f"{what}; " + summary_line(done.outcome)
 
 
 def publish(run_dir: Path, out_dir: Path) -> list[str]:

@@ -27,6 +27,7 @@ def test_a_pin_makes_a_new_draft_version_solved_by_its_job(api: dict, plan, disp
     dispatcher.drain()
     job = api["viewer"].get(f"/api/jobs/{r.json()['job']}").json()
     assert job["status"] == "done", job
+    assert job["kind"] == "resolve" and "solved again" in job["message"]
     v2 = api["viewer"].get(f"/api/plans/{plan.pk}/versions/2").json()
     assert (v2["status"], v2["parent"], v2["created_by"], v2["note"]) == ("draft", 1, "planner", "pin Boston")
     assert v2["changes"] == [{"type": "pin", "account_id": "A01", "rep_id": "R2"}]
@@ -144,3 +145,31 @@ def test_roles_that_may_not_edit_get_403(api: dict, plan) -> None:
     for name in ("viewer", "finance", "manager1"):
         r = _edit(api[name], plan.pk, 1, [{"type": "pin", "account_id": "A01", "rep_id": "R2"}])
         assert r.status_code == 403, name
+
+
+def test_successive_edits_keep_every_earlier_change(api: dict, plan, dispatcher) -> None:
+    """Each re-solve starts from its parent's run, whose scenario names the parent's edited tables."""
+    assert (
+        _edit(api["planner"], plan.pk, 1, [{"type": "pin", "account_id": "A01", "rep_id": "R2"}]).status_code
+        == 201
+    )
+    dispatcher.drain()
+    assert (
+        _edit(api["planner"], plan.pk, 2, [{"type": "pin", "account_id": "A05", "rep_id": "R1"}]).status_code
+        == 201
+    )
+    dispatcher.drain()
+    job = api["viewer"].get(f"/api/plans/{plan.pk}/versions/3").json()["job"]
+    assert job["status"] == "done" and job["kind"] == "resolve", job
+    assignment = pd.read_csv(io.BytesIO(_file(api["viewer"], plan.pk, 3, "assignment.csv"))).set_index(
+        "account_id"
+    )
+    assert (assignment.loc["A01", "rep_id"], assignment.loc["A05", "rep_id"]) == ("R2", "R1")
+
+
+def test_an_edit_of_a_version_without_a_run_solves_it_whole(api: dict, tiny_zip: bytes, dispatcher) -> None:
+    pid = api["planner"].upload("/api/plans", tiny_zip).json()["id"]
+    r = _edit(api["planner"], pid, 1, [{"type": "pin", "account_id": "A01", "rep_id": "R2"}])
+    dispatcher.drain()
+    job = api["viewer"].get(f"/api/jobs/{r.json()['job']}").json()
+    assert (job["status"], job["kind"]) == ("done", "solve"), job

@@ -25,6 +25,7 @@ class JobStatus(models.TextChoices):
 class JobKind(models.TextChoices):
     SOLVE = "solve"  # assign and set quotas
     RESPLIT = "resplit"  # quota keys changed only: keep the parent's assignment, re-split quotas
+    RESOLVE = "resolve"  # an edit: re-solve only the blocks it touches, from the parent's plan
 
 
 FINISHED = (JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED)

@@ -116,10 +116,12 @@ class Dispatcher:
         folder = job.folder
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
-        parent_run = str(version.parent.run_dir) if job.kind == JobKind.RESPLIT and version.parent else None
+        incremental = job.kind in (JobKind.RESPLIT, JobKind.RESOLVE) and version.parent is not None
+        parent_run = str(version.parent.run_dir) if incremental else None
+        changes = [c.payload for c in version.changes.all()] if job.kind == JobKind.RESOLVE else None
         proc = _context().Process(
             target=work,
-            args=(str(folder), job.kind, str(version.scenario_path), parent_run),
+            args=(str(folder), job.kind, str(version.scenario_path), parent_run, changes),
             name=f"terraquota-job-{job.pk}",
             daemon=False,
         )

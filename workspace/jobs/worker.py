@@ -24,7 +24,13 @@ def _write_json(path: Path, data: dict[str, object]) -> None:
     os.replace(tmp, path)
 
 
-def work(job_dir: str, kind: str, scenario_path: str, parent_run_dir: str | None) -> None:
+def work(
+    job_dir: str,
+    kind: str,
+    scenario_path: str,
+    parent_run_dir: str | None,
+    changes: list[dict[str, object]] | None = None,
+) -> None:
     """Run one job; the process's exit code is the run's (0 solved, 2 bad input, 3, 4, 1 bug)."""
     folder = Path(job_dir)
     out = folder / "out"
@@ -35,6 +41,10 @@ def work(job_dir: str, kind: str, scenario_path: str, parent_run_dir: str | None
     try:
         if kind == "resplit" and parent_run_dir:
             code, message = engine.resplit_into(Path(scenario_path), Path(parent_run_dir), out, progress)
+        elif kind == "resolve" and parent_run_dir and changes:
+            code, message = engine.resolve_into(
+                Path(parent_run_dir), Path(scenario_path), changes, out, progress
+            )
         else:
             code, message = engine.solve_into(Path(scenario_path), out, progress)
     except engine.EngineInputError as e:

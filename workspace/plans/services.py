@@ -172,6 +172,13 @@ def _check_base(plan: Plan, base_number: int) -> Version:
     return latest
 
 
+def _edit_kind(base: Version, changes: list[dict[str, Any]]) -> str:
+    """Quota keys only: re-split; otherwise re-solve what changed from the parent's plan; no plan: solve."""
+    if not base.has_plan:
+        return JobKind.SOLVE
+    return JobKind.RESPLIT if engine.quota_only(changes) else JobKind.RESOLVE
+
+
 def edit(
     plan: Plan,
     user: Any,
@@ -206,8 +213,7 @@ def edit(
                 Change(version=version, position=i, kind=str(c.get("type")), payload=c)
                 for i, c in enumerate(changes)
             )
-            resplit = engine.quota_only(changes) and base.has_plan
-            job = queue_job(version, user, JobKind.RESPLIT if resplit else JobKind.SOLVE)
+            job = queue_job(version, user, _edit_kind(base, changes))
             record(
                 user,
                 action,
