@@ -131,6 +131,9 @@ def test_bad_changes_are_400_and_leave_no_version(api: dict, plan, db: Path) -> 
         [{"type": "set", "key": "quota.periods", "value": "weekly"}],
         [{"type": "set", "key": "data.accounts", "value": "/etc/passwd"}],
         [{"type": "add_rep", "rep": {"rep_id": "R1", "segment": "SMB", "region": "NA"}}],
+        [{"type": "add_rep", "rep": {"rep_id": "R8", "segment": "SMB", "region": "MARS"}}],
+        [{"type": "rep", "rep_id": "R2", "end_date": "next summer"}],
+        [{"type": "set", "key": "assignment.balance", "value": "tight"}],
         [],
     ]
     for changes in cases:
