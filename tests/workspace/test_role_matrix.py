@@ -150,3 +150,15 @@ def test_a_manager_without_reps_sees_no_team(api: dict, plan, users: dict) -> No
     assert lonely.get(f"/api/plans/{plan.pk}/versions/1/reps").json() == []
     assert lonely.get(f"/api/plans/{plan.pk}/versions/1/accounts").json() == []
     assert lonely.get(f"/api/plans/{plan.pk}/versions/1").status_code == 200  # the summary
+
+
+def test_a_manager_sees_the_changes_of_their_team_and_the_plan(api: dict, plan) -> None:
+    changes = [
+        {"type": "pin", "account_id": "A01", "rep_id": "R2"},
+        {"type": "unpin", "account_id": "A07"},
+        {"type": "set", "key": "quota.target", "value": 1200.0},
+    ]
+    api["planner"].post(f"/api/plans/{plan.pk}/changes", {"base_version": 1, "changes": changes})
+    seen = api["manager1"].get(f"/api/plans/{plan.pk}/versions/2").json()["changes"]
+    assert seen == [changes[0], changes[2]]
+    assert api["viewer"].get(f"/api/plans/{plan.pk}/versions/2").json()["changes"] == changes

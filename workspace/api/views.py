@@ -27,8 +27,22 @@ def _user_name(user: Any) -> str | None:
     return user.get_username() if user is not None else None
 
 
-def _version_dict(v: Version) -> dict[str, Any]:
+def _visible_change(scope: access.Scope, change: dict[str, Any]) -> bool:
+    """A manager sees the plan-level changes and those of their own team."""
+    if scope.full or change.get("type") == "set":
+        return True
+    if "account_id" in change:
+        return scope.allows_account(str(change["account_id"]))
+    rep = change.get("rep") if isinstance(change.get("rep"), dict) else change
+    return scope.allows_rep(str(rep.get("rep_id", "")))
+
+
+def _version_dict(v: Version, user: Any) -> dict[str, Any]:
     job = v.jobs.order_by("-id").first()
+    changes = [c.payload for c in v.changes.all()]
+    if changes and not access.can(user, Action.READ_FILES):
+        scope = access.scope_for(user, v)
+        changes = [c for c in changes if _visible_change(scope, c)]
     return {
         "version": v.number,
         "status": v.status,
@@ -37,7 +51,7 @@ def _version_dict(v: Version) -> dict[str, Any]:
         "created_at": v.created_at.isoformat(),
         "metrics": v.metrics(),
         "note": v.note,
-        "changes": [c.payload for c in v.changes.all()],
+        "changes": changes,
         "job": job.as_dict() if job else None,
         "published": v.published_dir.is_dir(),
     }
@@ -139,7 +153,7 @@ def _plan_detail(request: HttpRequest, user: Any, plan_id: int) -> HttpResponse:
 
 def _version_detail(request: HttpRequest, user: Any, plan_id: int, number: int) -> HttpResponse:
     access.require(user, Action.READ_PLAN)
-    return ok(_version_dict(services.get_version(plan_id, number)))
+    return ok(_version_dict(services.get_version(plan_id, number), user))
 
 
 def _version_run(request: HttpRequest, user: Any, plan_id: int, number: int) -> HttpResponse:
