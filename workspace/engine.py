@@ -137,6 +137,11 @@ def warm_up() -> None:
 
     for name in ("scenarios.cli.summaries", "scenarios.run", "scenarios.run.resolve", "solver.assignment"):
         importlib.import_module(name)
+    # the geocoder's reference tables (cached per process): about a second each run otherwise
+    from solver.inputs import geocode
+
+    geocode._cities()
+    geocode._zips()
 
 
 # --- running ----------------------------------------------------------------------------------

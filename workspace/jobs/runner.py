@@ -21,6 +21,7 @@ import os
 import shutil
 import threading
 import time
+from multiprocessing.connection import wait
 from multiprocessing.context import BaseContext
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -37,6 +38,12 @@ from workspace.jobs.worker import work
 log = logging.getLogger(__name__)
 
 _CONTEXT: BaseContext | None = None
+#: set when a job is queued in this process: the dispatcher's loop looks at once instead of at its next poll
+WAKE = threading.Event()
+
+
+def wake() -> None:
+    WAKE.set()
 
 
 def _context() -> BaseContext:
@@ -178,7 +185,11 @@ class Dispatcher:
             time.sleep(poll)
 
     def run_forever(self, poll: float = 0.2) -> None:
-        """The server's loop (in a thread); `stop` ends it and kills nothing."""
+        """The server's loop (in a thread); `stop` ends it and kills nothing.
+
+        Between passes it sleeps until a worker ends, a job is queued (`wake`)
+        or ``poll`` seconds pass (progress and cancellations are read then).
+        """
         while not self._stop.is_set():
             try:
                 self.tick()
@@ -186,7 +197,12 @@ class Dispatcher:
                 log.exception("job dispatcher pass failed")
             finally:
                 close_old_connections()
-            self._stop.wait(poll)
+            sentinels = [p.sentinel for p in self.running.values()]
+            if sentinels:
+                wait(sentinels, timeout=poll)
+            else:
+                WAKE.wait(poll)
+            WAKE.clear()
 
     def start_thread(self) -> threading.Thread:
         thread = threading.Thread(target=self.run_forever, name="terraquota-jobs", daemon=True)
@@ -195,6 +211,7 @@ class Dispatcher:
 
     def stop(self) -> None:
         self._stop.set()
+        WAKE.set()
 
     def shutdown(self) -> None:
         """Stop the loop and end this server's runs (marked failed: they can be started again)."""

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from workspace import access, engine
 from workspace.audit.models import record
+from workspace.jobs import runner
 from workspace.jobs.models import Job, JobKind
 from workspace.plans.models import (
     Change,
@@ -121,6 +122,7 @@ def create_plan_from_zip(user: Any, stream: Any) -> Plan:
 
 def queue_job(version: Version, user: Any, kind: str = JobKind.SOLVE) -> Job:
     job = Job.objects.create(version=version, kind=kind, created_by=user)
+    transaction.on_commit(runner.wake)  # the server's dispatcher starts it now, not at its next poll
     record(user, "run.queue", str(version), after={"job": job.pk, "kind": kind}, plan_id=version.plan_id)
     return job
 
