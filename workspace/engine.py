@@ -373,7 +373,11 @@ def _set_key(doc: dict[str, Any], key: str, value: Any) -> None:
 
 
 def apply_changes(
-    src_inputs: Path, dst_inputs: Path, scenario_file: str, changes: list[dict[str, Any]]
+    src_inputs: Path,
+    dst_inputs: Path,
+    scenario_file: str,
+    changes: list[dict[str, Any]],
+    base_run: Path | None = None,
 ) -> None:
     """Copy a version's inputs to ``dst_inputs`` and apply ``changes`` there; then check them.
 
@@ -382,12 +386,14 @@ def apply_changes(
     keys no longer validate. A new rep row brings the CLI's whole validation;
     pins, dates and keys are checked on their own (the full check reads every
     table: seconds at 20k accounts, and the run that follows checks again).
+    With ``base_run`` (the base version's run folder), a pin to a rep of
+    another segment or region is refused: no plan could keep it.
     """
     if dst_inputs.exists():
         raise FileExistsError(dst_inputs)
     shutil.copytree(src_inputs, dst_inputs, symlinks=False)
     try:
-        _apply(dst_inputs, scenario_file, changes)
+        _apply(dst_inputs, scenario_file, changes, base_run)
         if any(c.get("type") == "add_rep" for c in changes):
             problems = validate(dst_inputs, scenario_file)
         else:
@@ -408,16 +414,33 @@ def _scenario_problems(inputs_dir: Path, scenario_file: str) -> list[Problem]:
     return []
 
 
+@functools.lru_cache(maxsize=16)
+def _blocks_cached(path: str, mtime: float, column: str) -> dict[str, tuple[str, str]]:
+    table = pd.read_csv(path, dtype=str, keep_default_na=False, usecols=[column, "segment", "region"])
+    return dict(zip(table[column], zip(table["segment"], table["region"], strict=True), strict=True))
+
+
 class _Edit:
     """One version's inputs being edited: tables read on first use, the top scenario document."""
 
-    def __init__(self, root: Path, scenario_file: str):
-        self.root, self.scenario_file = root, scenario_file
+    def __init__(self, root: Path, scenario_file: str, base_run: Path | None = None):
+        self.root, self.scenario_file, self.base_run = root, scenario_file, base_run
         self.paths = data_paths(root, scenario_file)
         self.tables: dict[str, _Table] = {}
         self.scenario_path = root / scenario_file
         self.doc = tomllib.loads(self.scenario_path.read_text(encoding="utf-8"))
         self.doc_changed = False
+
+    def block_of(self, kind: str, key: str) -> tuple[str, str] | None:
+        """(segment, region) of an account or rep in the base run, None when unknown there."""
+        path = (
+            self.base_run / ("assignment.csv" if kind == "account" else "reps.csv") if self.base_run else None
+        )
+        if path is None or not path.is_file():
+            return None
+        column = "account_id" if kind == "account" else "rep_id"
+        rows = _blocks_cached(str(path), path.stat().st_mtime, column)
+        return rows.get(key)
 
     def table(self, kind: str) -> _Table:
         if kind not in self.tables:
@@ -453,6 +476,13 @@ def _pin(edit: _Edit, change: dict[str, Any]) -> str | None:
         rep = str(change.get("rep_id", ""))
         if len(edit.table("reps").rows_of("rep_id", rep)) == 0:
             return f"unknown rep {rep!r}"
+        account_block = edit.block_of("account", str(change["account_id"]))
+        rep_block = edit.block_of("rep", rep)
+        if account_block and rep_block and account_block != rep_block:
+            return (
+                f"account {change['account_id']} is in {' x '.join(account_block)} and rep {rep} covers "
+                f"{' x '.join(rep_block)}: a pin must stay within its segment and region"
+            )
     acc.set(rows, "locked_owner", rep)
     return None
 
@@ -514,8 +544,10 @@ _APPLY: dict[str, Callable[[_Edit, dict[str, Any]], str | None]] = {
 }
 
 
-def _apply(root: Path, scenario_file: str, changes: list[dict[str, Any]]) -> None:
-    edit = _Edit(root, scenario_file)
+def _apply(
+    root: Path, scenario_file: str, changes: list[dict[str, Any]], base_run: Path | None = None
+) -> None:
+    edit = _Edit(root, scenario_file, base_run)
     problems: list[Problem] = []
     for i, change in enumerate(changes):
         handler = _APPLY.get(str(change.get("type")))

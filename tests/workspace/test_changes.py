@@ -127,6 +127,7 @@ def test_bad_changes_are_400_and_leave_no_version(api: dict, plan, db: Path) -> 
     cases = [
         [{"type": "pin", "account_id": "A99", "rep_id": "R1"}],
         [{"type": "pin", "account_id": "A01", "rep_id": "R99"}],
+        [{"type": "pin", "account_id": "A01", "rep_id": "R3"}],  # NA account, EMEA rep
         [{"type": "teleport"}],
         [{"type": "set", "key": "quota.periods", "value": "weekly"}],
         [{"type": "set", "key": "data.accounts", "value": "/etc/passwd"}],
@@ -176,3 +177,10 @@ def test_an_edit_of_a_version_without_a_run_solves_it_whole(api: dict, tiny_zip:
     dispatcher.drain()
     job = api["viewer"].get(f"/api/jobs/{r.json()['job']}").json()
     assert (job["status"], job["kind"]) == ("done", "solve"), job
+
+
+def test_a_pin_across_blocks_is_refused_with_the_blocks_named(api: dict, plan) -> None:
+    r = _edit(api["planner"], plan.pk, 1, [{"type": "pin", "account_id": "A01", "rep_id": "R3"}])
+    assert r.status_code == 400
+    (problem,) = r.json()["detail"]
+    assert problem["row"] == 1 and "SMB x NA" in problem["why"] and "SMB x EMEA" in problem["why"]

@@ -209,7 +209,13 @@ def edit(
             scenario_file=base.scenario_file,
         )
         try:
-            engine.apply_changes(base.inputs_dir, version.inputs_dir, base.scenario_file, changes)
+            engine.apply_changes(
+                base.inputs_dir,
+                version.inputs_dir,
+                base.scenario_file,
+                changes,
+                base.run_dir if base.has_plan else None,
+            )
             version.save()
             Change.objects.bulk_create(
                 Change(version=version, position=i, kind=str(c.get("type")), payload=c)
