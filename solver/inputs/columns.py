@@ -165,8 +165,6 @@ def header_key(header: str) -> str:
     return re.sub(r"[^0-9a-z]", "", str(header).casefold())
 
 
-_NONNEG = {"lower": 0.0}
-
 ACCOUNTS = TableSpec(
     "accounts",
     (
@@ -183,14 +181,14 @@ ACCOUNTS = TableSpec(
             "int",
             aliases=("NumberOfEmployees", "Number of Employees"),
             salesforce=("NumberOfEmployees", "Employees"),
-            **_NONNEG,
+            lower=0.0,
         ),
         ColumnSpec(
             "annual_revenue",
             "float",
             aliases=("AnnualRevenue", "Annual Revenue"),
             salesforce=("AnnualRevenue",),
-            **_NONNEG,
+            lower=0.0,
         ),
         ColumnSpec("industry", "text", aliases=("Industry",), salesforce=("Industry",)),
         ColumnSpec(
@@ -251,8 +249,8 @@ ACCOUNTS = TableSpec(
             salesforce=("BillingLongitude",),
         ),
         ColumnSpec("segment", "text"),
-        ColumnSpec("potential", "float", **_NONNEG),
-        ColumnSpec("workload", "float", **_NONNEG),
+        ColumnSpec("potential", "float", lower=0.0),
+        ColumnSpec("workload", "float", lower=0.0),
         ColumnSpec(
             "current_owner",
             "id",
@@ -266,7 +264,7 @@ ACCOUNTS = TableSpec(
             salesforce=("ParentId", "Parent Account ID"),
         ),
         ColumnSpec("locked_owner", "id"),
-        ColumnSpec("arr", "float", aliases=("annual_recurring_revenue",), **_NONNEG),
+        ColumnSpec("arr", "float", aliases=("annual_recurring_revenue",), lower=0.0),
         ColumnSpec("language", "text", normalise="lower"),
         ColumnSpec("forbidden_reps", "text"),
     ),
@@ -293,18 +291,18 @@ REPS = TableSpec(
         ColumnSpec("end_date", "date"),
         ColumnSpec("lat", "float", lower=-90.0, upper=90.0, aliases=("latitude",)),
         ColumnSpec("lon", "float", lower=-180.0, upper=180.0, aliases=("lng", "long", "longitude")),
-        ColumnSpec("max_accounts", "int", **_NONNEG),
-        ColumnSpec("max_workload", "float", **_NONNEG),
-        ColumnSpec("ote", "float", **_NONNEG),
-        ColumnSpec("last_year_bookings", "float", **_NONNEG),
-        ColumnSpec("last_year_quota", "float", **_NONNEG),
-        ColumnSpec("quota_override", "float", **_NONNEG),
+        ColumnSpec("max_accounts", "int", lower=0.0),
+        ColumnSpec("max_workload", "float", lower=0.0),
+        ColumnSpec("ote", "float", lower=0.0),
+        ColumnSpec("last_year_bookings", "float", lower=0.0),
+        ColumnSpec("last_year_quota", "float", lower=0.0),
+        ColumnSpec("quota_override", "float", lower=0.0),
         ColumnSpec("level", "text"),
         ColumnSpec("fte", "float", lower=0.0, upper=1.0),
         ColumnSpec("countries", "text", normalise="country_list"),
         ColumnSpec("languages", "text", normalise="lower_list"),
-        ColumnSpec("max_accounts_lost", "int", **_NONNEG),
-        ColumnSpec("max_accounts_gained", "int", **_NONNEG),
+        ColumnSpec("max_accounts_lost", "int", lower=0.0),
+        ColumnSpec("max_accounts_gained", "int", lower=0.0),
     ),
 )
 """The reps table (one row per rep or planned hire)."""

@@ -116,9 +116,10 @@ def _cell_text(value: Any) -> str | None:
     if isinstance(value, float | np.floating):
         if math.isnan(value):
             return None
-        if math.isfinite(value) and value == math.floor(value) and abs(value) < 2.0**53:
-            return str(int(value))
-        return repr(float(value))
+        number = float(value)
+        if math.isfinite(number) and number == math.floor(number) and abs(number) < 2.0**53:
+            return str(int(number))
+        return repr(number)
     if isinstance(value, dt.datetime | pd.Timestamp):
         if value.hour == value.minute == value.second == value.microsecond == 0:
             return value.strftime("%Y-%m-%d")
@@ -638,14 +639,14 @@ def _read(
         )
     r.combine_sources()
     out: dict[str, pd.Series] = {}
-    for c in spec.columns:
-        if c.name not in r.claimed:
+    for col in spec.columns:
+        if col.name not in r.claimed:
             continue
-        out[c.name] = _parse_column(r, c)
-        if c.normalise == "lower":
-            out[c.name] = out[c.name].str.lower()
-        elif c.normalise in ("country_list", "lower_list"):
-            out[c.name] = _normalise_list(r, c, out[c.name])
+        out[col.name] = _parse_column(r, col)
+        if col.normalise == "lower":
+            out[col.name] = out[col.name].str.lower()
+        elif col.normalise in ("country_list", "lower_list"):
+            out[col.name] = _normalise_list(r, col, out[col.name])
     _normalise_ids(r, out)
     if "country" in out:
         _normalise_countries(r, out, on_unknown)
