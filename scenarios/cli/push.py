@@ -15,7 +15,9 @@ Accounts going to planned hires, and ids that are not Salesforce ids, are
 counted and left out. With ``--apply`` the state folder (default
 ``RUN_DIR/push``) gets ``rollback.csv`` — the values before each update,
 written before the update is sent, and the ids of records created — and
-``journal.csv``, one line per record sent with Salesforce's answer. A second
+``journal.csv``, one line per record sent with Salesforce's answer. An
+account that moved loses its association with its old territory of the
+model (saved in the rollback file first, to be re-created). A second
 ``--apply`` skips what the journal marks done: an interrupted push resumes.
 """
 
@@ -41,6 +43,7 @@ from solver.inputs.salesforce_push import (
     current_values,
     ids_by_developer_name,
     is_salesforce_id,
+    records_where,
 )
 
 #: exit code when some records were refused (the rest went through; re-run to retry).
@@ -174,10 +177,10 @@ class _State:
         with path.open("a", encoding="utf-8", newline="") as f:
             csv.writer(f, lineterminator="\n").writerows(rows)
 
-    def save_before(self, sobject: str, before: pd.DataFrame, field: str) -> None:
+    def save_before(self, sobject: str, before: pd.DataFrame, field: str, action: str = "update") -> None:
         """Today's values, once per record and field: a resumed push keeps the first ones."""
         rows = [
-            [sobject, "update", i, field, "" if pd.isna(v) else str(v)]
+            [sobject, action, i, field, "" if pd.isna(v) else str(v)]
             for i, v in zip(before["Id"], before[field], strict=True)
             if (sobject, i, field) not in self.saved
         ]
@@ -254,9 +257,31 @@ def _association_steps(sf: Any, run: RunTables) -> list[Step]:
             "AssociationCause": ASSOCIATION_CAUSE,
         }
     )
+    # What the model holds today for these accounts: kept when planned, removed when the account moved.
+    model = next(iter(model_id.values()))
+    today = records_where(
+        sf,
+        "ObjectTerritory2Association",
+        ["Id", "ObjectId", "Territory2Id", "AssociationCause"],
+        "ObjectId",
+        objects["ObjectId"].tolist(),
+        f"Territory2.Territory2ModelId = '{model}'",
+    )
+    planned = set(zip(objects["ObjectId"], objects["Territory2Id"], strict=True))
+    held = set(zip(today["ObjectId"], today["Territory2Id"], strict=True))
+    objects = objects[
+        [pair not in held for pair in zip(objects["ObjectId"], objects["Territory2Id"], strict=True)]
+    ]
+    stale = today[
+        [pair not in planned for pair in zip(today["ObjectId"], today["Territory2Id"], strict=True)]
+    ]
+    stale = stale.assign(key="delete:ObjectTerritory2Association:" + stale["Id"])
     return [
         Step("User territories", "UserTerritory2Association", "insert", users.reset_index(drop=True)),
         Step("Account territories", "ObjectTerritory2Association", "insert", objects.reset_index(drop=True)),
+        Step(
+            "Old account territories", "ObjectTerritory2Association", "delete", stale.reset_index(drop=True)
+        ),
     ]
 
 
@@ -302,9 +327,15 @@ def _send(sf: Any, step: Step, state: _State, batch_size: int, console: Console)
         before = current_values(sf, step.sobject, todo["Id"].tolist(), fields)
         for field in fields:
             state.save_before(step.sobject, before, field)
-    sendable = Step(
-        step.name, step.sobject, step.action, step.records.drop(columns="previous", errors="ignore")
-    )
+    if step.action == "delete" and len(todo):
+        # What a rollback re-creates: the deleted record's fields, saved before it goes.
+        for field in fields:
+            state.save_before(step.sobject, todo, field, action="insert")
+        sendable = Step(step.name, step.sobject, step.action, step.records[["key", "Id"]])
+    else:
+        sendable = Step(
+            step.name, step.sobject, step.action, step.records.drop(columns="previous", errors="ignore")
+        )
     outcomes = apply_step(sf, sendable, state.done, lambda got: state.record(step, got), batch_size)
     failed = [o for o in outcomes if not o.ok]
     skipped = len(step.records) - len(todo)

@@ -33,6 +33,7 @@ __all__ = [
     "current_values",
     "ids_by_developer_name",
     "is_salesforce_id",
+    "records_where",
 ]
 
 log = logging.getLogger(__name__)
@@ -41,18 +42,19 @@ log = logging.getLogger(__name__)
 BATCH = 200
 #: ids per ``WHERE Id IN (...)`` query, to stay well under the SOQL length limit.
 _IN_CHUNK = 300
+_VERB = {"update": "updating", "insert": "creating", "delete": "deleting"}
 
 
 @dataclass(frozen=True)
 class Step:
     """One kind of change: ``records`` has a ``key`` column and the API fields to send.
 
-    For ``update`` the fields include ``Id``.
+    For ``update`` the fields include ``Id``; ``delete`` needs ``Id`` only.
     """
 
     name: str
     sobject: str
-    action: Literal["update", "insert"]
+    action: Literal["update", "insert", "delete"]
     records: pd.DataFrame
 
 
@@ -91,6 +93,24 @@ def current_values(sf: Any, sobject: str, ids: Sequence[str], fields: Sequence[s
         raise explain(exc, f"reading {sobject}") from None
     table = pd.DataFrame([{k: r.get(k) for k in ("Id", *fields)} for r in rows], columns=["Id", *fields])
     return table.astype("string")
+
+
+def records_where(
+    sf: Any, sobject: str, fields: Sequence[str], key: str, values: Sequence[str], where: str | None = None
+) -> pd.DataFrame:
+    """Records whose ``key`` field is one of ``values`` (and ``where`` holds), read in chunks."""
+    from simple_salesforce.exceptions import SalesforceError
+
+    rows: list[dict[str, Any]] = []
+    unique = list(dict.fromkeys(values))
+    try:
+        for start in range(0, len(unique), _IN_CHUNK):
+            cond = f"{key} IN ({_quote(unique[start : start + _IN_CHUNK])})"
+            query = soql(sobject, list(fields), f"{where} AND {cond}" if where else cond)
+            rows += sf.query_all(query).get("records", [])
+    except SalesforceError as exc:
+        raise explain(exc, f"reading {sobject}") from None
+    return pd.DataFrame([{f: r.get(f) for f in fields} for r in rows], columns=list(fields)).astype("string")
 
 
 def ids_by_developer_name(
@@ -153,17 +173,19 @@ def apply_step(
     from simple_salesforce.exceptions import SalesforceError
 
     todo = step.records[~step.records["key"].isin(done)]
-    method = "PATCH" if step.action == "update" else "POST"
     outcomes: list[Outcome] = []
     for start in range(0, len(todo), batch_size):
         batch = todo.iloc[start : start + batch_size]
-        body = json.dumps({"allOrNone": False, "records": _payload(step, batch)})
         try:
-            answer = sf.restful("composite/sobjects", method=method, data=body)
+            if step.action == "delete":
+                params = {"ids": ",".join(batch["Id"]), "allOrNone": "false"}
+                answer = sf.restful("composite/sobjects", method="DELETE", params=params)
+            else:
+                body = json.dumps({"allOrNone": False, "records": _payload(step, batch)})
+                method = "PATCH" if step.action == "update" else "POST"
+                answer = sf.restful("composite/sobjects", method=method, data=body)
         except SalesforceError as exc:
-            raise explain(
-                exc, f"{'updating' if step.action == 'update' else 'creating'} {step.sobject}"
-            ) from None
+            raise explain(exc, f"{_VERB[step.action]} {step.sobject}") from None
         got = _outcomes(batch, answer)
         on_batch(got)
         outcomes += got

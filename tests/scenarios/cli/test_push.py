@@ -228,6 +228,13 @@ def test_territories_and_associations_with_ids_looked_up_by_developer_name(
                 soql=r"FROM Territory2 WHERE .* AND Territory2ModelId = '0MAD0000000AbCdOAK'",
             ),
             Route(
+                "GET",
+                r"/query/?$",
+                [ok("push/account_associations_today.json")],
+                soql=r"FROM ObjectTerritory2Association WHERE Territory2\.Territory2ModelId = '0MAD0000000",
+            ),
+            Route("DELETE", r"/composite/sobjects$", [ok("push/account_associations_deleted.json")]),
+            Route(
                 "POST",
                 r"/composite/sobjects$",
                 [
@@ -255,13 +262,24 @@ def test_territories_and_associations_with_ids_looked_up_by_developer_name(
         (GRACE, "0MID0000000AbCeOAK"),
         (EMILE, "0MID0000000AbCfOAK"),
     ]
+    # SN already sits in its planned territory: not sent again.
     assert [(o["ObjectId"], o["Territory2Id"], o["AssociationCause"]) for o in objects] == [
         (SL, "0MID0000000AbCdOAK", "Territory2Manual"),
         (SM, "0MID0000000AbCeOAK", "Territory2Manual"),
-        (SN, "0MID0000000AbCfOAK", "Territory2Manual"),
         (SO, "0MID0000000AbCfOAK", "Territory2Manual"),
     ]
-    assert "Account territories: 4 done, 0 refused" in result.stdout
+    assert "Account territories: 3 done, 0 refused" in result.stdout
+    # SL moved: its association with its old territory goes, saved first for a rollback.
+    (delete,) = [c for c in replay.calls if c["method"] == "DELETE"]
+    assert delete["params"] == {"ids": "0R9D0000000OlDaKAK", "allOrNone": "false"}
+    rollback = pd.read_csv(run / "push" / "rollback.csv", dtype=str)
+    saved = rollback[rollback["action"] == "insert"]
+    assert saved[["Id", "field", "value"]].values.tolist() == [
+        ["0R9D0000000OlDaKAK", "ObjectId", SL],
+        ["0R9D0000000OlDaKAK", "Territory2Id", "0MID0000000OlDaOAK"],
+        ["0R9D0000000OlDaKAK", "AssociationCause", "Territory2Manual"],
+    ]
+    assert "Old account territories: 1 done, 0 refused" in result.stdout
 
 
 def test_a_folder_that_is_no_run_is_an_input_error(tmp_path: Path) -> None:
