@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -204,6 +204,17 @@ class Table:
     columns: tuple[Column, ...]
     rows: tuple[tuple[tuple[str, str], ...], ...]
     row_classes: tuple[str, ...]
+
+
+#: Kinds whose values are money (their headers carry the run's currency code).
+MONEY_KINDS = frozenset({"money", "money_exact", "d_money"})
+
+
+def priced(columns: Sequence[Column], currency: str | None) -> tuple[Column, ...]:
+    """The columns with the currency code in the headers of money columns ("Quota (USD)")."""
+    if not currency:
+        return tuple(columns)
+    return tuple(replace(c, label=f"{c.label} ({currency})") if c.kind in MONEY_KINDS else c for c in columns)
 
 
 def _sort_keys(values: pd.Series, kind: str) -> list[str]:

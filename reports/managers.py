@@ -17,7 +17,7 @@ MANAGER_COLUMNS = (
     Column("reps", "Reps", "count"),
     Column("accounts", "Accounts", "count"),
     Column("potential", "Potential", "money"),
-    Column("target_potential", "Target", "money"),
+    Column("target_potential", "Target potential", "money"),
     Column("quota", "Quota", "money"),
     Column("worst_ratio", "Worst ratio", "share"),
     Column("accounts_gained", "Gained", "count"),

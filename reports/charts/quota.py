@@ -8,6 +8,7 @@ of each rep's quota over the periods (ramped hires start with thin bars).
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 
 import matplotlib as mpl
 import numpy as np
@@ -16,7 +17,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from reports.charts.report_charts import MAX_LABELLED_REPS
+from reports.charts.report_charts import MAX_LABELLED_REPS, rep_labels
 
 #: more periods than this are shown as one colour ramp, not distinct hues.
 _MAX_QUALITATIVE = 10
@@ -29,13 +30,21 @@ def _money_axis(value: float, _pos: int) -> str:
     return f"{value:g}"
 
 
-def quota_chart_png(quotas: pd.DataFrame) -> bytes | None:
+def quota_chart_png(
+    quotas: pd.DataFrame,
+    reps: pd.DataFrame | None = None,
+    period_label: Callable[[str], str] | None = None,
+) -> bytes | None:
     """Stacked bar chart of each rep's quota, one segment per period.
 
     Parameters
     ----------
     quotas
         The run's quotas table: rep_id, period, quota.
+    reps
+        The run's reps table: names are shown beside the ids when given.
+    period_label
+        Legend label of a period's ISO first day (e.g. "FY27 Q1"); ISO dates without it.
 
     Returns
     -------
@@ -72,14 +81,16 @@ def quota_chart_png(quotas: pd.DataFrame) -> bytes | None:
     bottom = np.zeros(n)
     for i, period in enumerate(table.columns):
         values = table[period].to_numpy(dtype=float)
-        ax.bar(x, values, bottom=bottom, width=0.85, color=colours[i], label=period, zorder=3, lw=0)
+        label = period_label(period) if period_label else period
+        ax.bar(x, values, bottom=bottom, width=0.85, color=colours[i], label=label, zorder=3, lw=0)
         bottom += values
     ax.set_xlim(-0.6, n - 0.4)
     ax.set_ylim(0, float(bottom.max()) * 1.15 or 1.0)
     ax.yaxis.set_major_formatter(FuncFormatter(_money_axis))
     ax.set_ylabel("quota")
     if n <= MAX_LABELLED_REPS:
-        ax.set_xticks(x, table.index, rotation=90, fontsize=7)
+        ticks = rep_labels(reps, pd.Series(table.index)) if reps is not None else list(table.index)
+        ax.set_xticks(x, ticks, rotation=90, fontsize=7)
     else:
         ax.set_xticks([])
         ax.set_xlabel(f"{n:,} reps, sorted by quota")

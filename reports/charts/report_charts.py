@@ -38,6 +38,19 @@ def outside_band(ratio: pd.Series, tolerance: float | None) -> pd.Series:
     return (r.notna() & ((r < lo) | (r > hi))).astype(bool)
 
 
+def rep_labels(reps: pd.DataFrame, rep_ids: pd.Series) -> list[str]:
+    """Tick labels "R0001 Ana Ruiz": the name beside the id (planned hires have none)."""
+    if "name" not in reps or "rep_id" not in reps:
+        return [str(r) for r in rep_ids]
+    names = reps.set_index(reps["rep_id"].astype(str))["name"]
+    names = names[~names.index.duplicated()]
+    out = []
+    for rid in rep_ids.astype(str):
+        name = names.get(rid)
+        out.append(f"{rid} {name}" if isinstance(name, str) and name.strip() else rid)
+    return out
+
+
 def balance_chart_png(reps: pd.DataFrame, tolerance: float | None) -> bytes | None:
     """Bar chart of each rep's balance ratio, sorted, with the tolerance band.
 
@@ -88,7 +101,7 @@ def balance_chart_png(reps: pd.DataFrame, tolerance: float | None) -> bytes | No
     ax.set_ylabel("potential / target")
     ax.set_xlim(-0.6, n - 0.4)
     if n <= MAX_LABELLED_REPS:
-        ax.set_xticks(x, data["rep_id"], rotation=90, fontsize=7)
+        ax.set_xticks(x, rep_labels(reps, data["rep_id"]), rotation=90, fontsize=7)
     else:
         ax.set_xticks([])
         ax.set_xlabel(f"{n:,} reps, sorted by ratio")

@@ -29,7 +29,9 @@ from reports.formatting import (
     fmt_pct,
     fmt_seconds,
     fmt_text,
+    priced,
 )
+from reports.html.assumptions import assumptions
 from reports.html.templating import png_data_uri, render
 from reports.managers import MANAGER_COLUMNS, manager_frame
 from solver.results.kpis import (
@@ -41,6 +43,7 @@ from solver.results.kpis import (
     tolerances,
     worst_balance,
 )
+from solver.results.labels import Labels
 from solver.results.run_data import RunData
 
 #: Columns of the per-rep table (key, header, kind).
@@ -52,11 +55,11 @@ REP_COLUMNS = (
     Column("region", "Region"),
     Column("start_date", "Start", "date"),
     Column("end_date", "End", "date"),
-    Column("capacity_factor", "Capacity", "factor"),
+    Column("capacity_factor", "Capacity factor", "factor"),
     Column("accounts", "Accounts", "count"),
     Column("potential", "Potential", "money"),
-    Column("target_potential", "Target", "money"),
-    Column("balance_ratio", "Ratio", "share"),
+    Column("target_potential", "Target potential", "money"),
+    Column("balance_ratio", "Balance ratio", "share"),
     Column("quota", "Quota", "money"),
 )
 
@@ -67,9 +70,7 @@ BLOCK_COLUMNS = (
     Column("accounts", "Accounts", "count"),
     Column("reps", "Reps", "count"),
     Column("status", "Status"),
-    Column("objective", "Objective", "number"),
-    Column("bound", "Bound", "number"),
-    Column("gap", "Gap", "gap"),
+    Column("gap", "Optimality gap", "gap"),
     Column("seconds", "Time", "seconds"),
 )
 
@@ -88,7 +89,7 @@ CAPACITY_COLUMNS = (
     Column("ramped_capacity", "Ramped capacity", "factor"),
     Column("required_capacity", "Required capacity", "factor"),
     Column("capacity_gap", "Capacity gap", "factor"),
-    Column("cost", "Cost (prorated OTE)", "money"),
+    Column("cost", "Cost, prorated OTE", "money"),
     Column("potential_per_capacity", "Potential per effective rep", "money"),
     Column("expected_bookings", "Expected bookings", "money"),
     Column("quota", "Quota", "money"),
@@ -106,7 +107,7 @@ RECONCILE_COLUMNS = (
 )
 
 
-def _capacity_table(metrics: dict[str, Any]) -> Table:
+def _capacity_table(metrics: dict[str, Any], currency: str | None = None) -> Table:
     """Finance view per block and in total (metrics.json ``capacity``)."""
     blocks = get(metrics, "capacity", "blocks")
     rows = []
@@ -115,10 +116,10 @@ def _capacity_table(metrics: dict[str, Any]) -> Table:
     total = get(metrics, "capacity", "total")
     if isinstance(total, dict):
         rows.append({"block": "Total", **total})
-    return build_table(pd.DataFrame(rows), CAPACITY_COLUMNS)
+    return build_table(pd.DataFrame(rows), priced(CAPACITY_COLUMNS, currency))
 
 
-def _reconcile_table(metrics: dict[str, Any]) -> Table:
+def _reconcile_table(metrics: dict[str, Any], currency: str | None = None) -> Table:
     """Top-down vs bottom-up quota per level, with each level's conservation check."""
     levels = get(metrics, "quota", "reconcile")
     rows = []
@@ -130,7 +131,7 @@ def _reconcile_table(metrics: dict[str, Any]) -> Table:
                 row = {"level": level, **vals}
                 row["conserved"] = "yes" if vals.get("conserved") else "NO"
                 rows.append(row)
-    return build_table(pd.DataFrame(rows), RECONCILE_COLUMNS)
+    return build_table(pd.DataFrame(rows), priced(RECONCILE_COLUMNS, currency))
 
 
 def _fairness_line(metrics: dict[str, Any]) -> str | None:
@@ -151,10 +152,11 @@ def _fairness_line(metrics: dict[str, Any]) -> str | None:
     return "Fairness: " + "; ".join(bits) + "." if bits else None
 
 
-def _rep_table(run: RunData, tolerance: float | None) -> tuple[Table, int]:
+def _rep_table(run: RunData, tolerance: float | None, currency: str | None = None) -> tuple[Table, int]:
     reps = run.reps
+    columns = priced(REP_COLUMNS, currency)
     if not len(reps.columns):
-        return build_table(pd.DataFrame(), REP_COLUMNS), 0
+        return build_table(pd.DataFrame(), columns), 0
     shown = reps.copy()
     names = shown["name"] if "name" in shown else pd.Series(None, index=shown.index, dtype=object)
     shown["name"] = names.astype(object).where(~tbh_mask(shown), "TBH")
@@ -163,13 +165,13 @@ def _rep_table(run: RunData, tolerance: float | None) -> tuple[Table, int]:
     ratio = shown["balance_ratio"] if "balance_ratio" in shown else pd.Series(index=shown.index)
     out = outside_band(ratio, tolerance)
     classes = ["out" if o else "" for o in out.tolist()]
-    return build_table(shown, REP_COLUMNS, classes), int(out.sum())
+    return build_table(shown, columns, classes), int(out.sum())
 
 
-def _manager_table(run: RunData, tolerance: float | None) -> Table:
+def _manager_table(run: RunData, tolerance: float | None, currency: str | None = None) -> Table:
     """One row per manager; a row is red when its worst rep ratio is outside the band."""
     frame = manager_frame(run.reps)
-    columns = tuple(c for c in MANAGER_COLUMNS if c.key in frame or c.key == "manager_id")
+    columns = priced(tuple(c for c in MANAGER_COLUMNS if c.key in frame or c.key == "manager_id"), currency)
     if frame.empty:
         return build_table(frame, columns)
     ratio = frame["worst_ratio"] if "worst_ratio" in frame else pd.Series(index=frame.index)
@@ -200,15 +202,18 @@ def _balance_table(metrics: dict[str, Any], tol: dict[str, float]) -> Table:
     return build_table(pd.DataFrame(rows), BALANCE_COLUMNS)
 
 
-def _tiles(run: RunData, k: dict[str, Any], tol: dict[str, float], n_out: int) -> list[dict]:
+def _tiles(
+    run: RunData, k: dict[str, Any], tol: dict[str, float], n_out: int, labels: Labels | None = None
+) -> list[dict]:
     m = run.metrics or {}
+    money = (labels or Labels()).money
     blocks = get(m, "counts", "blocks")
     units = get(m, "counts", "units")
     acc_detail = [f"{fmt_count(blocks)} blocks"] if blocks is not None else []
     if units is not None:
         acc_detail.append(f"{fmt_count(units)} assignment units")
     if not math.isnan(k["potential_total"]):
-        acc_detail.append(f"potential {fmt_money(k['potential_total'])}")
+        acc_detail.append(f"potential {money(fmt_money(k['potential_total']))}")
 
     rep_detail = []
     if k["reps_to_be_hired"] is not None:
@@ -221,7 +226,7 @@ def _tiles(run: RunData, k: dict[str, Any], tol: dict[str, float], n_out: int) -
         moved_detail.append(f"{fmt_pct(k['moved_accounts_share'])} of accounts")
     if not math.isnan(k["moved_potential_share"]):
         moved_detail.append(
-            f"{fmt_pct(k['moved_potential_share'])} of potential ({fmt_money(k['moved_potential'])})"
+            f"{fmt_pct(k['moved_potential_share'])} of potential ({money(fmt_money(k['moved_potential']))})"
         )
     if not math.isnan(k["moved_arr_share"]):
         moved_detail.append(f"{fmt_pct(k['moved_arr_share'])} of ARR")
@@ -235,7 +240,7 @@ def _tiles(run: RunData, k: dict[str, Any], tol: dict[str, float], n_out: int) -
         bal_detail.append(f"{n_out:,} reps outside")
     alert = t is not None and not math.isnan(dev) and dev > t + 1e-9
 
-    quota_detail = [f"target {fmt_money_exact(get(m, 'quota', 'target'))}"]
+    quota_detail = [f"target {money(fmt_money_exact(get(m, 'quota', 'target')))}"]
     hedges = [
         f"{lvl} {fmt_pct(k[f'hedge_{lvl}'])}"
         for lvl in ("region", "rep")
@@ -263,7 +268,7 @@ def _tiles(run: RunData, k: dict[str, Any], tol: dict[str, float], n_out: int) -
         },
         {
             "label": "Quota total",
-            "value": fmt_money_exact(get(m, "quota", "total")),
+            "value": money(fmt_money_exact(get(m, "quota", "total"))),
             "detail": " · ".join(quota_detail),
         },
         {
@@ -275,19 +280,23 @@ def _tiles(run: RunData, k: dict[str, Any], tol: dict[str, float], n_out: int) -
     return [{"alert": False, **tile} for tile in tiles]
 
 
-def _quota_facts(run: RunData) -> tuple[list[tuple[str, str]], str]:
+def _quota_facts(run: RunData, labels: Labels | None = None) -> tuple[list[tuple[str, str]], str]:
     m = run.metrics or {}
+    money = (labels or Labels()).money
     facts = [
-        ("Company target", fmt_money_exact(get(m, "quota", "target"))),
+        ("Company target", money(fmt_money_exact(get(m, "quota", "target")))),
         ("Hedge, region level", fmt_pct(get(m, "quota", "hedge", "region"))),
-        ("Region quotas, total", fmt_money_exact(get(m, "quota", "region_total"))),
+        ("Region quotas, total", money(fmt_money_exact(get(m, "quota", "region_total")))),
         ("Hedge, rep level", fmt_pct(get(m, "quota", "hedge", "rep"))),
-        ("Rep quotas, total", fmt_money_exact(get(m, "quota", "total"))),
+        ("Rep quotas, total", money(fmt_money_exact(get(m, "quota", "total")))),
     ]
     line = ""
     total, target = get(m, "quota", "total"), get(m, "quota", "target")
     if total is not None and target is not None:
-        line = f"Quota total {fmt_money_exact(total)} against a target of {fmt_money_exact(target)}"
+        line = (
+            f"Quota total {money(fmt_money_exact(total))} against a target of "
+            f"{money(fmt_money_exact(target))}"
+        )
         if not math.isnan(num(target)) and num(target) > 0 and not math.isnan(num(total)):
             line += f" ({fmt_pct(num(total) / num(target) - 1)} over-assignment)"
         line += "."
@@ -296,19 +305,34 @@ def _quota_facts(run: RunData) -> tuple[list[tuple[str, str]], str]:
 
 def _solver_facts(run: RunData) -> list[tuple[str, str]]:
     m = run.metrics or {}
-    facts = [
+    return [
         ("Status", fmt_text(get(m, "status")).replace("_", " ")),
         ("Solver", fmt_text(get(m, "solver"))),
         ("Seed", fmt_text(get(m, "seed"))),
+        ("Optimality gap", fmt_gap(get(m, "gap"))),
+        ("Time", fmt_seconds(get(m, "seconds"))),
+    ]
+
+
+def _advanced_facts(run: RunData) -> list[tuple[str, str]]:
+    """Objective, bound and raw objective terms: for the advanced section only."""
+    m = run.metrics or {}
+    facts = [
         ("Objective", fmt_number(get(m, "objective"))),
         ("Bound", fmt_number(get(m, "bound"))),
-        ("Gap", fmt_gap(get(m, "gap"))),
-        ("Time", fmt_seconds(get(m, "seconds"))),
     ]
     terms = get(m, "objective_terms")
     if isinstance(terms, dict):
-        facts += [(f"Objective term: {t}", fmt_number(v)) for t, v in sorted(terms.items())]
-    return facts
+        facts += [(f"Term: {t}", fmt_number(v)) for t, v in sorted(terms.items())]
+    return facts if any(v != DASH for _, v in facts) else []
+
+
+def warning_messages(metrics: dict[str, Any]) -> list[str]:
+    """The run's warnings (metrics.json ``warnings``), each with its figure and threshold."""
+    found = get(metrics, "warnings")
+    if not isinstance(found, list):
+        return []
+    return [str(w["message"]) for w in found if isinstance(w, dict) and w.get("message")]
 
 
 def render_run_report(run: RunData, map_png: bytes | None) -> str:
@@ -332,8 +356,11 @@ def render_run_report(run: RunData, map_png: bytes | None) -> str:
     metrics = run.metrics or {}
     k = run_kpis(run)
     tol = tolerances(run.scenario_toml)
+    labels = Labels.of_toml(run.scenario_toml)
+    cur = labels.currency
+    periods = str(get(metrics, "quota", "periods") or "quarter")
     t_pot = tol.get("potential")
-    reps_table, n_out = _rep_table(run, t_pot)
+    reps_table, n_out = _rep_table(run, t_pot, cur)
     chart = balance_chart_png(run.reps, t_pot) if len(run.reps.columns) else None
     caption = "Balance ratio (potential / target) of each rep, sorted."
     if t_pot is not None:
@@ -346,7 +373,7 @@ def render_run_report(run: RunData, map_png: bytes | None) -> str:
         subtitle_bits.append(f"solver {get(metrics, 'solver')}")
     if get(metrics, "seed") is not None:
         subtitle_bits.append(f"seed {get(metrics, 'seed')}")
-    quota_facts, quota_line = _quota_facts(run)
+    quota_facts, quota_line = _quota_facts(run, labels)
     reps_note = "Rows in red have a balance ratio outside the tolerance band."
     if t_pot is None:
         reps_note = "Tolerance unknown: no row is flagged."
@@ -360,20 +387,23 @@ def render_run_report(run: RunData, map_png: bytes | None) -> str:
         status=get(metrics, "status"),
         subtitle=" · ".join(subtitle_bits),
         explanation=explanation if isinstance(explanation, str) and explanation else None,
-        tiles=_tiles(run, k, tol, n_out),
+        warnings=warning_messages(metrics),
+        tiles=_tiles(run, k, tol, n_out, labels),
         quota_facts=quota_facts,
         quota_line=quota_line,
         solver_facts=_solver_facts(run),
+        advanced_facts=_advanced_facts(run),
+        assumptions=assumptions(run.scenario_toml),
         balance_table=_balance_table(metrics, tol),
         chart_uri=png_data_uri(chart),
         chart_caption=caption,
         blocks_table=_block_table(metrics),
-        capacity_table=_capacity_table(metrics),
-        reconcile_table=_reconcile_table(metrics),
+        capacity_table=_capacity_table(metrics, cur),
+        reconcile_table=_reconcile_table(metrics, cur),
         fairness_line=_fairness_line(metrics),
         reps_table=reps_table,
-        managers_table=_manager_table(run, t_pot),
-        quota_chart_uri=png_data_uri(quota_chart_png(run.quotas)),
+        managers_table=_manager_table(run, t_pot, cur),
+        quota_chart_uri=png_data_uri(quota_chart_png(run.quotas, run.reps, labels.period_fn(periods))),
         reps_note=reps_note,
         map_uri=png_data_uri(map_png),
     )
