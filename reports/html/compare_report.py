@@ -23,6 +23,7 @@ from reports.formatting import (
     fmt_pct,
 )
 from reports.html.templating import png_data_uri, render
+from solver.results.compare import delta_column
 from solver.results.kpis import kpi_kind, kpi_label, num
 from solver.results.run_data import RunData
 
@@ -95,15 +96,18 @@ def _rep_table(comparison: Comparison) -> tuple[Table, list[tuple[str, int]]]:
     for metric, (title, kind) in _REP_METRIC_LABELS.items():
         cols += [Column(f"{metric}[{lab}]", lab, kind, group_start=i == 0) for i, lab in enumerate(labels)]
         span = len(labels)
-        if len(labels) > 1:
-            cols.append(Column(f"{metric}_delta", "Δ", DELTA_KIND[kind]))
+        # every run against the first (the baseline); one run after it reads plain "Δ"
+        for lab in labels[1:]:
+            head = "Δ" if len(labels) == 2 else f"Δ {lab}"
+            cols.append(Column(delta_column(metric, lab), head, DELTA_KIND[kind]))
             span += 1
         groups.append((title, span))
     frame = comparison.rep_deltas.copy()
     if "name" in frame:
         frame["name"] = frame["name"].astype(object).where(frame["name"].notna(), "TBH")
     # Reps whose book or quota changes are marked, so they stand out in a long table.
-    deltas = frame[[c for c in ("accounts_delta", "potential_delta", "quota_delta") if c in frame]]
+    changes = [delta_column(m, lab) for m in ("accounts", "potential", "quota") for lab in labels[1:]]
+    deltas = frame[[c for c in changes if c in frame]]
     changed = deltas.fillna(0).abs().gt(0.005).any(axis=1) if len(deltas.columns) else None
     classes = None if changed is None else ["changed" if c else "" for c in changed.tolist()]
     return build_table(frame, cols, classes), groups

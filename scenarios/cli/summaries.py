@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from types import TracebackType
 
@@ -18,6 +19,8 @@ from rich.progress import (
 from rich.table import Table
 
 from scenarios.run.runner import RunOutcome
+from solver.results.kpis import run_kpis
+from solver.results.labels import Labels
 from solver.results.run_data import RunData
 
 
@@ -68,12 +71,36 @@ def kpi_table(runs: list[RunData]) -> Table:
     row("moved accounts", lambda m: f"{pick(m, 'moved', 'accounts') or 0:,}")
     row("moved potential", lambda m: f"{pick(m, 'moved', 'potential_share') or 0:.1%}")
     row("worst balance", lambda m: f"{pick(m, 'balance', 'potential', 'max_abs_deviation') or 0:.2%}")
-    row("gap", lambda m: "-" if m.get("gap") is None else f"{m['gap']:.2%}")
+    row("optimality gap", lambda m: "-" if m.get("gap") is None else f"{m['gap']:.2%}")
     row(
         "quota total",
         lambda m: "-" if pick(m, "quota", "total") is None else f"{float(pick(m, 'quota', 'total')):,.2f}",
     )
+    finance_rows(table, runs)
     return table
+
+
+def finance_rows(table: Table, runs: list[RunData]) -> None:
+    """Headcount, hires, cost, capacity, bookings vs quota, gap and reach, one column per run."""
+    kpis = [run_kpis(r) for r in runs]
+    money = Labels.of_toml(runs[0].scenario_toml if runs else None).money
+
+    def row(label: str, key: str, fmt: Callable[[float], str]) -> None:
+        cells = []
+        for k in kpis:
+            x = k.get(key)
+            cells.append("-" if x is None or (isinstance(x, float) and math.isnan(x)) else fmt(x))
+        table.add_row(label, *cells)
+
+    row("headcount", "reps", lambda x: f"{x:,}")
+    row("to be hired", "reps_to_be_hired", lambda x: f"{x:,}")
+    row("cost (prorated OTE)", "cost", lambda x: money(f"{x:,.0f}"))
+    row("productive capacity (FTE)", "productive_capacity", lambda x: f"{x:,.1f}")
+    row("expected bookings", "expected_bookings", lambda x: money(f"{x:,.0f}"))
+    row("expected bookings / quota", "bookings_vs_quota", lambda x: f"{x:.1%}")
+    row("capacity gap (FTE)", "capacity_gap", lambda x: f"{x:,.1f}")
+    row("reps expected to reach quota", "share_reaching_quota", lambda x: f"{x:.1%}")
+    row("warnings", "warnings", lambda x: f"{x:,}")
 
 
 class RunProgress:

@@ -1,7 +1,8 @@
 """Side-by-side comparison of finished runs (what `terraquota compare` shows).
 
-Run 0 is the reference: account moves are counted from it to each other run,
-and per-rep deltas are last run minus first run. Everything is computed with
+Run 0 is the reference (the baseline): account moves are counted from it to
+each other run, and per-rep deltas are each run minus the first
+(``<metric>_delta[<run>]``; ``<metric>_delta`` stays last minus first). Everything is computed with
 vectorised pandas joins and returned sorted by stable ids, so the same runs
 give the same tables (and the same CSV bytes).
 """
@@ -48,7 +49,8 @@ class Comparison:
     rep_deltas
         One row per rep id seen in any run: ``name``, ``segment``,
         ``region``, then ``<metric>[<run>]`` for each metric and run, then
-        ``<metric>_delta`` (last run minus first).
+        ``<metric>_delta`` (last run minus first), then
+        ``<metric>_delta[<run>]`` for each run after the first (that run minus the first).
     moves
         Accounts whose rep differs between run 0 and another run:
         account_id, run_a, run_b, rep_a, rep_b, potential (run 0's figure).
@@ -134,13 +136,25 @@ def _rep_deltas(runs: Sequence[RunData], labels: Sequence[str]) -> pd.DataFrame:
             out[name] = f[name].reindex(index).astype(float) if name in f else np.nan
     first, last = labels[0], labels[-1]
     for metric in REP_METRICS:
-        a, b = out[rep_column(metric, first)], out[rep_column(metric, last)]
-        if metric in ADDITIVE:
-            present = a.notna() | b.notna()
-            out[f"{metric}_delta"] = (b.fillna(0.0) - a.fillna(0.0)).where(present)
-        else:
-            out[f"{metric}_delta"] = b - a
+        out[f"{metric}_delta"] = _delta(out, metric, first, last)
+    for label in labels[1:]:
+        for metric in REP_METRICS:
+            out[delta_column(metric, label)] = _delta(out, metric, first, label)
     return out.reset_index()
+
+
+def delta_column(metric: str, label: str) -> str:
+    """Column of one run's per-rep delta against the first run, e.g. ``quota_delta[emea-hires]``."""
+    return f"{metric}_delta[{label}]"
+
+
+def _delta(out: pd.DataFrame, metric: str, first: str, other: str) -> pd.Series:
+    """``other`` minus ``first``; a rep absent from a run has 0 of an additive figure."""
+    a, b = out[rep_column(metric, first)], out[rep_column(metric, other)]
+    if metric in ADDITIVE:
+        present = a.notna() | b.notna()
+        return (b.fillna(0.0) - a.fillna(0.0)).where(present)
+    return b - a
 
 
 def _assignment(run: RunData) -> pd.DataFrame:

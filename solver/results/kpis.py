@@ -49,6 +49,13 @@ KPI_LABELS: dict[str, str] = {
     "hedge_rep": "Hedge, rep",
     "quota_region_total": "Quota, region total",
     "quota_total": "Quota, rep total",
+    "cost": "Cost (prorated OTE)",
+    "productive_capacity": "Productive capacity (FTE)",
+    "expected_bookings": "Expected bookings",
+    "bookings_vs_quota": "Expected bookings / quota",
+    "capacity_gap": "Capacity gap (FTE)",
+    "share_reaching_quota": "Reps expected to reach quota, share",
+    "warnings": "Warnings",
 }
 
 #: How each fixed KPI is formatted: count, money, share, factor, number, seconds, text.
@@ -77,6 +84,23 @@ _KINDS: dict[str, str] = {
     "hedge_rep": "share",
     "quota_region_total": "money",
     "quota_total": "money",
+    "cost": "money",
+    "productive_capacity": "factor",
+    "expected_bookings": "money",
+    "bookings_vs_quota": "share",
+    "capacity_gap": "factor",
+    "share_reaching_quota": "share",
+    "warnings": "count",
+}
+
+#: Finance figures of a run: KPI key -> path in metrics.json.
+FINANCE_KPIS: dict[str, tuple[str, ...]] = {
+    "cost": ("capacity", "total", "cost"),
+    "productive_capacity": ("capacity", "total", "productive_capacity"),
+    "expected_bookings": ("capacity", "total", "expected_bookings"),
+    "bookings_vs_quota": ("capacity", "total", "bookings_vs_quota"),
+    "capacity_gap": ("capacity", "total", "capacity_gap"),
+    "share_reaching_quota": ("quota", "fairness", "expected_share_reaching_quota"),
 }
 
 _BALANCE_FIELDS = {
@@ -248,4 +272,7 @@ def run_kpis(run: RunData) -> dict[str, Any]:
             "quota_total": num(get(m, "quota", "total")),
         }
     )
+    out.update({key: num(get(m, *path)) for key, path in FINANCE_KPIS.items()})
+    warnings = get(m, "warnings")
+    out["warnings"] = len(warnings) if isinstance(warnings, list) else None
     return out
