@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 from workspace import access
 from workspace.front import comments, summary
 from workspace.front.basemap import basemap_json
+from workspace.front.files_views import listing
 from workspace.front.listing import Query, headers, page_links, select
 from workspace.front.mapdata import map_json, map_payload
 from workspace.front.pages import page_view, render_view, version_of
@@ -133,6 +134,7 @@ def plan_page(request: HttpRequest, plan_id: int, number: int) -> HttpResponse:
         "requests": list(requests.order_by("-id")[:50]),
         "thread": comments.thread(plan, user, "plan", ""),
         "doc": _scenario_values(version),
+        "files": listing(version) if access.can(user, access.Action.READ_FILES) else {},
     }
     return render(request, "front/plan.html", context)
 

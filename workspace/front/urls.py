@@ -3,7 +3,15 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from workspace.front import audit_views, compare_views, edit_views, plan_views, plans_views, tracking_views
+from workspace.front import (
+    audit_views,
+    compare_views,
+    edit_views,
+    files_views,
+    plan_views,
+    plans_views,
+    tracking_views,
+)
 
 V = "plans/<int:plan_id>/v/<int:number>/"
 
@@ -18,6 +26,7 @@ urlpatterns = [
     path("plans/<int:plan_id>/", plan_views.plan_latest),
     path(V, plan_views.plan_page, name="plan"),
     path(V + "run/", plans_views.run_version),
+    path(V + "files/<str:folder>/<path:name>", files_views.version_file),
     path(V + "map.json", plan_views.map_data),
     path(V + "reps/", plan_views.reps_table),
     path(V + "reps/<str:rep_id>/", plan_views.rep_detail),

@@ -55,3 +55,57 @@ def test_pages_of_unknown_plans_and_versions_are_404(plan: Any, browsers: dict[s
     assert browsers["viewer"].get("/plans/999/v/1/").status_code == 404
     assert browsers["viewer"].get(f"/plans/{plan.pk}/v/9/").status_code == 404
     assert browsers["viewer"].get(f"/plans/{plan.pk}/v/1/accounts/NOPE/").status_code == 404
+
+
+def test_run_and_published_files_download_for_roles_that_read_files(
+    plan: Any, browsers: dict[str, Browser]
+) -> None:
+    page = browsers["viewer"].get(f"/plans/{plan.pk}/v/1/").content.decode()
+    assert f'href="/plans/{plan.pk}/v/1/files/run/assignment.csv"' in page
+    r = browsers["viewer"].get(f"/plans/{plan.pk}/v/1/files/run/assignment.csv")
+    assert r.status_code == 200
+    assert b"".join(r.streaming_content) == (plan.latest().run_dir / "assignment.csv").read_bytes()
+    assert browsers["viewer"].get(f"/plans/{plan.pk}/v/1/files/run/../inputs/accounts.csv").status_code == 404
+    assert browsers["viewer"].get(f"/plans/{plan.pk}/v/1/files/inputs/accounts.csv").status_code == 404
+    assert browsers["manager1"].get(f"/plans/{plan.pk}/v/1/files/run/assignment.csv").status_code == 403
+    assert "files/run/" not in browsers["manager1"].get(f"/plans/{plan.pk}/v/1/").content.decode()
+    url = f"/plans/{plan.pk}/v/1/transition/"
+    for who, to in (("planner", "submitted"), ("finance", "approved"), ("planner", "published")):
+        assert browsers[who].post(url, {"to": to}).status_code == 204
+    page = browsers["viewer"].get(f"/plans/{plan.pk}/v/1/").content.decode()
+    assert "files/published/salesforce/Account.csv" in page
+    r = browsers["viewer"].get(f"/plans/{plan.pk}/v/1/files/published/salesforce/Account.csv")
+    assert r.status_code == 200 and b"OwnerId" in b"".join(r.streaming_content)
+
+
+def test_a_planner_imports_a_scenario_zip_from_the_plans_list(
+    users: Any, browsers: dict[str, Browser], tiny_zip: bytes
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from workspace.plans.models import Plan
+
+    b = browsers["planner"]
+    b.client.get("/login/")
+    token = b.client.cookies["csrftoken"].value
+    r = b.client.post(
+        "/plans/import/",
+        {"file": SimpleUploadedFile("tiny.zip", tiny_zip)},
+        headers={"X-CSRFToken": token, "HX-Request": "true"},
+    )
+    plan = Plan.objects.get()
+    assert r.status_code == 204 and r["HX-Redirect"] == f"/plans/{plan.pk}/v/1/"
+    bad = b.client.post(
+        "/plans/import/",
+        {"file": SimpleUploadedFile("x.zip", b"not a zip")},
+        headers={"X-CSRFToken": token, "HX-Request": "true"},
+    )
+    assert bad.status_code == 400 and "not a zip" in bad.content.decode() and Plan.objects.count() == 1
+    v = browsers["viewer"]
+    v.client.get("/login/")
+    refused = v.client.post(
+        "/plans/import/",
+        {"file": SimpleUploadedFile("tiny.zip", tiny_zip)},
+        headers={"X-CSRFToken": v.client.cookies["csrftoken"].value},
+    )
+    assert refused.status_code == 403
