@@ -16,10 +16,17 @@ FOLDERS = {"run": "run_dir", "published": "published_dir"}
 
 
 def _inside(root: Path, name: str) -> Path | None:
-    """``name`` inside ``root``, refusing anything that climbs out of it."""
+    """``name`` inside ``root``, refusing anything that climbs out of it and hidden files."""
     root = root.resolve()
     path = (root / name).resolve()
-    return path if root in path.parents and path.is_file() else None
+    if root not in path.parents or not path.is_file() or _hidden(path.relative_to(root)):
+        return None
+    return path
+
+
+def _hidden(relative: Path) -> bool:
+    """Dot files are the writer's own markers, not part of what users download."""
+    return any(part.startswith(".") for part in relative.parts)
 
 
 def listing(version: Version) -> dict[str, list[str]]:
@@ -28,7 +35,8 @@ def listing(version: Version) -> dict[str, list[str]]:
     for folder, attribute in FOLDERS.items():
         root = Path(getattr(version, attribute))
         if root.is_dir():
-            out[folder] = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+            names = (p.relative_to(root) for p in root.rglob("*") if p.is_file())
+            out[folder] = sorted(n.as_posix() for n in names if not _hidden(n))
     return out
 
 

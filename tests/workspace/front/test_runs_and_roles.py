@@ -61,7 +61,7 @@ def test_run_and_published_files_download_for_roles_that_read_files(
     plan: Any, browsers: dict[str, Browser]
 ) -> None:
     page = browsers["viewer"].get(f"/plans/{plan.pk}/v/1/").content.decode()
-    assert f'href="/plans/{plan.pk}/v/1/files/run/assignment.csv"' in page
+    assert f'href="/plans/{plan.pk}/v/1/files/run/assignment.csv"' in page and "/.terraquota" not in page
     r = browsers["viewer"].get(f"/plans/{plan.pk}/v/1/files/run/assignment.csv")
     assert r.status_code == 200
     assert b"".join(r.streaming_content) == (plan.latest().run_dir / "assignment.csv").read_bytes()
