@@ -134,9 +134,16 @@ def plan_page(request: HttpRequest, plan_id: int, number: int) -> HttpResponse:
         "requests": list(requests.order_by("-id")[:50]),
         "thread": comments.thread(plan, user, "plan", ""),
         "doc": _scenario_values(version),
+        "explanation": _explanation(version),
         "files": listing(version) if access.can(user, access.Action.READ_FILES) else {},
     }
     return render(request, "front/plan.html", context)
+
+
+def _explanation(version: Version) -> str:
+    """Why an infeasible run has no plan (explanation.txt), empty otherwise."""
+    path = version.run_file("explanation.txt")
+    return path.read_text(encoding="utf-8") if path is not None else ""
 
 
 def _scenario_values(version: Version) -> dict[str, Any]:

@@ -96,3 +96,12 @@ def test_a_manager_cannot_open_another_teams_account(plan: Any, browsers: dict[s
 def test_explain_says_why_an_account_sits_with_its_rep(plan: Any, browsers: dict[str, Browser]) -> None:
     body = browsers["viewer"].get(f"/plans/{plan.pk}/v/1/accounts/A01/explain/", htmx=True).content.decode()
     assert "A01" in body and "<pre" in body
+
+
+def test_an_infeasible_run_says_why_there_is_no_plan(plan: Any, browsers: dict[str, Browser]) -> None:
+    run = plan.latest().run_dir
+    (run / "assignment.csv").unlink()
+    (run / "explanation.txt").write_text("Block SMB x NA: balance <5%> and pins conflict\n", encoding="utf-8")
+    page = browsers["viewer"].get(f"/plans/{plan.pk}/v/1/").content.decode()
+    assert 'id="explanation"' in page and "balance &lt;5%&gt; and pins conflict" in page
+    assert "data-tq-map" not in page  # no plan: no map
