@@ -62,32 +62,48 @@ def run(
     manager_sheets: Annotated[
         bool, typer.Option("--manager-sheets", help="Add one workbook sheet per manager")
     ] = False,
+    engine: Annotated[
+        str, typer.Option(help="Where blocks and pieces are solved: local (processes) or dask")
+    ] = "local",
+    scheduler: Annotated[
+        str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786 (implies --engine dask)")
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Processes: of the local Dask cluster (dask), or forced local processes (local)"),
+    ] = None,
 ) -> None:
-    """Run one scenario and write its run folder (and alternative plans' folders)."""
+    """Run one scenario and write its run folder (and alternative plans' folders).
+
+    With --engine dask the blocks and pieces are solved on a Dask cluster (a local one
+    of --workers processes, or the one behind --scheduler); the plan is the same.
+    """
     from scenarios.cli.run import run_alternatives, run_one
+    from scenarios.run.engine import run_engine
 
     try:
-        if alternatives > 1:
-            code = run_alternatives(
-                scenario,
-                output,
-                alternatives,
-                min_diff=min_diff,
-                max_gap=max_gap,
-                render=not no_render,
-                log=_status,
-                console=out,
-            )
-        else:
-            code = run_one(
-                scenario,
-                output,
-                render=not no_render,
-                log=_status,
-                console=out,
-                manager_sheets=manager_sheets,
-                console_err=console,
-            )
+        with run_engine(engine, scheduler, workers):
+            if alternatives > 1:
+                code = run_alternatives(
+                    scenario,
+                    output,
+                    alternatives,
+                    min_diff=min_diff,
+                    max_gap=max_gap,
+                    render=not no_render,
+                    log=_status,
+                    console=out,
+                )
+            else:
+                code = run_one(
+                    scenario,
+                    output,
+                    render=not no_render,
+                    log=_status,
+                    console=out,
+                    manager_sheets=manager_sheets,
+                    console_err=console,
+                )
     except InputError as e:
         raise _input_failure(e) from None
     raise typer.Exit(code)

@@ -15,11 +15,8 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import multiprocessing
-import os
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,6 +28,7 @@ from solver.assignment.block import BlockData, block_reps, block_units
 from solver.assignment.checker import (
     violations,
 )
+from solver.assignment.executor import block_pool, block_workers
 from solver.assignment.explain.core import explain_infeasible
 from solver.assignment.prechecks import block_findings, budget_finding, forced_moves
 from solver.assignment.result import Result, Status
@@ -90,19 +88,9 @@ PARALLEL_MIN_ACCOUNTS = 50_000
 
 
 def _block_workers(problem: Problem, blocks: Sequence[object]) -> int:
-    """Processes for the blocks: one per core for large problems, never inside a daemon worker."""
-    if problem.n_accounts < PARALLEL_MIN_ACCOUNTS or len(blocks) < 2:
-        return 1
-    if multiprocessing.current_process().daemon:
-        return 1  # batch and Dask workers may not start processes; they already run in parallel
-    return max(1, min(os.cpu_count() or 1, len(blocks)))
-
-
-def _fork_context() -> multiprocessing.context.BaseContext:
-    """fork: the children inherit the problem and need no ``if __name__ == "__main__"`` guard
-    in the caller's script; the solver runs single-threaded, so forking is safe."""
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    """Tasks at once (`solver.assignment.executor`): an installed engine's workers, or one process
+    per core for large problems, never inside a daemon worker."""
+    return block_workers(problem.n_accounts, len(blocks), PARALLEL_MIN_ACCOUNTS)
 
 
 class _Clock:
@@ -181,7 +169,7 @@ def _prechecks(
     every = [p for split in splits.values() for p in split.pieces]
     workers = _block_workers(problem, every)
     if workers > 1 and not keep:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=_fork_context()) as pool:
+        with block_pool(workers) as pool:
             futures = [pool.submit(_precheck, problem, p, rules, False) for p in every]
             done = [f.result() for f in futures]
     else:
@@ -209,7 +197,7 @@ def _split_blocks(
     workers = _block_workers(problem, big)
     if workers > 1:
         largest_first = sorted(big, key=lambda b: (-int((problem.unit_block == b).sum()), b))
-        with ProcessPoolExecutor(max_workers=workers, mp_context=_fork_context()) as pool:
+        with block_pool(workers) as pool:
             futures = {b: pool.submit(split_block, problem, b, rules, cost, deadline) for b in largest_first}
             splits |= {b: f.result() for b, f in futures.items()}
     else:
@@ -231,7 +219,7 @@ def _run_pieces(
     done: dict[int, PieceOutcome] = {}
     if workers > 1 or built is None:
         order = sorted(range(len(pieces)), key=lambda i: (-sizes[i], i))
-        with ProcessPoolExecutor(max_workers=max(workers, 1), mp_context=_fork_context()) as pool:
+        with block_pool(workers) as pool:
             futures = {i: pool.submit(run, problem, pieces[i], task_of(i)) for i in order}
             for i in order:
                 say(i)
@@ -529,7 +517,7 @@ def _split_bounds(
         args[b] = (duals, float(sum(own)) if own else None, min(mus) if mus else 0.0)
     workers = _block_workers(problem, list(args))
     if workers > 1:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=_fork_context()) as pool:
+        with block_pool(workers) as pool:
             futures = {
                 b: pool.submit(_block_bound_task, problem, b, rules, a[0], cost, a[1], a[2])
                 for b, a in args.items()

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from solver.assignment import solve, violations
+from solver.assignment.executor import local_processes, using_engine
 from solver.config import AssignmentConfig
 from solver.synthetic import SyntheticSpec, generate_problem
 
@@ -15,14 +16,13 @@ solve_module = importlib.import_module("solver.assignment.solve")
 
 
 @pytest.mark.slow
-def test_parallel_blocks_match_sequential(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_parallel_blocks_match_sequential() -> None:
     problem = generate_problem(SyntheticSpec(1_500, 24, seed=2))
     rules = AssignmentConfig(balance={"potential": 0.05}, time_limit=60)
     sequential = solve(problem, rules)
-    monkeypatch.setattr(solve_module, "PARALLEL_MIN_ACCOUNTS", 0)
-    monkeypatch.setattr(solve_module.os, "cpu_count", lambda: 2)
-    assert solve_module._block_workers(problem, [None, None]) == 2
-    parallel = solve(problem, rules)
+    with using_engine(local_processes(2)):
+        assert solve_module._block_workers(problem, [None, None]) == 2
+        parallel = solve(problem, rules)
     assert parallel.status == sequential.status
     assert np.array_equal(parallel.rep_of_account, sequential.rep_of_account)
     assert parallel.objective == pytest.approx(sequential.objective, rel=1e-12)

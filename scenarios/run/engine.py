@@ -1,0 +1,114 @@
+"""The engine one run's blocks and pieces are solved on: local processes, or a Dask cluster.
+
+``terraquota run SCENARIO --engine dask [--scheduler tcp://host:8786]`` installs
+a Dask engine (`solver.assignment.executor`) around the solve: a LocalCluster
+of ``workers`` single-threaded processes, or the cluster of a running
+scheduler (the same Dask that ``terraquota batch --engine dask`` uses). The
+problem is sent to the workers once (scattered) and every task refers to it.
+Tasks are the solver's own functions of plain data, so the plan is the same
+byte for byte as with local processes; only the run's machine writes files.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future
+from contextlib import contextmanager
+from typing import Any
+
+from solver.assignment.executor import BlockEngine, local_processes, using_engine
+from solver.errors import InputError, InputProblem
+from solver.problem import Problem
+
+ENGINES = ("local", "dask")
+
+
+class _SharedProblem(Executor):
+    """An executor that sends each `Problem` argument to the workers once, then refers to it."""
+
+    def __init__(self, inner: Executor, share: Callable[[Problem], Any]) -> None:
+        self.inner, self.share = inner, share
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        shared = tuple(self.share(a) if isinstance(a, Problem) else a for a in args)
+        return self.inner.submit(fn, *shared, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self.inner.shutdown(wait=wait)
+
+
+def _distributed() -> Any:
+    try:
+        import distributed
+    except ImportError:
+        raise InputError(
+            InputProblem(
+                "--engine",
+                None,
+                None,
+                "the dask engine needs the optional extra: pip install 'terraquota[dask]'",
+            )
+        ) from None
+    return distributed
+
+
+@contextmanager
+def dask_engine(scheduler: str | None = None, workers: int | None = None) -> Iterator[BlockEngine]:
+    """A Dask engine for the solves inside the ``with``: a running scheduler, or a LocalCluster.
+
+    Parameters
+    ----------
+    scheduler : str, optional
+        Address of a running scheduler, e.g. ``tcp://10.0.0.5:8786``.
+    workers : int, optional
+        Worker processes of the LocalCluster (one thread each; default one per core);
+        ignored with ``scheduler``.
+    """
+    distributed = _distributed()
+    cluster = None
+    if scheduler is None:
+        n = max(1, workers or os.cpu_count() or 1)
+        cluster = distributed.LocalCluster(
+            n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None
+        )
+    client = distributed.Client(cluster if cluster is not None else scheduler)
+    scattered: dict[int, tuple[Problem, Any]] = {}
+
+    def share(problem: Problem) -> Any:
+        # keyed by identity; the problem is kept so that its id is never reused meanwhile
+        if id(problem) not in scattered:
+            scattered[id(problem)] = (problem, client.scatter(problem, broadcast=True, hash=False))
+        return scattered[id(problem)][1]
+
+    try:
+        threads = max(1, sum(client.nthreads().values()))
+        engine = BlockEngine("dask", threads, lambda: _SharedProblem(client.get_executor(pure=False), share))
+        with using_engine(engine):
+            yield engine
+    finally:
+        scattered.clear()
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+@contextmanager
+def run_engine(engine: str, scheduler: str | None = None, workers: int | None = None) -> Iterator[None]:
+    """The engine of ``terraquota run``: ``local`` (the default: processes for large problems),
+    or ``dask``; a scheduler address implies dask, and ``local`` with ``workers`` forces that
+    many local processes whatever the size."""
+    if scheduler is not None:
+        engine = "dask"
+    if engine not in ENGINES:
+        raise InputError(
+            InputProblem("--engine", None, None, f"unknown engine {engine!r}; known: {', '.join(ENGINES)}")
+        )
+    if engine == "dask":
+        with dask_engine(scheduler, workers):
+            yield
+    elif workers is not None:
+        with using_engine(local_processes(max(1, workers))):
+            yield
+    else:
+        yield

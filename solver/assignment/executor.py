@@ -1,0 +1,91 @@
+"""Where the blocks and pieces of one solve run: forked local processes, or an engine the caller installs.
+
+`solver.assignment.solve` hands its parallel work (pre-checks, splits, pieces,
+whole-block bounds) to `block_pool`. By default large problems use one forked
+process per core and small ones run here, in order. A caller may install
+another engine for the duration of a solve (`using_engine`), e.g. a Dask
+cluster (`scenarios.run.engine`): every task is a module-level function of
+picklable arguments whose result does not depend on where it runs, so every
+engine gives the same plan.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import AbstractContextManager, contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class BlockEngine:
+    """An engine for a solve's parallel tasks.
+
+    ``workers`` tasks run at once; ``pool()`` opens an executor for one batch
+    of tasks (closing it waits for them, and must leave the engine usable).
+    """
+
+    name: str
+    workers: int
+    pool: Callable[[], AbstractContextManager[Executor]]
+
+
+_ENGINE: ContextVar[BlockEngine | None] = ContextVar("terraquota_block_engine", default=None)
+
+
+@contextmanager
+def using_engine(engine: BlockEngine) -> Iterator[BlockEngine]:
+    """Run the solves inside this ``with`` on ``engine`` (every problem size, every pass)."""
+    token = _ENGINE.set(engine)
+    try:
+        yield engine
+    finally:
+        _ENGINE.reset(token)
+
+
+def current_engine() -> BlockEngine | None:
+    """The engine installed by `using_engine`, if any."""
+    return _ENGINE.get()
+
+
+def fork_context() -> multiprocessing.context.BaseContext:
+    """fork: the children inherit the problem and need no ``if __name__ == "__main__"`` guard
+    in the caller's script; the solver runs single-threaded, so forking is safe."""
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+
+
+def block_workers(n_accounts: int, n_tasks: int, min_accounts: int) -> int:
+    """Tasks to run at once: 1 means here, in order.
+
+    An installed engine is used for any size; otherwise problems of at least
+    ``min_accounts`` accounts get one process per core, never inside a daemon
+    process (batch and Dask workers may not start processes; they already run
+    in parallel).
+    """
+    if n_tasks < 2:
+        return 1
+    engine = _ENGINE.get()
+    if engine is not None:
+        return max(1, min(engine.workers, n_tasks))
+    if n_accounts < min_accounts or multiprocessing.current_process().daemon:
+        return 1
+    return max(1, min(os.cpu_count() or 1, n_tasks))
+
+
+def block_pool(workers: int) -> AbstractContextManager[Executor]:
+    """An executor for one batch of tasks: the installed engine's, else forked local processes."""
+    engine = _ENGINE.get()
+    if engine is not None:
+        return engine.pool()
+    return ProcessPoolExecutor(max_workers=max(workers, 1), mp_context=fork_context())
+
+
+def local_processes(workers: int) -> BlockEngine:
+    """Forked local processes as an explicit engine (any problem size)."""
+    return BlockEngine(
+        "local", workers, lambda: ProcessPoolExecutor(max_workers=workers, mp_context=fork_context())
+    )
