@@ -1,6 +1,7 @@
 """Natural Earth base layers and the framing of the two map panels.
 
-The maps show two panels, North America and EMEA, each in a Lambert
+The maps show up to three panels, North America, EMEA and Asia-Pacific
+(each only when it has accounts), each in a Lambert
 azimuthal equal-area projection centred on the accounts it shows (rounded to
 5 degrees so that a handful of projections, each cached, serve every run).
 Equal-area keeps dot densities honest; centring keeps the region upright.
@@ -24,8 +25,10 @@ from matplotlib.axes import Axes
 from matplotlib.collections import PathCollection
 from matplotlib.path import Path
 
-#: longitude splitting the two panels: accounts west of it are drawn in North America.
+#: longitude splitting the first two panels: accounts west of it are drawn in North America.
 PANEL_SPLIT_LON = -32.0
+#: accounts east of this longitude are drawn in the Asia-Pacific panel.
+APAC_SPLIT_LON = 62.0
 
 #: below this span (metres) a frame is widened, so a one-city territory still shows context.
 MIN_SPAN_M = 600_000.0
@@ -73,13 +76,20 @@ EMEA = PanelSpec(
     clip=(-55.0, -50.0, 110.0, 85.0),
     admin1=False,
 )
-PANELS: tuple[PanelSpec, ...] = (NORTH_AMERICA, EMEA)
+APAC = PanelSpec(
+    key="apac",
+    title="Asia-Pacific",
+    extent=(62.0, -50.0, 180.0, 60.0),
+    clip=(40.0, -60.0, 180.0, 80.0),
+    admin1=False,
+)
+PANELS: tuple[PanelSpec, ...] = (NORTH_AMERICA, EMEA, APAC)
 
 
 def panel_index(lon: np.ndarray) -> np.ndarray:
     """Index into `PANELS` of each longitude (NaN gives -1)."""
     lon = np.asarray(lon, dtype=float)
-    out = np.where(lon < PANEL_SPLIT_LON, 0, 1)
+    out = np.where(lon < PANEL_SPLIT_LON, 0, np.where(lon < APAC_SPLIT_LON, 1, 2))
     return np.where(np.isnan(lon), -1, out)
 
 
