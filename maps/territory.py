@@ -182,7 +182,7 @@ def territory_map(
     region: str | Sequence[str] | None = None,
     manager_id: str | Sequence[str] | None = None,
 ) -> bytes:
-    """Render a run's territories: one panel per part of the world with accounts (North America, EMEA, Asia-Pacific).
+    """Render a run's territories: one panel per part of the world with accounts.
 
     Parameters
     ----------
