@@ -288,7 +288,7 @@ def _block_model() -> type[BaseModel]:
 _NAMED = {"segments": "NAME", "regions": "NAME", "workload": "SEGMENT"}
 _NAMED_TYPES = {"segments": "list of 2 numbers", "regions": "list of str", "workload": "float"}
 #: Top-level keys that hold one value, not a table.
-_SCALARS = ("name", "extends", "description", "currency")
+_SCALARS = ("name", "extends", "description")
 _REQUIRED = {"name", "data.accounts", "data.reps", "plan", "quota"}
 
 

@@ -13,8 +13,6 @@ DESCRIPTIONS: dict[str, str] = {
     "name": "Name of the scenario; names the run folder (`runs/<name>`).",
     "extends": "Another scenario file to inherit (path relative to this file); this file's keys "
     "override the base's, tables merge key by key (`[segments]` and `[regions]` are replaced whole).",
-    "currency": "Currency code of the maps' money scales (USD by default); `plan.currency` is the "
-    "code shown in reports, the workbook and the terminal.",
     "description": "Free text about the scenario; kept in the run's `scenario.toml`.",
     "data": "The input tables. Paths are relative to the file that declares them.",
     "data.accounts": "Accounts table (CSV, .xlsx or Parquet).",
@@ -25,18 +23,10 @@ DESCRIPTIONS: dict[str, str] = {
     "that must not be chosen.",
     "data.opportunities": "Opportunities table: where `terraquota pull` writes the org's opportunities "
     "(`terraquota track` takes its opportunities table as an argument).",
-    "data.workbook": "A workbook kept with the scenario; its path is resolved like the other paths "
-    "(no command reads it yet).",
     "plan": "The plan year and the ramp of new hires.",
     "plan.start": "First day of the 12-month plan year (ISO date).",
     "plan.ramp": "Productivity in tenure months 1, 2, 3, ...; 1.0 after the list ends. "
     "Values in [0, 1]. Drives each rep's capacity factor.",
-    "plan.currency": "ISO 4217 code (USD, EUR) shown beside every money figure in reports, the "
-    "workbook and the terminal; without it money has no code.",
-    "plan.fiscal_year_start": 'Month (1-12) a fiscal year begins: periods then read "FY27 Q1" in '
-    "reports (quotas.csv keeps ISO dates).",
-    "plan.fiscal_year_named_by": "A fiscal year is named after the calendar year it starts in "
-    "(`start`) or ends in (`end`).",
     "segments": "Employee bands: `NAME = [lower, upper]`, lower inclusive, upper exclusive "
     "(`inf` for no upper bound). Bands may not overlap. Used for accounts without a `segment` column.",
     "segments.NAME": "One segment's employee band `[lower, upper)`.",
@@ -87,13 +77,6 @@ DESCRIPTIONS: dict[str, str] = {
     "x its capacity factor; the least breach is taken when a team total cannot fit.",
     "quota.attainment_spread": "Relative spread of bookings used for the chance of reaching quota when no "
     "history is given.",
-    "quota.targets": "Fixed targets (before hedges) by region or by segment, not both, e.g. "
-    "`{ region = { EMEA = 50000000.0 } }`; the rest of the company target is shared by the basis "
-    "as without them.",
-    "quota.level_weights": "Quota weight of each value of the reps' `level` column "
-    "(e.g. `{ junior = 0.8 }`).",
-    "quota.max_quota_to_ote": "Highest quota / on-target earnings ratio; every rep above it is "
-    "reported in metrics.json.",
     "capacity": "The capacity model: how many reps the target needs, hires and sizing "
     "(`terraquota plan-hires`, `capacity.csv`).",
     "capacity.productivity": "Yearly bookings of one fully ramped rep: one figure or by segment. "
@@ -121,14 +104,6 @@ DESCRIPTIONS: dict[str, str] = {
     "mapping from planner columns to Salesforce fields (custom fields included; the reps need "
     "`segment` and `region`) and a `where` filter; `bulk` (auto, true, false), `bulk_threshold`, "
     "`bulk_poll_seconds`; and `[salesforce.push]`.",
-    "warnings": "Thresholds of the plan's warnings, listed in metrics.json and the run summary.",
-    "warnings.min_bookings_vs_quota": "Expected bookings below this share of the quota total warn.",
-    "warnings.min_share_reaching_quota": "An expected share of reps reaching quota below this warns.",
-    "warnings.max_capacity_gap": "A capacity gap above this many full-time reps warns (company and "
-    "each block).",
-    "warnings.max_reps_outside_cap": "More reps than this outside the year-over-year change cap warn.",
-    "warnings.max_override_to_expected": "A quota override above this multiple of what the rep's "
-    "territory is expected to book warns.",
     "sweep": "Makes the file a sweep for `terraquota batch`: many members from one scenario.",
     "sweep.grid": '`{ "dotted.key" = [values...] }`: every combination of the lists (cartesian).',
     "sweep.zip": "Lists of equal length, taken row by row, combined cartesian with the grid.",
