@@ -46,9 +46,17 @@ def _descriptions() -> dict[str, str]:
     return module.DESCRIPTIONS
 
 
+def _text(text: object) -> str:
+    """Markdown-safe text: ``<name>`` outside code spans is shown, not taken for an HTML tag."""
+    parts = str(text).split("`")
+    for i in range(0, len(parts), 2):  # even parts lie outside code spans
+        parts[i] = parts[i].replace("<", "&lt;").replace(">", "&gt;")
+    return "`".join(parts)
+
+
 def _cell(text: object) -> str:
     """Text safe inside a markdown table cell."""
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    return _text(text).replace("|", "\\|").replace("\n", " ")
 
 
 # ---------------------------------------------------------------- CLI
@@ -176,7 +184,7 @@ def cli_markdown() -> str:
     out = []
     for name, text in command_help().items():
         mine = [p for p in params if p.command == name]
-        out += [f"## `terraquota {name}`", "", text, "", "```text", _usage(name, mine), "```", ""]
+        out += [f"## `terraquota {name}`", "", _text(text), "", "```text", _usage(name, mine), "```", ""]
         if mine:
             out += ["| argument / option | type | default | meaning |", "|---|---|---|---|"]
             for p in mine:

@@ -142,3 +142,9 @@ def test_workspace_api_lists_the_contract_endpoints(reference: ModuleType) -> No
         ("GET", "/api/plans/{plan_id}/audit"),
     ):
         assert f"| {method} | `{path}` |" in page
+
+
+def test_angle_brackets_outside_code_are_escaped(reference: ModuleType) -> None:
+    """Help such as "default runs/<name>" must not vanish as an unknown HTML tag."""
+    assert reference._cell("default runs/<name>") == "default runs/&lt;name&gt;"
+    assert reference._cell("`runs/<name>` or <x>") == "`runs/<name>` or &lt;x&gt;"
