@@ -128,6 +128,7 @@ RESULT_COLUMNS: tuple[str, ...] = (
     "targets",
     "baseline",
     "rules",
+    "engine",
 )
 _CSV_FORMATS: dict[str, str] = {
     "seconds": "{:.2f}",
@@ -183,12 +184,31 @@ def _vm_kb(pid: int, field: str) -> float:
 
 
 def measure_size(
-    size: ScaleSize, time_limit: float, profile_path: Path | None = None, rule_set: str = "every"
+    size: ScaleSize,
+    time_limit: float,
+    profile_path: Path | None = None,
+    rule_set: str = "every",
+    dask_workers: int | None = None,
 ) -> dict[str, object]:
     """Generate and solve one size in this process; the figures of one table row.
 
-    Called in the child process (see `run_size`); also usable directly.
+    Called in the child process (see `run_size`); also usable directly. With
+    ``dask_workers`` the blocks and pieces run on a LocalCluster of that many
+    single-threaded workers (`scenarios.run.engine`), started before the clock.
     """
+    if dask_workers is None:
+        return _measure(size, time_limit, profile_path, rule_set)
+    from scenarios.run.engine import dask_engine, worker_peak_rss_mb
+
+    with dask_engine(workers=dask_workers):
+        row = _measure(size, time_limit, profile_path, rule_set)
+        row["workers_peak_rss_mb"] = worker_peak_rss_mb()
+    return row
+
+
+def _measure(
+    size: ScaleSize, time_limit: float, profile_path: Path | None, rule_set: str
+) -> dict[str, object]:
     from solver.assignment import solve
     from solver.assignment.checker import rep_targets, rep_totals
     from solver.assignment.terms import active_reps
@@ -265,7 +285,7 @@ def _child_main(args: argparse.Namespace) -> int:
     faulthandler.register(signal.SIGUSR1, all_threads=True)
     size = SIZES[args.child]
     profile = Path(args.profile_file) if args.profile_file else None
-    row = measure_size(size, args.time_limit, profile, args.rules)
+    row = measure_size(size, args.time_limit, profile, args.rules, args.dask_workers)
     Path(args.result).write_text(json.dumps(row), encoding="utf-8")
     return 0
 
@@ -306,6 +326,7 @@ def run_size(
     memory_cap_mb: float,
     profile_path: Path | None = None,
     rule_set: str = "every",
+    dask_workers: int | None = None,
 ) -> dict[str, object]:
     """Run one size in a fresh subprocess; stop it at `STOP_FACTOR` x time or at the memory cap.
 
@@ -331,6 +352,8 @@ def run_size(
         ]
         if profile_path is not None:
             cmd += ["--profile-file", str(profile_path)]
+        if dask_workers is not None:
+            cmd += ["--dask-workers", str(dask_workers)]
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(repo), env.get("PYTHONPATH", "")) if p)
         t0 = time.perf_counter()
@@ -374,8 +397,11 @@ def run_size(
                 "explanation": f"stopped in {where}" if where else " | ".join(tail),
                 "blocks": [],
             }
+    # with Dask the workers are processes of their own: their peaks add to the run's
+    peak_mb += float(row.get("workers_peak_rss_mb", 0.0))  # type: ignore[arg-type]
     row.update(
         {
+            "engine": f"dask x {dask_workers}" if dask_workers else "local",
             "size": size.name,
             "accounts": size.accounts,
             "reps": size.reps,
@@ -414,6 +440,7 @@ def run_scale_suite(
     profile: bool = False,
     rule_set: str = "every",
     progress: Callable[[str], None] | None = None,
+    dask_workers: int | None = None,
 ) -> tuple[pd.DataFrame, list[dict[str, object]]]:
     """Run the ladder (1k baseline first), write ``results.csv`` into ``out_dir``.
 
@@ -427,6 +454,9 @@ def run_scale_suite(
         Also write ``profile-<size>.txt`` (top 15 by cumulative time) per size.
     rule_set
         ``every`` (the issue's "every rule") or ``core`` (potential balance only).
+    dask_workers
+        Solve every size's blocks and pieces on a local Dask cluster of this many
+        workers (their peak RSS is added to the size's).
 
     Returns
     -------
@@ -448,7 +478,9 @@ def run_scale_suite(
             )
         size_cap = min(cap, 2 * size.rss_target_mb) if size.rss_target_mb else cap
         prof = out_dir / f"profile-{size.name}.txt" if profile else None
-        row = run_size(size, tl, memory_cap_mb=size_cap, profile_path=prof, rule_set=rule_set)
+        row = run_size(
+            size, tl, memory_cap_mb=size_cap, profile_path=prof, rule_set=rule_set, dask_workers=dask_workers
+        )
         row["rules"] = rule_set
         row["targets"] = target_text(size, row)
         row["baseline"] = size.name == BASELINE
@@ -477,7 +509,8 @@ def _num(v: object, fmt: str) -> str:
 
 def format_scale_table(df: pd.DataFrame) -> Table:
     """The ladder as a rich table (ratio: seconds per account vs the 1k baseline)."""
-    table = Table(title="scale ladder (generated instances; rules below)")
+    engines = sorted(set(df["engine"])) if "engine" in df else ["local"]
+    table = Table(title=f"scale ladder (generated instances; rules below; engine: {', '.join(engines)})")
     for col, justify in (
         ("size", "left"),
         ("accounts", "right"),
@@ -541,6 +574,7 @@ def _main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("bench-out/scale"))
     parser.add_argument("--profile", action="store_true", help="write profile-<size>.txt (cProfile)")
     parser.add_argument("--rules", choices=sorted(RULE_SETS), default="every", help="rule set")
+    parser.add_argument("--dask-workers", type=int, default=None, help="solve on a local Dask cluster")
     parser.add_argument("--child", choices=sorted(SIZES), help=argparse.SUPPRESS)
     parser.add_argument("--result", help=argparse.SUPPRESS)
     parser.add_argument("--profile-file", help=argparse.SUPPRESS)
@@ -557,6 +591,7 @@ def _main(argv: list[str] | None = None) -> int:
         profile=args.profile,
         rule_set=args.rules,
         progress=console.log,
+        dask_workers=args.dask_workers,
     )
     console.print(format_scale_table(df))
     for line in scale_summary_lines(df, details):

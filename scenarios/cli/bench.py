@@ -23,13 +23,14 @@ def run_bench(
     *,
     console: Console,
     sizes: str | None = None,
+    dask_workers: int | None = None,
 ) -> int:
     if suite not in SUITES:
         raise InputError(
             InputProblem("bench", None, "SUITE", f"unknown suite {suite!r}; known: {', '.join(SUITES)}")
         )
     if suite == "scale":
-        return _run_scale(out_dir, time_limit, sizes, console)
+        return _run_scale(out_dir, time_limit, sizes, console, dask_workers)
     if suite == "resolve":
         return _run_resolve(out_dir, console)
     if suite == "peer":
@@ -71,12 +72,18 @@ def _say(console: Console, line: str) -> None:
     console.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
-def _run_scale(out_dir: Path, time_limit: float | None, sizes: str | None, console: Console) -> int:
+def _run_scale(
+    out_dir: Path, time_limit: float | None, sizes: str | None, console: Console, dask_workers: int | None
+) -> int:
     """The scale ladder: one subprocess per size, table, rules and slowest blocks."""
     from scenarios.bench.scale import format_scale_table, parse_sizes, run_scale_suite, scale_summary_lines
 
     table, details = run_scale_suite(
-        out_dir, sizes=parse_sizes(sizes), time_limit=time_limit, progress=lambda msg: console.log(msg)
+        out_dir,
+        sizes=parse_sizes(sizes),
+        time_limit=time_limit,
+        progress=lambda msg: console.log(msg),
+        dask_workers=dask_workers,
     )
     console.print(format_scale_table(table))
     for line in scale_summary_lines(table, details):

@@ -262,12 +262,18 @@ def bench(
     sizes: Annotated[
         str | None, typer.Option("--sizes", help="scale: sizes to run, e.g. 1k,10k (1k,10k,100k,1m)")
     ] = None,
+    dask_workers: Annotated[
+        int | None,
+        typer.Option("--dask-workers", help="scale: solve each size on a local Dask cluster of N workers"),
+    ] = None,
 ) -> None:
     """Benchmark tables (suites: gap, scale, peer, resolve)."""
     from scenarios.cli.bench import run_bench
 
     try:
-        code = run_bench(suite, out_dir, time_limit, data, instances, console=out, sizes=sizes)
+        code = run_bench(
+            suite, out_dir, time_limit, data, instances, console=out, sizes=sizes, dask_workers=dask_workers
+        )
     except InputError as e:
         raise _input_failure(e) from None
     raise typer.Exit(code)

@@ -112,3 +112,16 @@ def run_engine(engine: str, scheduler: str | None = None, workers: int | None = 
             yield
     else:
         yield
+
+
+def worker_peak_rss_mb() -> float:
+    """The peak RSS of every worker of the current Dask client, added up (MB)."""
+    distributed = _distributed()
+    peaks = distributed.get_client().run(_peak_rss_mb)
+    return float(sum(peaks.values()))
+
+
+def _peak_rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
