@@ -39,7 +39,8 @@ from pathlib import Path
 from rich.console import Console
 
 from scenarios.cli.summaries import summary_line
-from scenarios.run.resolve import resolve_run
+from scenarios.run.output_path import check_output
+from scenarios.run.resolve import load_base, resolve_run
 from scenarios.run.resolve_changes import read_changes
 from scenarios.run.runfolder import write_folder_atomically
 
@@ -55,7 +56,10 @@ def resolve_to_folder(
 ) -> int:
     """Re-solve ``run_dir`` after the changes in ``changes_path``; write the new run folder."""
     changes = read_changes(changes_path)
-    done = resolve_run(run_dir, changes, source=str(changes_path), render=render, progress=log)
+    base = load_base(run_dir)
+    # refused before any solving: never an input (the run folder, the changes, the tables)
+    output = check_output(output, inputs=[run_dir, changes_path, *base.scenario.input_paths()])
+    done = resolve_run(run_dir, changes, source=str(changes_path), render=render, progress=log, base=base)
     write_folder_atomically(output, done.outcome.files)
     r = done.resolved
     blocks = ", ".join(r.blocks) if r.blocks else "none (the plan is unchanged)"

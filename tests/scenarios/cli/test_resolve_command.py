@@ -142,3 +142,14 @@ def test_bad_changes_exit_2_naming_the_change(
     assert done.exit_code == 2, done.output
     assert where in done.output.replace("\n", " ")
     assert not out.exists()
+
+
+def test_the_run_folder_itself_is_never_the_output(demo_run: Path, tmp_path: Path) -> None:
+    changes = tmp_path / "c.json"
+    changes.write_text(json.dumps([{"type": "set", "key": "quota.target", "value": 1}]))
+    before = (demo_run / "assignment.csv").read_bytes()
+    done = CliRunner().invoke(
+        app, ["resolve", str(demo_run), str(changes), "-o", str(demo_run), "--no-render"]
+    )
+    assert done.exit_code == 2, done.output
+    assert (demo_run / "assignment.csv").read_bytes() == before
