@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from solver.assignment.checker import violations
+from solver.assignment.resolve import warm
 from solver.assignment.resolve.assemble import checked_result
 from solver.assignment.resolve.carry import block_objectives, kept_block
 from solver.assignment.resolve.touched import pinned_only, touched_blocks
@@ -204,6 +205,8 @@ class _Blocks:
         left = max(self.hard - time.perf_counter(), 0.5)
         share = left * self.sizes[b] / max(float(self.sizes[left_blocks].sum()), 1.0)
         was = self.by_name.get(self.cont.block_name(b))
+        if self.sizes[b] > warm.LARGE_BLOCK_UNITS:
+            return warm.solve_large_block(self.cont, b, self.rules, self.total_p, share)
         if b in self.quick and was is not None:
             before = float(block_objectives(self.cont, self.plan, self.rules, self.d_ref, [b])[b])
             carried = kept_block(was, before, self.rules.mip_gap)

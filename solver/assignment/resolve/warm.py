@@ -9,6 +9,7 @@ the current plan, no LP; the bound from before the change still holds
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 
@@ -18,8 +19,12 @@ from solver.assignment.block import BlockData, build_block
 from solver.assignment.block_solve import global_plan, run_block
 from solver.assignment.prechecks import block_findings
 from solver.assignment.repair import Bands, dense_costs, dense_moved, improve, repair
+from solver.assignment.resolve.subproblem import block_problem
 from solver.assignment.result import BlockResult, Status, relative_gap
 from solver.assignment.rules import pair_costs
+from solver.assignment.solve import solve
+from solver.assignment.split.pieces import PIECE_UNITS
+from solver.assignment.terms import total_potential
 from solver.config import AssignmentConfig
 from solver.problem import Problem
 
@@ -28,6 +33,10 @@ log = logging.getLogger(__name__)
 #: The quick path's plan is kept when its gap to the bound carried over is at most this
 #: multiple of the gap the plan before the change had to it (or within mip_gap).
 QUICK_GAP_FACTOR = 2.0
+
+#: Blocks with more units than this are re-solved through `solve` on the block alone, in
+#: pieces as a cold solve would cut them (never built whole, never made dense).
+LARGE_BLOCK_UNITS = PIECE_UNITS
 
 #: (units of the block, global rep per unit, the block's figures)
 Solved = tuple[np.ndarray, np.ndarray, BlockResult]
@@ -103,6 +112,25 @@ def solve_block(
         return None
     figures = _figures(problem, chosen, out.status, out.objective, out.bound, t0)
     return chosen.units, global_plan(chosen, out.x), figures
+
+
+def solve_large_block(
+    problem: Problem, b: int, rules: AssignmentConfig, total_p: float, share: float
+) -> Solved | None:
+    """A block too large to build whole, solved through `solve` on the block alone (in pieces)."""
+    t0 = time.perf_counter()
+    sub, accs = block_problem(problem, b)
+    result = solve(sub, rules.model_copy(update={"time_limit": max(share, 1.0)}))
+    if not result.status.has_plan or len(result.blocks) != 1:
+        log.info("%s: no plan (%s)", problem.block_name(b), result.explanation)
+        return None
+    scale = total_potential(sub) / total_p
+    fig = result.blocks[0]
+    units, first = np.unique(problem.unit[accs], return_index=True)
+    figures = dataclasses.replace(
+        fig, objective=fig.objective * scale, bound=fig.bound * scale, seconds=time.perf_counter() - t0
+    )
+    return units, result.rep_of_account[first], figures
 
 
 def tighten_block(

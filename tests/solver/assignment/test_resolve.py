@@ -7,7 +7,9 @@ import pytest
 
 from solver.assignment import Status, solve, violations
 from solver.assignment.checker import objective_terms, weighted_objective
-from solver.assignment.resolve import base_plan_on, continuity_problem, resolve, touched_blocks
+from solver.assignment.resolve import base_plan_on, continuity_problem, resolve, touched_blocks, warm
+from solver.assignment.resolve.subproblem import block_problem
+from solver.assignment.terms import block_distance_reference_km
 from solver.config import AssignmentConfig
 from solver.problem import Problem
 from solver.synthetic import SyntheticSpec, generate_problem
@@ -185,3 +187,36 @@ def test_a_rep_gone_with_a_pinned_account_is_infeasible_and_explained(base) -> N
     done = resolve(problem, result, problem.replace(pin=pin, capacity_factor=cf), RULES, RULES)
     assert done.result.status == Status.INFEASIBLE
     assert problem.account_ids[i] in (done.result.explanation or "")
+
+
+def test_a_large_block_is_resolved_through_solve_on_the_block_alone(base, monkeypatch) -> None:
+    problem, result = base
+    b = _block_of(problem, "SMB x EMEA")
+    _, r = _account_to_move(problem, result.rep_of_account, b)
+    cf = problem.capacity_factor.copy()
+    cf[r] = 0.5
+    changed = problem.replace(capacity_factor=cf)
+    whole = resolve(problem, result, changed, RULES, RULES)
+    monkeypatch.setattr(warm, "LARGE_BLOCK_UNITS", 0)
+    alone = resolve(problem, result, changed, RULES, RULES)
+    assert alone.result.status.has_plan and alone.blocks == ("SMB x EMEA",)
+    outside = problem.account_block() != b
+    assert np.array_equal(alone.result.rep_of_account[outside], result.rep_of_account[outside])
+    assert violations(changed, alone.result.rep_of_account, RULES) == []
+    # the block alone has the same costs, scaled: the same quality and a valid bound
+    assert alone.result.objective == pytest.approx(whole.result.objective, rel=1e-3)
+    assert alone.result.bound <= whole.result.objective + 1e-12
+    figures = {f.block: f for f in alone.result.blocks}["SMB x EMEA"]
+    assert figures.bound == pytest.approx(
+        {f.block: f for f in whole.result.blocks}["SMB x EMEA"].bound, rel=1e-3
+    )
+
+
+def test_block_problem_keeps_the_block_as_it_was(base) -> None:
+    problem, _ = base
+    b = _block_of(problem, "MM x EMEA")
+    sub, accs = block_problem(problem, b)
+    assert sub.blocks == (problem.blocks[b],) and sub.n_accounts == len(accs)
+    assert np.array_equal(sub.account_ids, problem.account_ids[accs])
+    assert np.array_equal(np.flatnonzero(sub.rep_block == 0), np.flatnonzero(problem.rep_block == b))
+    assert block_distance_reference_km(sub)[0] == pytest.approx(block_distance_reference_km(problem)[b])
