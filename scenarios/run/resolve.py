@@ -6,12 +6,14 @@ metrics.json) and the inputs it was made from, applies the changes
 (`solver.assignment.resolve`) and renders a complete run folder through the
 same runner as ``terraquota run``. Accounts of untouched blocks keep their
 rows of assignment.csv byte for byte; a change of quota keys only re-splits
-the quotas. The folder adds ``changes.json`` (the changes applied) and a
-``resolve`` section in metrics.json.
+the quotas. The folder adds ``changes.json`` (every change applied to the
+tables its scenario.toml names, with their paths: a re-solve of this folder
+applies them again) and a ``resolve`` section in metrics.json.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from scenarios.run.prepare import Prepared, prepare_tables, read_scenario_tables
-from scenarios.run.resolve_changes import apply_changes
+from scenarios.run.resolve_changes import apply_changes, changes_list
 from scenarios.run.runner import RunOutcome, run_scenario
 from scenarios.run.scenario import Scenario, load_scenario
 from solver.assignment import BlockResult, Result, Status
@@ -39,6 +41,8 @@ class Base:
     reps: pd.DataFrame
     prepared: Prepared
     result: Result
+    #: changes earlier re-solves made to the scenario's tables (`earlier_changes`)
+    changes: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -107,15 +111,41 @@ def _float(x: Any, missing: float = np.nan) -> float:
     return missing if x is None else float(x)
 
 
+def _tables_of(scenario: Scenario) -> dict[str, str]:
+    return {"accounts": str(scenario.accounts), "reps": str(scenario.reps)}
+
+
+def earlier_changes(run_dir: Path, scenario: Scenario) -> list[dict[str, Any]]:
+    """The changes an earlier re-solve made to the tables this run's scenario names.
+
+    A re-solved run folder's scenario.toml names the tables the changes were
+    applied to, and changes.json records them with those tables' paths; the
+    changes are applied again only while the scenario still names those
+    tables (a caller that wrote edited tables of its own, and a scenario.toml
+    naming them, has them in its tables already).
+    """
+    path = run_dir / "changes.json"
+    if not path.is_file():
+        return []
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(doc, dict) or doc.get("tables") != _tables_of(scenario):
+        return []
+    return changes_list(doc.get("changes", []), str(path))
+
+
 def load_base(run_dir: Path) -> Base:
-    """Read a finished run folder and the inputs its scenario names."""
+    """Read a finished run folder and the inputs its scenario names (with earlier re-solves' changes)."""
     run_dir = Path(run_dir)
     if not (run_dir / "scenario.toml").is_file():
         raise _problem(run_dir, "scenario.toml", "missing: not a run folder")
     scenario = load_scenario(run_dir / "scenario.toml")
     accounts, reps = read_scenario_tables(scenario)
+    earlier = earlier_changes(run_dir, scenario)
+    if earlier:
+        changed = apply_changes(accounts, reps, earlier, str(run_dir / "changes.json"))
+        accounts, reps = changed.accounts, changed.reps
     prep = prepare_tables(scenario, accounts, reps)
-    return Base(scenario, accounts, reps, prep, base_result(run_dir, prep))
+    return Base(scenario, accounts, reps, prep, base_result(run_dir, prep), earlier)
 
 
 def resolve_run(
@@ -165,7 +195,8 @@ def resolve_run(
     )
     outcome = run_scenario(scenario, progress=progress, render=render, prepared=prep, result=resolved.result)
     files = dict(outcome.files)
-    files["changes.json"] = _json({"changes": changes})
+    # every change since the tables the scenario names, so that the next re-solve starts from this plan
+    files["changes.json"] = _json({"changes": [*base.changes, *changes], "tables": _tables_of(scenario)})
     metrics = json.loads(files["metrics.json"])
     metrics["resolve"] = {
         "blocks": list(resolved.blocks),

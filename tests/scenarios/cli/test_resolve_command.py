@@ -153,3 +153,21 @@ def test_the_run_folder_itself_is_never_the_output(demo_run: Path, tmp_path: Pat
     )
     assert done.exit_code == 2, done.output
     assert (demo_run / "assignment.csv").read_bytes() == before
+
+
+def test_a_resolved_run_keeps_its_changes_for_the_next_resolve(demo_run: Path, tmp_path: Path) -> None:
+    account, rep, _ = _pin_target(demo_run)
+    first = tmp_path / "first"
+    assert _resolve(demo_run, [{"type": "pin", "account_id": account, "rep_id": rep}], first).exit_code == 0
+    second = tmp_path / "second"
+    done = _resolve(first, [{"type": "set", "key": "assignment.balance.potential", "value": 0.06}], second)
+    assert done.exit_code == 0, done.output
+    new = _table(second / "assignment.csv").set_index("account_id")
+    assert new.loc[account, "rep_id"] == rep and new.loc[account, "reason"].startswith("pinned")
+    recorded = json.loads((second / "changes.json").read_text())["changes"]
+    assert [c["type"] for c in recorded] == ["pin", "set"]
+    metrics = json.loads((second / "metrics.json").read_text())
+    assert (
+        metrics["counts"]["pinned_accounts"]
+        == json.loads((demo_run / "metrics.json").read_text())["counts"]["pinned_accounts"] + 1
+    )
