@@ -64,6 +64,8 @@ SIZES: dict[str, ScaleSize] = {
 BASELINE = "1k"
 #: A size is stopped at this multiple of its time limit (wall clock, generation included).
 STOP_FACTOR = 2.0
+#: Seconds a size on Dask may take on top, to start its local cluster (before the solve's clock).
+DASK_START_SECONDS = 60.0
 #: Never let a child use more than this share of the memory available at start.
 MEMORY_SHARE = 0.75
 POLL_SECONDS = 0.2
@@ -357,6 +359,7 @@ def run_size(
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(repo), env.get("PYTHONPATH", "")) if p)
         t0 = time.perf_counter()
+        stop_after = STOP_FACTOR * time_limit + (DASK_START_SECONDS if dask_workers else 0.0)
         with open(log_file, "wb") as log:
             proc = subprocess.Popen(cmd, cwd=repo, env=env, stdout=subprocess.DEVNULL, stderr=log)
             stop_reason, peak_kb, rusage, status = None, 0.0, None, 0
@@ -366,7 +369,7 @@ def run_size(
                     break
                 peak_kb = max(peak_kb, _vm_kb(proc.pid, "VmHWM"))
                 if stop_reason is None:
-                    if time.perf_counter() - t0 > STOP_FACTOR * time_limit:
+                    if time.perf_counter() - t0 > stop_after:
                         stop_reason = "stopped:time"
                     elif _vm_kb(proc.pid, "VmRSS") / 1024.0 > memory_cap_mb:
                         stop_reason = "stopped:memory"
