@@ -356,7 +356,8 @@ def scenario_keys_markdown() -> str:
 
 
 def _is_section(key: str) -> bool:
-    return isinstance(_known_keys().get(key), dict) or key in _NAMED or key == "sweep"
+    """Every top-level key but the few that hold one value is a TOML table: its own section."""
+    return key not in _SCALARS
 
 
 # ---------------------------------------------------------------- input columns
