@@ -86,6 +86,9 @@ def test_publish_writes_salesforce_files_and_workbook_of_that_version(api: dict,
     audit = api["viewer"].get(f"/api/plans/{plan.pk}/audit").json()
     assert audit[-1]["action"] == "version.publish"
     assert "workbook.xlsx" in audit[-1]["after"]["files"]
+    served = api["viewer"].get(f"/api/plans/{plan.pk}/versions/1/files/salesforce/Account.csv")
+    assert b"".join(served.streaming_content).decode("utf-8") == account
+    assert api["viewer"].get(f"/api/plans/{plan.pk}/versions/1/files/workbook.xlsx").status_code == 200
 
 
 def test_submit_needs_a_solved_run(api: dict, tiny_zip: bytes) -> None:

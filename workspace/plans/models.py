@@ -126,12 +126,17 @@ class Version(models.Model):
         return json.loads(path.read_text(encoding="utf-8"))
 
     def run_file(self, name: str) -> Path | None:
-        """A file of the run folder by its relative name, refusing anything outside it."""
-        root = self.run_dir.resolve()
-        path = (root / name).resolve()
-        if root not in path.parents or not path.is_file():
-            return None
-        return path
+        """A file of the run folder by its relative name, refusing anything outside it.
+
+        Once published, the Salesforce load files and the workbook written then
+        are files of the version too (``salesforce/Account.csv``, ``workbook.xlsx``).
+        """
+        for folder in (self.run_dir, self.published_dir):
+            root = folder.resolve()
+            path = (root / name).resolve()
+            if root in path.parents and path.is_file():
+                return path
+        return None
 
 
 class Change(models.Model):
