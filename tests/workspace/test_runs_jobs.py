@@ -158,3 +158,20 @@ def test_a_worker_never_writes_into_the_plan_folder(api: dict, plan, dispatcher)
     assert {p.name: p.stat().st_mtime_ns for p in version.run_dir.iterdir()} == stamp
     dispatcher.drain()
     assert {p.name: p.stat().st_mtime_ns for p in version.run_dir.iterdir()} != stamp
+
+
+def test_recovery_removes_what_a_dead_server_left_half_made(api: dict, plan, db) -> None:
+    from workspace.jobs.runner import recover
+
+    half = [
+        db / "tmp" / "upload-x" / "accounts.csv",
+        db / "jobs" / "999" / "out" / "assignment.csv",
+        plan.latest().folder / ".run.old-1-2" / "assignment.csv",
+    ]
+    for path in half:
+        path.parent.mkdir(parents=True)
+        path.write_text("x")
+    before = {p.name: p.read_bytes() for p in plan.latest().run_dir.iterdir() if p.is_file()}
+    recover()
+    assert not any(p.parent.exists() for p in half)
+    assert {p.name: p.read_bytes() for p in plan.latest().run_dir.iterdir() if p.is_file()} == before

@@ -249,4 +249,16 @@ def recover() -> int:
             "the server stopped while this run was in progress; start the run again",
         )
         shutil.rmtree(job.folder, ignore_errors=True)
+    _remove_leftovers()
     return len(stale)
+
+
+def _remove_leftovers() -> None:
+    """Folders a dead server left half-made: unpacked uploads, finished jobs' folders, swapped-out runs."""
+    root = Path(settings.WORKSPACE_DIR)
+    active = {str(pk) for pk in Job.objects.filter(status=JobStatus.QUEUED).values_list("pk", flat=True)}
+    leftovers = list((root / "tmp").glob("*"))
+    leftovers += [p for p in (root / "jobs").glob("*") if p.name not in active]
+    leftovers += list((root / "plans").glob("*/v*/.run.old-*"))
+    for path in leftovers:
+        shutil.rmtree(path, ignore_errors=True)
