@@ -22,9 +22,9 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import functools
-import math
 import shutil
 import tomllib
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -185,53 +185,30 @@ def solve_into(
     return outcome.exit_code, message
 
 
-def _result_from_run(run_dir: Path, problem: Any) -> Any:
-    """The parent run's `Result`, rebuilt from its metrics.json and assignment.csv."""
-    import json
+#: finished runs read (`load_run`), newest last: a worker process keeps the last few
+_RUNS: OrderedDict[tuple[str, int], Any] = OrderedDict()
+RUNS_KEPT = 3
 
-    from solver.assignment import BlockResult, Result, Status
 
-    m = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
-    assignment = pd.read_csv(run_dir / "assignment.csv", dtype=str, keep_default_na=False)
-    rep_index = pd.Series(np.arange(len(problem.rep_ids)), index=pd.Index(problem.rep_ids))
-    by_account = assignment.set_index("account_id")["rep_id"]
-    reps = by_account.reindex(pd.Index(problem.account_ids))
-    if reps.isna().any() or not reps.isin(rep_index.index).all():
-        raise ValueError("the parent run's assignment does not match this version's accounts and reps")
-    rep_of_account = rep_index.loc[reps.to_numpy()].to_numpy(dtype=np.int64)
+def load_run(run_dir: Path) -> Any:
+    """A finished run as `scenarios.run.resolve.load_base` reads it, kept for the next edits.
 
-    def num(x: float | None) -> float:
-        return math.nan if x is None else float(x)
+    Keyed by the folder and its assignment's modification time (a re-run
+    replaces the folder). Versions' inputs never change once made, so a kept
+    run stays true. This is what makes an edit fast in a long-lived worker:
+    the next edit of a plan starts from its last run already read.
+    """
+    from scenarios.run.resolve import load_base
 
-    blocks = tuple(
-        BlockResult(
-            b["block"],
-            b["segment"],
-            b["region"],
-            b["accounts"],
-            b["units"],
-            b["reps"],
-            Status(b["status"]),
-            num(b["objective"]),
-            num(b["bound"]),
-            b["seconds"],
-            b.get("moved_budget"),
-            b.get("pieces", 1),
-        )
-        for b in m.get("blocks", [])
-    )
-    return Result(
-        status=Status(m["status"]),
-        objective=num(m["objective"]),
-        bound=num(m["bound"]),
-        seconds=float(m["seconds"]),
-        seed=int(m["seed"]),
-        solver=str(m["solver"]),
-        rep_of_account=rep_of_account,
-        blocks=blocks,
-        terms={k: num(v) for k, v in m.get("objective_terms", {}).items()},
-        notes=tuple(m.get("notes", [])),
-    )
+    key = (str(Path(run_dir).resolve()), (Path(run_dir) / "assignment.csv").stat().st_mtime_ns)
+    if key in _RUNS:
+        _RUNS.move_to_end(key)
+        return _RUNS[key]
+    base = load_base(Path(run_dir))
+    _RUNS[key] = base
+    while len(_RUNS) > RUNS_KEPT:
+        _RUNS.popitem(last=False)
+    return base
 
 
 def resplit_into(
@@ -244,18 +221,18 @@ def resplit_into(
     that plan. Refuses (ValueError) if the assignment would change.
     """
     from scenarios.cli.summaries import summary_line
-    from scenarios.run import prepare, run_scenario, write_folder_atomically
+    from scenarios.run import run_scenario, write_folder_atomically
 
     say = _progress_of(progress)
     say("reading and validating inputs")
     try:
         scenario = _load(scenario_path)
-        prep = prepare(scenario)
+        # quota keys do not enter the prepared tables: the parent's serve as they are
+        base = load_run(parent_run_dir)
     except InputError as e:
         raise EngineInputError(_problems(e, scenario_path.parent)) from None
-    result = _result_from_run(parent_run_dir, prep.problem)
     say("setting quotas (assignment kept)")
-    outcome = run_scenario(scenario, progress=say, render=False, prepared=prep, result=result)
+    outcome = run_scenario(scenario, progress=say, render=False, prepared=base.prepared, result=base.result)
     before = (parent_run_dir / "assignment.csv").read_bytes()
     if outcome.files.get("assignment.csv") != before:
         raise ValueError("a quota-only change altered the assignment; run a full solve instead")
@@ -283,7 +260,12 @@ def resolve_into(
     try:
         scenario = _load(scenario_path)
         done = resolve_run(
-            parent_run_dir, changes, source="changes", render=False, progress=_progress_of(progress)
+            parent_run_dir,
+            changes,
+            source="changes",
+            render=False,
+            progress=_progress_of(progress),
+            base=load_run(parent_run_dir),
         )
     except InputError as e:
         raise EngineInputError(_problems(e, scenario_path.parent)) from None
