@@ -124,9 +124,9 @@ def test_restart_mid_run_marks_the_job_failed_and_keeps_plan_and_audit(api: dict
     assert _job(api["viewer"], job_id)["status"] == "running"
     audit_before = api["viewer"].get(f"/api/plans/{plan.pk}/audit").json()
     # the server dies: its dispatcher and the worker are gone without a word
-    for proc in dispatcher.running.values():
-        proc.kill()
-        proc.join()
+    for worker in dispatcher.running.values():
+        worker.process.kill()
+        worker.process.join()
     dispatcher.running.clear()
 
     assert recover() == 1
@@ -152,8 +152,7 @@ def test_a_worker_never_writes_into_the_plan_folder(api: dict, plan, dispatcher)
     stamp = {p.name: p.stat().st_mtime_ns for p in version.run_dir.iterdir()}
     job_id = api["planner"].post(f"/api/plans/{plan.pk}/versions/1/run").json()["job"]
     dispatcher.tick()
-    proc = dispatcher.running[job_id]
-    proc.join(60)  # finished, not yet followed by the dispatcher
+    assert dispatcher.running[job_id].conn.poll(60)  # finished, not yet followed by the dispatcher
     assert (Job.objects.get(pk=job_id).folder / "out" / "assignment.csv").is_file()
     assert {p.name: p.stat().st_mtime_ns for p in version.run_dir.iterdir()} == stamp
     dispatcher.drain()

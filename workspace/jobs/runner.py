@@ -1,8 +1,11 @@
 """The dispatcher: starts queued jobs in worker processes, follows them, installs their results.
 
-Runs execute outside the web process: each job is a fresh process forked
+Runs execute outside the web process, in long-lived worker processes forked
 from a warm fork server (`multiprocessing` "forkserver" context with the
-library preloaded), so it starts fast, and cancelling it is killing it.
+library preloaded). A worker keeps the last runs it read
+(`workspace.engine.load_run`), and after installing a run the dispatcher
+asks the worker to read it ahead: the plan's next edit starts from it,
+on that worker. Cancelling a job kills its worker; a fresh one replaces it.
 The dispatcher lives in the web process (`terraquota serve` runs it in a
 thread; tests call `Dispatcher.drain`) and is the only writer of job rows
 and of versions' run folders.
@@ -33,7 +36,7 @@ from django.utils import timezone
 
 from workspace.audit.models import record
 from workspace.jobs.models import Job, JobKind, JobStatus
-from workspace.jobs.worker import work
+from workspace.jobs.worker import serve
 
 log = logging.getLogger(__name__)
 
@@ -88,12 +91,44 @@ def _finish(job: Job, status: str, exit_code: int | None, message: str) -> None:
         )
 
 
+class Worker:
+    """One long-lived worker process (`workspace.jobs.worker.serve`) and the runs it has read."""
+
+    def __init__(self) -> None:
+        ctx = _context()
+        self.conn, child = ctx.Pipe()
+        self.process: BaseProcess = ctx.Process(
+            target=serve, args=(child,), name="terraquota-worker", daemon=True
+        )
+        self.process.start()
+        child.close()
+        self.warm: list[str] = []  # run folders it holds, newest last
+
+    def send(self, *message: Any) -> None:
+        self.conn.send(message)
+
+    def holds(self, run_dir: str) -> None:
+        self.warm = [*[r for r in self.warm if r != run_dir][-2:], run_dir]
+
+    def finished(self) -> int | None:
+        """The job's exit code once the worker answered, else None."""
+        if self.conn.poll():
+            return int(self.conn.recv()[1])
+        return None
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.join(10)
+        self.conn.close()
+
+
 class Dispatcher:
     """Starts up to ``workers`` jobs at once and follows them until they end."""
 
     def __init__(self, workers: int | None = None):
         self.workers = workers or settings.JOB_WORKERS
-        self.running: dict[int, BaseProcess] = {}
+        self.pool: list[Worker] = []
+        self.running: dict[int, Worker] = {}
         self._stop = threading.Event()
         self._lock = threading.Lock()  # the loop's thread and shutdown share ``running``
 
@@ -104,8 +139,8 @@ class Dispatcher:
             return self._tick()
 
     def _tick(self) -> bool:
-        for job_id, proc in list(self.running.items()):
-            self._follow(job_id, proc)
+        for job_id, worker in list(self.running.items()):
+            self._follow(job_id, worker)
         while len(self.running) < self.workers and self._start_next():
             pass
         return bool(self.running) or Job.objects.filter(status=JobStatus.QUEUED).exists()
@@ -126,14 +161,11 @@ class Dispatcher:
         incremental = job.kind in (JobKind.RESPLIT, JobKind.RESOLVE) and version.parent is not None
         parent_run = str(version.parent.run_dir) if incremental else None
         changes = [c.payload for c in version.changes.all()] if job.kind == JobKind.RESOLVE else None
-        proc = _context().Process(
-            target=work,
-            args=(str(folder), job.kind, str(version.scenario_path), parent_run, changes),
-            name=f"terraquota-job-{job.pk}",
-            daemon=False,
-        )
-        proc.start()
-        self.running[job.pk] = proc
+        worker = self._idle_worker(parent_run)
+        worker.send("job", str(folder), job.kind, str(version.scenario_path), parent_run, changes)
+        if parent_run:
+            worker.holds(parent_run)
+        self.running[job.pk] = worker
         record(
             job.created_by,
             "run.start",
@@ -143,13 +175,35 @@ class Dispatcher:
         )
         return True
 
-    def _follow(self, job_id: int, proc: BaseProcess) -> None:
+    def _idle_worker(self, parent_run: str | None) -> Worker:
+        """A worker with no job: one that holds the parent run if any, else the least recently warmed."""
+        self.pool = [w for w in self.pool if w.process.is_alive()]
+        busy = set(map(id, self.running.values()))
+        idle = [w for w in self.pool if id(w) not in busy]
+        if parent_run:
+            holding = [w for w in idle if parent_run in w.warm]
+            if holding:
+                return holding[0]
+        if len(self.pool) < self.workers:
+            worker = Worker()
+            self.pool.append(worker)
+            return worker
+        return idle[0]
+
+    def _retire(self, worker: Worker) -> None:
+        worker.kill()
+        self.pool = [w for w in self.pool if w is not worker]
+
+    def _follow(self, job_id: int, worker: Worker) -> None:
         job = Job.objects.select_related("version", "created_by").get(pk=job_id)
-        if proc.is_alive():
+        try:
+            code = worker.finished()
+        except (EOFError, OSError):  # the worker died without answering
+            code = None
+        if code is None and worker.process.is_alive():
             if job.cancel_requested:
-                proc.kill()
-                proc.join(10)
                 del self.running[job_id]
+                self._retire(worker)
                 shutil.rmtree(job.folder, ignore_errors=True)
                 _finish(job, JobStatus.CANCELLED, None, "cancelled while running")
                 return
@@ -157,21 +211,25 @@ class Dispatcher:
             if p and (p.get("progress") != job.progress or p.get("message") != job.message):
                 Job.objects.filter(pk=job_id).update(progress=float(p["progress"]), message=str(p["message"]))
             return
-        proc.join()
         del self.running[job_id]
-        result = _read_json(job.folder / "result.json")
+        result = _read_json(job.folder / "result.json") if code is not None else None
         out = job.folder / "out"
         if result is None:
+            exit_code = worker.process.exitcode
+            self._retire(worker)
             _finish(
                 job,
                 JobStatus.FAILED,
-                proc.exitcode,
-                f"the run process ended without a result (exit code {proc.exitcode})",
+                exit_code,
+                f"the run process ended without a result (exit code {exit_code})",
             )
         else:
             code = int(result["exit_code"])
             if out.is_dir():
                 install_run(out, job.version.run_dir)
+                # the plan's next edit starts from this run: read it now, on this worker
+                worker.send("prefetch", str(job.version.run_dir))
+                worker.holds(str(job.version.run_dir))
             _finish(job, JobStatus.DONE if code == 0 else JobStatus.FAILED, code, str(result["message"]))
         shutil.rmtree(job.folder, ignore_errors=True)
 
@@ -197,9 +255,9 @@ class Dispatcher:
                 log.exception("job dispatcher pass failed")
             finally:
                 close_old_connections()
-            sentinels = [p.sentinel for p in self.running.values()]
-            if sentinels:
-                wait(sentinels, timeout=poll)
+            waitables = [x for w in self.running.values() for x in (w.conn, w.process.sentinel)]
+            if waitables:
+                wait(waitables, timeout=poll)
             else:
                 WAKE.wait(poll)
             WAKE.clear()
@@ -220,9 +278,10 @@ class Dispatcher:
             self._end_all()
 
     def _end_all(self) -> None:
-        for job_id, proc in list(self.running.items()):
-            proc.kill()
-            proc.join(10)
+        for worker in self.pool:
+            worker.kill()
+        self.pool = []
+        for job_id in list(self.running):
             del self.running[job_id]
             job = Job.objects.select_related("version", "created_by").get(pk=job_id)
             shutil.rmtree(job.folder, ignore_errors=True)

@@ -10,9 +10,11 @@ database.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import traceback
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 from workspace import engine
@@ -24,14 +26,14 @@ def _write_json(path: Path, data: dict[str, object]) -> None:
     os.replace(tmp, path)
 
 
-def work(
+def run_job(
     job_dir: str,
     kind: str,
     scenario_path: str,
     parent_run_dir: str | None,
     changes: list[dict[str, object]] | None = None,
-) -> None:
-    """Run one job; the process's exit code is the run's (0 solved, 2 bad input, 3, 4, 1 bug)."""
+) -> int:
+    """Run one job into its folder; the run's exit code (0 solved, 2 bad input, 3, 4, 1 bug)."""
     folder = Path(job_dir)
     out = folder / "out"
 
@@ -60,4 +62,23 @@ def work(
         (folder / "traceback.txt").write_text(traceback.format_exc(), encoding="utf-8")
         code, message = 1, f"the run failed ({type(e).__name__}: {e})"
     _write_json(folder / "result.json", {"exit_code": code, "message": message})
-    os._exit(code)  # skip interpreter teardown: the result is written
+    return code
+
+
+def serve(conn: Connection) -> None:
+    """A long-lived worker: jobs come one at a time over ``conn``, each answered with its exit code.
+
+    ``("job", *arguments of run_job)`` runs a job; ``("prefetch", run_dir)``
+    reads a finished run ahead of the next edit (`engine.load_run` keeps it);
+    the pipe's end stops the worker. Cancelling a job is killing its worker.
+    """
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message[0] == "job":
+            conn.send(("done", run_job(*message[1:])))
+        elif message[0] == "prefetch":
+            with contextlib.suppress(Exception):  # only a head start: the job reads it if this fails
+                engine.load_run(Path(message[1]))
