@@ -1,10 +1,17 @@
 """The run's tables as one Excel workbook, for spreadsheet users.
 
-Sheets: Summary (key figures), Reps, Accounts (the assignment), Quotas
-(rep x period pivot with a totals row and column) and Moves (moved accounts
-only); on request one sheet per manager (its reps and their accounts).
-Each sheet has a frozen header row, an autofilter, sized columns and
-number formats (money ``#,##0.00``, ratios ``0.0%``).
+Sheets: Summary (key figures and warnings), Reps, Accounts (the assignment),
+Quotas (rep x period pivot with a totals row and column), Moves (moved
+accounts only), Capacity (the finance view per block), Reconcile (top-down
+vs bottom-up per node of every level) and Assumptions; on request one sheet
+per manager (its reps and their accounts). Each sheet has a frozen header
+row, an autofilter, sized columns and number formats (money ``#,##0.00``,
+with the run's currency code when it has one; ratios ``0.0%``); with a
+fiscal calendar the Quotas columns read "FY27 Q1".
+
+Two hidden sheets, "Plan accounts" and "Plan reps", keep the plan as written,
+so that edits made in Excel (an account's rep, a rep's quota or dates) can be
+told apart and loaded back (`scenarios.run.workbook_edits`).
 
 Safety and reproducibility: text cells are neutralised against formula
 injection and written as strings (xlsxwriter's string-to-formula/number/URL
@@ -24,18 +31,68 @@ import xlsxwriter
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from reports.assumptions import assumptions
 from reports.exports.safe_cells import neutralise_series
 from reports.exports.sheet_names import unique_sheet_names
 from solver.results.kpis import get, kpi_kind, kpi_label, run_kpis
+from solver.results.labels import Labels
 from solver.results.run_data import RunData
 
 #: Fixed document creation date: a timestamp would change the bytes every run.
 CREATED = dt.datetime(2000, 1, 1)
 
-MONEY_COLUMNS = frozenset({"potential", "target_potential", "quota", "arr", "annual_revenue", "ote"})
-RATIO_COLUMNS = frozenset({"balance_ratio"})
-FACTOR_COLUMNS = frozenset({"capacity_factor"})
-COUNT_COLUMNS = frozenset({"accounts", "accounts_gained", "accounts_lost", "employees", "max_accounts"})
+MONEY_COLUMNS = frozenset(
+    {
+        "potential",
+        "target_potential",
+        "quota",
+        "arr",
+        "annual_revenue",
+        "ote",
+        "cost",
+        "potential_per_capacity",
+        "productivity",
+        "expected_bookings",
+        "revenue_target",
+        "top_down",
+        "bottom_up",
+        "gap",
+        "children_total",
+        "children_sum",
+        "bookings",
+        "quota_override",
+    }
+)
+RATIO_COLUMNS = frozenset({"balance_ratio", "bookings_vs_quota", "attainment", "gap_share", "p_reach"})
+FACTOR_COLUMNS = frozenset(
+    {
+        "capacity_factor",
+        "ramped_capacity",
+        "productive_capacity",
+        "required_capacity",
+        "capacity_gap",
+        "capacity",
+        "weight",
+        "quota_potential_ratio",
+    }
+)
+COUNT_COLUMNS = frozenset(
+    {
+        "accounts",
+        "accounts_gained",
+        "accounts_lost",
+        "employees",
+        "max_accounts",
+        "reps",
+        "active_reps",
+        "to_be_hired",
+        "reps_without_ote",
+    }
+)
+#: Hidden sheets holding the plan as written (edits are read against them).
+PLAN_ACCOUNTS, PLAN_REPS = "Plan accounts", "Plan reps"
+#: The editable columns the hidden sheets keep.
+PLAN_REP_COLUMNS = ("rep_id", "quota", "start_date", "end_date")
 DECIMAL_COLUMNS = frozenset({"workload", "max_workload"})
 COORD_COLUMNS = frozenset({"lat", "lon"})
 DATE_COLUMNS = frozenset({"start_date", "end_date", "date", "period"})
@@ -203,6 +260,17 @@ def _summary(wb: Workbook, ws: Worksheet, run: RunData, formats: dict[str, Any])
         if isinstance(value, float) and math.isnan(value):
             value = None
         rows.append((kpi_label(key), value, _KPI_FORMATS.get(kpi_kind(key))))
+    for w in get(run.metrics, "warnings") or []:
+        if isinstance(w, dict) and w.get("message"):
+            rows.append(("Warning", str(w["message"]), None))
+    rows.append(
+        (
+            "Edits",
+            "change rep_id on Accounts (becomes a pin), quota (an override), start_date or end_date on "
+            "Reps, save, then: terraquota run SCENARIO --from-workbook THIS_FILE",
+            None,
+        )
+    )
     for i, (label, value, fmt_name) in enumerate(rows, start=1):
         ws.write_string(i, 0, label)
         cell = value if isinstance(value, int | float | bool) or value is None else str(value)
@@ -215,7 +283,7 @@ def _summary(wb: Workbook, ws: Worksheet, run: RunData, formats: dict[str, Any])
     ws.autofilter(0, 0, len(rows), 1)
 
 
-def _quota_pivot(run: RunData) -> pd.DataFrame:
+def _quota_pivot(run: RunData, labels: Labels | None = None) -> pd.DataFrame:
     """rep x period quotas (integer cents summed exactly, then back to currency)."""
     q = run.quotas
     if not {"rep_id", "period", "quota"} <= set(q.columns) or q.empty:
@@ -228,7 +296,9 @@ def _quota_pivot(run: RunData) -> pd.DataFrame:
     wide = wide.reindex(sorted(wide.columns), axis=1).sort_index()
     wide["Total"] = wide.sum(axis=1)
     wide = wide.astype("float") / 100
-    wide.columns = [str(c) for c in wide.columns]
+    periods = str(get(run.metrics, "quota", "periods") or "quarter")
+    name = (labels or Labels()).period_fn(periods)
+    wide.columns = [str(c) if c == "Total" else name(c) for c in wide.columns]
     attrs = [c for c in ("name", "segment", "region") if c in run.reps]
     if attrs and "rep_id" in run.reps:
         info = run.reps.assign(rep_id=run.reps["rep_id"].astype(str)).set_index("rep_id")[attrs]
@@ -237,8 +307,10 @@ def _quota_pivot(run: RunData) -> pd.DataFrame:
     return wide.reset_index()
 
 
-def _quotas(wb: Workbook, ws: Worksheet, run: RunData, formats: dict[str, Any]) -> None:
-    pivot = _quota_pivot(run)
+def _quotas(
+    wb: Workbook, ws: Worksheet, run: RunData, formats: dict[str, Any], labels: Labels | None = None
+) -> None:
+    pivot = _quota_pivot(run, labels)
     if pivot.empty:
         ws.write_string(0, 0, "No quotas in this run.")
         return
@@ -320,6 +392,56 @@ def manager_tables(run: RunData) -> list[tuple[str, pd.DataFrame]]:
     ]
 
 
+def _capacity_frame(run: RunData) -> pd.DataFrame:
+    """The finance view per block (capacity.csv), or the blocks of metrics.json for older runs."""
+    table = run.extras.get("capacity") if isinstance(run.extras, dict) else None
+    if isinstance(table, pd.DataFrame):
+        return table
+    blocks = get(run.metrics, "capacity", "blocks")
+    if not isinstance(blocks, dict):
+        return pd.DataFrame()
+    rows = [{"block": k, **v} for k, v in sorted(blocks.items()) if isinstance(v, dict)]
+    total = get(run.metrics, "capacity", "total")
+    if isinstance(total, dict):
+        rows.append({"block": "total", **total})
+    return pd.DataFrame(rows)
+
+
+def _assumptions(wb: Workbook, ws: Worksheet, run: RunData, formats: dict[str, Any]) -> None:
+    rows = [
+        (title, label, value) for title, facts in assumptions(run.scenario_toml) for label, value in facts
+    ]
+    frame = pd.DataFrame(rows, columns=["section", "assumption", "value"])
+    if frame.empty:
+        ws.write_string(0, 0, "No scenario in this run.")
+        return
+    _write_table(wb, ws, frame, formats)
+
+
+def _plan_sheets(wb: Workbook, run: RunData, formats: dict[str, Any]) -> None:
+    """The plan as written, hidden: edits in the visible sheets are read against it."""
+    a = run.assignment
+    accounts = a[[c for c in ("account_id", "rep_id") if c in a]]
+    if "account_id" in accounts:
+        accounts = accounts.sort_values("account_id", kind="stable")
+    reps = run.reps[[c for c in PLAN_REP_COLUMNS if c in run.reps]]
+    if "rep_id" in reps:
+        reps = reps.sort_values("rep_id", kind="stable")
+    for name, frame in ((PLAN_ACCOUNTS, accounts), (PLAN_REPS, reps)):
+        ws = wb.add_worksheet(name)
+        _write_table(wb, ws, frame, formats)
+        ws.hide()
+
+
+def _formats(wb: Workbook, currency: str | None) -> dict[str, Any]:
+    """Cell formats; money shows the currency code when the run has one."""
+    specs = {name: dict(spec) for name, spec in _FORMATS.items()}
+    if currency:
+        for name in ("money", "total"):
+            specs[name]["num_format"] = f'"{currency} "#,##0.00'
+    return {name: wb.add_format(spec) for name, spec in specs.items()}
+
+
 def workbook_bytes(run: RunData, *, manager_sheets: bool = False) -> bytes:
     """Render the run's workbook (.xlsx) in memory.
 
@@ -348,7 +470,8 @@ def workbook_bytes(run: RunData, *, manager_sheets: bool = False) -> bytes:
         },
     )
     wb.set_properties({"title": f"terraquota run {run.name}", "creator": "terraquota", "created": CREATED})
-    formats = {name: wb.add_format(spec) for name, spec in _FORMATS.items()}
+    labels = Labels.of_toml(run.scenario_toml)
+    formats = _formats(wb, labels.currency)
 
     _summary(wb, wb.add_worksheet("Summary"), run, formats)
     reps = run.reps
@@ -359,16 +482,26 @@ def workbook_bytes(run: RunData, *, manager_sheets: bool = False) -> bytes:
     if "account_id" in accounts:
         accounts = accounts.sort_values("account_id", kind="stable")
     _write_table(wb, wb.add_worksheet("Accounts"), accounts, formats)
-    _quotas(wb, wb.add_worksheet("Quotas"), run, formats)
+    _quotas(wb, wb.add_worksheet("Quotas"), run, formats, labels)
     moves = _moves(run)
     if "account_id" in moves:
         moves = moves.sort_values("account_id", kind="stable")
     _write_table(wb, wb.add_worksheet("Moves"), moves, formats)
+    _write_table(wb, wb.add_worksheet("Capacity"), _capacity_frame(run), formats)
+    reconcile = run.extras.get("reconcile") if isinstance(run.extras, dict) else None
+    _write_table(
+        wb,
+        wb.add_worksheet("Reconcile"),
+        reconcile if isinstance(reconcile, pd.DataFrame) else pd.DataFrame(),
+        formats,
+    )
+    _assumptions(wb, wb.add_worksheet("Assumptions"), run, formats)
     if manager_sheets:
         tables = manager_tables(run)
         taken = [ws.get_name() for ws in wb.worksheets()]
         names = unique_sheet_names([label for label, _ in tables], taken, fallback="Manager")
         for name, (_, table) in zip(names, tables, strict=True):
             _write_table(wb, wb.add_worksheet(name), table, formats)
+    _plan_sheets(wb, run, formats)
     wb.close()
     return buf.getvalue()

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from reports.assumptions import assumptions
 from reports.charts.quota import quota_chart_png
 from reports.charts.report_charts import balance_chart_png, outside_band
 from reports.formatting import (
@@ -31,7 +32,6 @@ from reports.formatting import (
     fmt_text,
     priced,
 )
-from reports.html.assumptions import assumptions
 from reports.html.templating import png_data_uri, render
 from reports.managers import MANAGER_COLUMNS, manager_frame
 from solver.results.kpis import (

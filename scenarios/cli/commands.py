@@ -72,6 +72,13 @@ def run(
         int | None,
         typer.Option(help="Processes: of the local Dask cluster (dask), or forced local processes (local)"),
     ] = None,
+    from_workbook: Annotated[
+        Path | None,
+        typer.Option(
+            "--from-workbook",
+            help="A run's workbook.xlsx edited in Excel: its owner changes (as pins), quotas and rep dates",
+        ),
+    ] = None,
 ) -> None:
     """Run one scenario and write its run folder (and alternative plans' folders).
 
@@ -93,6 +100,7 @@ def run(
                     render=not no_render,
                     log=_status,
                     console=out,
+                    workbook=from_workbook,
                 )
             else:
                 code = run_one(
@@ -103,6 +111,7 @@ def run(
                     console=out,
                     manager_sheets=manager_sheets,
                     console_err=console,
+                    workbook=from_workbook,
                 )
     except InputError as e:
         raise _input_failure(e) from None

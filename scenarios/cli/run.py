@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 
@@ -17,6 +18,13 @@ from scenarios.run.scenario import load_scenario
 from solver.assignment.alternatives import alternatives
 
 
+def workbook_override(workbook: Path | None) -> dict[str, Any] | None:
+    """``--from-workbook FILE`` as a scenario override of ``[data] workbook`` (an absolute path)."""
+    if workbook is None:
+        return None
+    return {"data": {"workbook": str(Path(workbook).resolve())}}
+
+
 def run_alternatives(
     scenario_path: Path,
     output: Path | None,
@@ -27,6 +35,7 @@ def run_alternatives(
     render: bool,
     log: Callable[[str], None],
     console: Console,
+    workbook: Path | None = None,
 ) -> int:
     """The best plan and up to k-1 different good ones, each in its own run folder."""
     scenario = load_scenario(scenario_path)
@@ -67,9 +76,10 @@ def run_one(
     console: Console,
     manager_sheets: bool = False,
     console_err: Console | None = None,
+    workbook: Path | None = None,
 ) -> int:
     """One scenario to one run folder, behind a progress bar on ``console_err``."""
-    scenario = load_scenario(scenario_path)
+    scenario = load_scenario(scenario_path, workbook_override(workbook))
     target = check_output(output or Path("runs") / scenario.name, inputs=scenario.input_paths())
     with RunProgress(console_err or console, log) as bar:
         bar("reading and validating inputs")

@@ -13,6 +13,7 @@ import pandas as pd
 import shapely
 
 from scenarios.run.scenario import Scenario
+from scenarios.run.workbook_edits import apply_workbook_edits, read_workbook_edits
 from solver.config import PlanParams
 from solver.errors import InputError, InputProblem
 from solver.inputs.columns import header_key
@@ -62,8 +63,18 @@ def _header(df: pd.DataFrame, column: str) -> str:
 
 
 def read_scenario_tables(scenario: Scenario) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The scenario's accounts and reps, with the extra columns its scoring names."""
-    return read_inputs(scenario.accounts, scenario.reps, numeric=list(scenario.params.scoring.weights))
+    """The scenario's accounts and reps, with the extra columns its scoring names.
+
+    With a workbook (``[data] workbook`` or ``run --from-workbook``), the edits
+    made in it are applied (`scenarios.run.workbook_edits`).
+    """
+    accounts, reps = read_inputs(
+        scenario.accounts, scenario.reps, numeric=list(scenario.params.scoring.weights)
+    )
+    workbook = scenario.resolved.get("data", {}).get("workbook")
+    if workbook:
+        accounts, reps = apply_workbook_edits(accounts, reps, read_workbook_edits(workbook))
+    return accounts, reps
 
 
 def prepare(scenario: Scenario) -> Prepared:

@@ -7,6 +7,7 @@ them atomically (`scenarios.run.runfolder`).
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 from collections.abc import Callable
@@ -128,7 +129,8 @@ def run_scenario(
     files["quotas.csv"] = csv_bytes(quota_periods)
     files["capacity.csv"] = csv_bytes(capacity_table(outputs))
     files["reconcile.csv"] = csv_bytes(reconcile_table(outputs))
-    run = RunData(scenario.name, assignment, reps, quota_periods, m, scenario.to_toml())
+    extras = {key: read_back(files[f"{key}.csv"]) for key in ("capacity", "reconcile")}
+    run = RunData(scenario.name, assignment, reps, quota_periods, m, scenario.to_toml(), extras)
     if render:
         # renderers load matplotlib and basemaps: import only when drawing
         from maps import territory_map_png, territory_map_svg
@@ -152,6 +154,11 @@ def run_scenario(
         for name, data in salesforce_files(run).items():
             files[f"salesforce/{name}"] = data
     return RunOutcome(scenario, result, EXIT_OK, files, run)
+
+
+def read_back(data: bytes) -> pd.DataFrame:
+    """A table as its CSV reads back (what `RunData.from_folder` sees), so renders match."""
+    return pd.read_csv(io.BytesIO(data), keep_default_na=False, na_values=[""])
 
 
 def _json(obj: object) -> bytes:

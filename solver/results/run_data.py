@@ -55,6 +55,10 @@ class RunData:
             return pd.read_csv(path, dtype=dtypes, keep_default_na=False, na_values=[""])
 
         scenario = folder / "scenario.toml"
+        # the finance view and the reconcile table, for the workbook's sheets
+        extras = {
+            key: table(f"{key}.csv") for key in ("capacity", "reconcile") if (folder / f"{key}.csv").exists()
+        }
         return cls(
             name=str(metrics.get("name", folder.name)),
             assignment=table("assignment.csv"),
@@ -62,4 +66,5 @@ class RunData:
             quotas=table("quotas.csv"),
             metrics=metrics,
             scenario_toml=scenario.read_text(encoding="utf-8") if scenario.exists() else "",
+            extras=extras,
         )

@@ -12,6 +12,9 @@ from reports import workbook_bytes
 from tests.reports import fixtures as fx
 
 
+SHEETS = ["Summary", "Reps", "Accounts", "Quotas", "Moves", "Capacity", "Reconcile", "Assumptions"]
+
+
 @pytest.fixture(scope="module")
 def book() -> tuple[object, bytes, dict[str, pd.DataFrame]]:
     run = fx.make_run()
@@ -25,7 +28,7 @@ def book() -> tuple[object, bytes, dict[str, pd.DataFrame]]:
 
 def test_sheets_and_values(book) -> None:
     run, _, sheets = book
-    assert list(sheets) == ["Summary", "Reps", "Accounts", "Quotas", "Moves"]
+    assert list(sheets) == [*SHEETS, "Plan accounts", "Plan reps"]
     accounts = sheets["Accounts"]
     assert accounts["account_id"].tolist() == run.assignment["account_id"].tolist()
     assert accounts["rep_id"].tolist() == run.assignment["rep_id"].tolist()
@@ -95,4 +98,4 @@ def test_empty_run_still_makes_a_workbook() -> None:
 
     run = RunData("x", pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), {"status": "infeasible"})
     sheets = pd.read_excel(io.BytesIO(workbook_bytes(run)), sheet_name=None, engine="calamine")
-    assert list(sheets) == ["Summary", "Reps", "Accounts", "Quotas", "Moves"]
+    assert list(sheets) == [*SHEETS, "Plan accounts", "Plan reps"]

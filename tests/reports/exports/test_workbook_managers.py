@@ -12,7 +12,9 @@ from reports import workbook_bytes
 from reports.exports.sheet_names import MAX_SHEET_NAME, unique_sheet_names
 from tests.reports import fixtures as fx
 
-STANDARD = ["Summary", "Reps", "Accounts", "Quotas", "Moves"]
+STANDARD = ["Summary", "Reps", "Accounts", "Quotas", "Moves", "Capacity", "Reconcile", "Assumptions"]
+#: Hidden sheets of the plan as written, always last.
+HIDDEN = ["Plan accounts", "Plan reps"]
 
 
 def _sheets(data: bytes) -> dict[str, pd.DataFrame]:
@@ -39,13 +41,13 @@ def test_sheet_names_follow_excel_rules() -> None:
 
 
 def test_no_manager_sheets_unless_asked() -> None:
-    assert list(_sheets(workbook_bytes(fx.make_run()))) == STANDARD
+    assert list(_sheets(workbook_bytes(fx.make_run()))) == [*STANDARD, *HIDDEN]
 
 
 def test_one_sheet_per_manager_with_its_reps_and_accounts() -> None:
     run = fx.make_run()
     sheets = _sheets(workbook_bytes(run, manager_sheets=True))
-    assert list(sheets) == [*STANDARD, "M1", "M2"]
+    assert list(sheets) == [*STANDARD, "M1", "M2", *HIDDEN]
     reps = run.reps.set_index("rep_id")
     for manager in ("M1", "M2"):
         sheet = sheets[manager]
@@ -66,9 +68,10 @@ def test_manager_sheets_have_frozen_header_and_autofilter_and_tricky_names() -> 
     reps["manager_id"] = reps["manager_id"].map({"M1": "EMEA/North: [Team*]", "M2": None})
     data = workbook_bytes(replace(run, reps=reps), manager_sheets=True)
     sheets = _sheets(data)
-    assert list(sheets)[5:] == ["EMEA_North_ _Team__", "No manager"]
+    assert list(sheets)[len(STANDARD) :] == ["EMEA_North_ _Team__", "No manager", *HIDDEN]
     with zipfile.ZipFile(io.BytesIO(data)) as z:
-        xml = [z.read(f"xl/worksheets/sheet{i}.xml").decode() for i in (6, 7)]
+        first = len(STANDARD) + 1
+        xml = [z.read(f"xl/worksheets/sheet{i}.xml").decode() for i in (first, first + 1)]
     for sheet in xml:
         assert 'ySplit="1"' in sheet
         assert "<autoFilter" in sheet

@@ -1,4 +1,4 @@
-"""The assumptions section of a run report: what the plan was built on, from its scenario.
+"""The assumptions of a run (report section, workbook sheet): what the plan was built on, from its scenario.
 
 Read from the run's resolved scenario.toml, so a report read back from an old
 folder shows the same. Plain labels, money with the run's currency, and only
