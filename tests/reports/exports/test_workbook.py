@@ -11,7 +11,6 @@ import pytest
 from reports import workbook_bytes
 from tests.reports import fixtures as fx
 
-
 SHEETS = ["Summary", "Reps", "Accounts", "Quotas", "Moves", "Capacity", "Reconcile", "Assumptions"]
 
 
