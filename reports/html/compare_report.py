@@ -25,6 +25,7 @@ from reports.formatting import (
 from reports.html.templating import png_data_uri, render
 from solver.results.compare import delta_column
 from solver.results.kpis import kpi_kind, kpi_label, num
+from solver.results.labels import Labels
 from solver.results.run_data import RunData
 
 if TYPE_CHECKING:
@@ -41,18 +42,22 @@ _REP_METRIC_LABELS = {
 }
 
 
-def _kpi_table(comparison: Comparison) -> Table:
+def _kpi_table(comparison: Comparison, currency: str | None = None) -> Table:
+    """One row per key figure, one column per run, then each run's change against the first."""
     labels = list(comparison.runs)
     cols = [Column("kpi", "Key figure")] + [Column(lab, lab, "number") for lab in labels]
-    if len(labels) > 1:
-        cols.append(Column("delta", "Δ", "number"))
+    others = labels[1:]
+    cols += [Column(f"delta[{lab}]", "Δ" if len(others) == 1 else f"Δ {lab}", "number") for lab in others]
     rows = []
     for key, values in comparison.kpis.iterrows():
         kind = kpi_kind(str(key))
-        row = [(kpi_label(str(key)), str(key))]
+        label = kpi_label(str(key))
+        if currency and kind == "money":
+            label = f"{label} ({currency})"
+        row = [(label, str(key))]
         row += [(fmt(values[lab], kind), _key(values[lab])) for lab in labels]
-        if len(labels) > 1:
-            delta = num(values[labels[-1]]) - num(values[labels[0]])
+        for lab in others:
+            delta = num(values[lab]) - num(values[labels[0]])
             shown = "" if kind not in DELTA_KIND else fmt(delta, DELTA_KIND[kind])
             row.append((shown, _key(delta)))
         rows.append(tuple(row))
@@ -168,7 +173,7 @@ def render_comparison_report(runs: list[RunData], comparison: Comparison, map_pn
         reference=labels[0],
         last=labels[-1],
         tiles=_tiles(comparison),
-        kpi_table=_kpi_table(comparison),
+        kpi_table=_kpi_table(comparison, Labels.of_toml(runs[0].scenario_toml if runs else None).currency),
         pairs_table=build_table(pd.DataFrame(comparison.summary.get("pairs", [])), PAIR_COLUMNS),
         moves_table=build_table(top, MOVE_COLUMNS),
         moves_note=note,

@@ -9,7 +9,7 @@ from typing import Any
 
 from rich.console import Console
 
-from scenarios.cli.summaries import RunProgress, summary_line, warning_lines
+from scenarios.cli.summaries import RunProgress, quota_line, summary_line, warning_lines
 from scenarios.run.output_path import check_output
 from scenarios.run.prepare import prepare
 from scenarios.run.runfolder import write_folder_atomically
@@ -92,6 +92,9 @@ def run_one(
         bar("writing the run folder")
         write_folder_atomically(target, outcome.files)
     console.print(summary_line(outcome), markup=False, highlight=False, soft_wrap=True)
+    quota = quota_line(outcome)
+    if quota:
+        console.print(quota, markup=False, highlight=False, soft_wrap=True)
     for line in warning_lines(outcome.run.metrics if outcome.run else {}):
         console.print(line, style="yellow", markup=False, highlight=False, soft_wrap=True)
     if outcome.result.explanation and not outcome.result.status.has_plan:

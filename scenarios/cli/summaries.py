@@ -47,6 +47,22 @@ def summary_line(outcome: RunOutcome) -> str:
     )
 
 
+def quota_line(outcome: RunOutcome) -> str | None:
+    """The quota total against the target, with the currency and the periods ("FY27 Q1 to FY27 Q4")."""
+    run = outcome.run
+    if run is None or not isinstance(run.metrics.get("quota"), dict):
+        return None
+    q = run.metrics["quota"]
+    labels = Labels.of_toml(run.scenario_toml)
+    periods = sorted(run.quotas["period"].astype(str).unique()) if "period" in run.quotas else []
+    when = ""
+    if periods:
+        name = labels.period_fn(str(q.get("periods") or "quarter"))
+        when = f", {q.get('periods', 'quarter')}s {name(periods[0])} to {name(periods[-1])}"
+    total, target = float(q["total"]), float(q["target"])
+    return f"quota {labels.money(f'{total:,.2f}')} for a target of {labels.money(f'{target:,.2f}')}{when}"
+
+
 def warning_lines(metrics: dict) -> list[str]:
     """The run's warnings, one line each (figure and threshold are in the message)."""
     return [f"warning: {w['message']}" for w in metrics.get("warnings") or []]
@@ -72,9 +88,12 @@ def kpi_table(runs: list[RunData]) -> Table:
     row("moved potential", lambda m: f"{pick(m, 'moved', 'potential_share') or 0:.1%}")
     row("worst balance", lambda m: f"{pick(m, 'balance', 'potential', 'max_abs_deviation') or 0:.2%}")
     row("optimality gap", lambda m: "-" if m.get("gap") is None else f"{m['gap']:.2%}")
+    money = Labels.of_toml(runs[0].scenario_toml if runs else None).money
     row(
         "quota total",
-        lambda m: "-" if pick(m, "quota", "total") is None else f"{float(pick(m, 'quota', 'total')):,.2f}",
+        lambda m: (
+            "-" if pick(m, "quota", "total") is None else money(f"{float(pick(m, 'quota', 'total')):,.2f}")
+        ),
     )
     finance_rows(table, runs)
     return table
