@@ -47,3 +47,19 @@ def test_summary_reads_like_finance(tmp_path: Path) -> None:
     assert "commands.py:" not in done.stderr
     # quotas.csv keeps ISO dates
     assert "2027-02-01" in (tmp_path / "out" / "quotas.csv").read_text()
+
+
+def test_an_override_above_the_team_quota_exits_2_naming_the_reps_file(tmp_path: Path) -> None:
+    for f in ("accounts.csv", "scenario.toml"):
+        shutil.copy(TINY / f, tmp_path / f)
+    lines = (TINY / "reps.csv").read_text().splitlines()
+    lines = [lines[0] + ",quota_override"] + [
+        line + (",5000" if line.startswith("R1,") else ",") for line in lines[1:]
+    ]
+    (tmp_path / "reps.csv").write_text("\n".join(lines) + "\n")
+    done = _invoke("run", str(tmp_path / "scenario.toml"), "-o", str(tmp_path / "out"), "--no-render")
+    assert done.returncode == 2
+    text = " ".join((done.stdout + done.stderr).split())
+    assert f"{tmp_path / 'reps.csv'}, column 'quota_override': team NA / SMB / M1" in text
+    assert "the quota overrides of R1 add up to 5000.00, above the team's quota" in text
+    assert not (tmp_path / "out").exists()
