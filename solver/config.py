@@ -470,7 +470,12 @@ _REGION_PATTERNS: tuple[tuple[RegionKind, re.Pattern[str]], ...] = (
     ("subdivision", re.compile(r"^[A-Za-z]{2}-[A-Za-z0-9]{1,3}$")),
     ("zip", re.compile(r"^zip:(\d{1,5})$", re.IGNORECASE)),
     ("nuts", re.compile(r"^(?:nuts:)?([A-Za-z]{2}[A-Za-z0-9]{1,3})$", re.IGNORECASE)),
-    ("polygons", re.compile(r"^(?:file:)?(.+\.(?:geojson|json|gpkg|shp|parquet))$", re.IGNORECASE)),
+    (
+        "polygons",
+        re.compile(
+            r"^(?:file:)?(.+\.(?:geojson|json|gpkg|shp|parquet)(?:#[A-Za-z0-9_.,-]+)?)$", re.IGNORECASE
+        ),
+    ),
 )
 
 
@@ -481,7 +486,9 @@ def region_entry(text: str) -> tuple[RegionKind, str]:
     ISO 3166-2 subdivision; ``"zip:941"`` US ZIP codes starting 941;
     ``"DE21"`` or ``"nuts:DE21"`` a NUTS region (accounts' ``nuts`` column,
     any finer level included); ``"west.geojson"`` (or ``"file:..."``) the
-    polygons of a file, by the accounts' coordinates.
+    polygons of a file, by the accounts' coordinates, and
+    ``"NUTS_2021.geojson#DE2,AT"`` only its features with an id starting
+    with one of the codes (e.g. NUTS regions by coordinates).
     """
     for kind, pattern in _REGION_PATTERNS:
         found = pattern.match(text.strip())

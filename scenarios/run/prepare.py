@@ -18,7 +18,7 @@ from solver.config import PlanParams
 from solver.errors import InputError, InputProblem
 from solver.inputs.columns import header_key
 from solver.inputs.geocode import geocode
-from solver.inputs.polygons import read_polygons
+from solver.inputs.polygons import read_polygons, split_entry
 from solver.inputs.readers import read_inputs, read_table
 from solver.inputs.validation import family_ids
 from solver.planning.capacity import monthly_capacity
@@ -54,7 +54,7 @@ def place_accounts(accounts: pd.DataFrame) -> pd.DataFrame:
 def region_polygons(params: PlanParams) -> dict[str, shapely.Geometry]:
     """The geometry of every polygon file the ``[regions]`` entries name."""
     files = {v for es in params.region_entries().values() for kind, v in es if kind == "polygons"}
-    return {f: read_polygons(f) for f in sorted(files)}
+    return {f: read_polygons(*split_entry(f)) for f in sorted(files)}
 
 
 def _header(df: pd.DataFrame, column: str) -> str:

@@ -178,7 +178,10 @@ def _absolute_polygon_files(regions: Any, folder: Path) -> None:
                 kind, value = region_entry(entry) if isinstance(entry, str) else ("", "")
             except ValueError:
                 kind = ""
-            out.append(str((folder / value).resolve()) if kind == "polygons" else entry)
+            if kind == "polygons":
+                path, hash_, codes = value.partition("#")
+                entry = str((folder / path).resolve()) + hash_ + codes
+            out.append(entry)
         regions[name] = out
 
 

@@ -136,3 +136,45 @@ def test_nuts2_polygons_from_eurostat() -> None:
     region, problems = match_regions(acc, {"Europe": (("polygons", str(path)),)}, {str(path): geometry})
     assert region.tolist() == ["Europe", pd.NA]
     assert len(problems) == 1 and problems[0].row == 3
+
+
+def test_dach_and_the_rest_of_emea_by_nuts_polygons(tmp_path: Path) -> None:
+    from scenarios.run.prepare import region_polygons
+    from scenarios.run.scenario import load_scenario
+
+    nuts = require_shared("europe", "NUTS_RG_60M_2021_4326_LEVL_2.geojson")
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(
+        f"""
+name = "dach"
+[data]
+accounts = "a.csv"
+reps = "r.csv"
+[plan]
+start = "2027-02-01"
+[regions]
+DACH = ["{nuts}#DE,AT,CH"]
+Rest = ["{nuts}#FR,NL,BE,IT"]
+[quota]
+target = 1.0
+""",
+        encoding="utf-8",
+    )
+    params = load_scenario(scenario).params
+    # Munich, Vienna, Zurich / Paris, Amsterdam / the Atlantic off Portugal.
+    acc = _frame(
+        country=["DE", "AT", "CH", "FR", "NL", "PT"],
+        lat=[48.14, 48.21, 47.37, 48.86, 52.37, 39.0],
+        lon=[11.58, 16.37, 8.54, 2.35, 4.90, -12.0],
+    )
+    region, problems = assign_regions(acc, params, region_polygons(params))
+    assert region.tolist() == ["DACH", "DACH", "DACH", "Rest", "Rest", pd.NA]
+    assert [p.row for p in problems] == [7]
+
+
+def test_a_selection_that_matches_no_feature_is_an_input_error() -> None:
+    from solver.errors import InputError
+
+    nuts = require_shared("europe", "NUTS_RG_60M_2021_4326_LEVL_2.geojson")
+    with pytest.raises(InputError, match="no feature has an id starting with ZZ"):
+        read_polygons(nuts, ("ZZ",))
