@@ -222,8 +222,15 @@ ACCOUNT_MAP: dict[str, str] = {
     "lat": "BillingLatitude",
     "lon": "BillingLongitude",
 }
-#: planner column -> User field; ``segment`` and ``region`` must be mapped by the scenario.
-USER_MAP: dict[str, str] = {"rep_id": "Id", "name": "Name", "manager_id": "ManagerId"}
+#: planner column -> User field (the address coordinates are the rep's home);
+#: ``segment`` and ``region`` must be mapped by the scenario.
+USER_MAP: dict[str, str] = {
+    "rep_id": "Id",
+    "name": "Name",
+    "manager_id": "ManagerId",
+    "lat": "Latitude",
+    "lon": "Longitude",
+}
 #: planner column -> Opportunity field.
 OPPORTUNITY_MAP: dict[str, str] = {
     "opportunity_id": "Id",
