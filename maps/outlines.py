@@ -151,20 +151,21 @@ def touching_reps(x: np.ndarray, y: np.ndarray, rep_ids: pd.Series, max_edge: fl
     xy, owner = _unique_points(x[ok], y[ok], codes)
     if len(xy) < 3:
         return []
-    edges = shapely.get_parts(
-        shapely.delaunay_triangles(shapely.multipoints(shapely.points(xy)), only_edges=True)
-    )
-    ends = shapely.get_coordinates(edges).reshape(-1, 2, 2)
-    index = {(float(a), float(b)): i for i, (a, b) in enumerate(xy)}
-    i = np.array([index[(float(p[0]), float(p[1]))] for p in ends[:, 0]], dtype=np.int64)
-    j = np.array([index[(float(p[0]), float(p[1]))] for p in ends[:, 1]], dtype=np.int64)
+    edges = shapely.delaunay_triangles(shapely.multipoints(shapely.points(xy)), only_edges=True)
+    ends = shapely.get_coordinates(edges).reshape(-1, 2, 2)  # every edge has two ends
+    # Edge ends back to point positions by hashing (x, y) as one complex number: the ends
+    # are input points, exactly, and the points are unique.
+    lookup = pd.Index(xy[:, 0] + 1j * xy[:, 1])
+    i = lookup.get_indexer(ends[:, 0, 0] + 1j * ends[:, 0, 1])
+    j = lookup.get_indexer(ends[:, 1, 0] + 1j * ends[:, 1, 1])
     short = np.hypot(*(xy[i] - xy[j]).T) <= max_edge
     a, b = owner[i][short], owner[j][short]
     differ = a != b
     lo, hi = np.minimum(a, b)[differ], np.maximum(a, b)[differ]
-    pairs = np.unique(np.column_stack([lo, hi]), axis=0) if len(lo) else np.empty((0, 2), dtype=np.int64)
+    n = len(uniques)
+    pairs = np.unique(lo.astype(np.int64) * n + hi)  # one number per pair: a 1-D sort
     names = np.asarray(uniques, dtype=object)
-    return [(str(names[p]), str(names[q])) for p, q in pairs]
+    return [(str(names[c // n]), str(names[c % n])) for c in pairs]
 
 
 def draw_outlines(
