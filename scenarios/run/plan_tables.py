@@ -9,6 +9,7 @@ and metrics sections. Writing them is `scenarios.run.runfolder`'s job.
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,11 +20,15 @@ from scenarios.run.prepare import Prepared
 from scenarios.run.scenario import Scenario
 from solver.config import QuotaConfig
 from solver.errors import InputError
+from solver.inputs.columns import header_key
+from solver.inputs.readers import read_table
 from solver.money import cents_to_str, to_cents
 from solver.planning.capacity_plan import finance_view
 from solver.quotas.cascade import QuotaPlan, quota_plan
 from solver.quotas.views import QuotaViews, quota_views
 
+#: A problem about one rep ("rep R7: ..."), located on the reps file's row.
+REP_PROBLEM = re.compile(r"^rep ([^\s:,]+):")
 #: Rep columns the cascade reads when present.
 QUOTA_REP_COLUMNS = (
     "segment",
@@ -81,10 +86,24 @@ def plan_quotas(
             region_potential=region_potential,
         )
     except InputError as e:
-        where = {"reps": str(scenario.reps), "scenario": str(scenario.source)}
-        raise InputError(
-            [dataclasses.replace(p, file=where.get(p.file, p.file)) for p in e.problems]
-        ) from None
+        raise located(e, scenario) from None
+
+
+def located(error: InputError, scenario: Scenario) -> InputError:
+    """The cascade's problems against the scenario's files, with the reps file's row of "rep ID:" problems."""
+    rows: dict[str, int] = {}
+    if any(p.file == "reps" and REP_PROBLEM.match(p.why) for p in error.problems):
+        table = read_table(scenario.reps)
+        ids = next((c for c in table.columns if header_key(c) == header_key("rep_id")), None)
+        if ids is not None:
+            rows = {str(v).strip(): int(r) for r, v in table[ids].dropna().items()}
+    out = []
+    for p in error.problems:
+        found = REP_PROBLEM.match(p.why)
+        row = rows.get(found.group(1)) if found and p.row is None else p.row
+        file = {"reps": str(scenario.reps), "scenario": str(scenario.source)}.get(p.file, p.file)
+        out.append(dataclasses.replace(p, file=file, row=row))
+    return InputError(out)
 
 
 def plan_outputs(

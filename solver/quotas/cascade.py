@@ -603,7 +603,8 @@ def rep_weights(reps: pd.DataFrame, config: QuotaConfig) -> tuple[np.ndarray, li
     """Each rep's quota weight: its level's weight (``[quota] level_weights``) x its FTE.
 
     1.0 where the columns are absent or blank; an FTE of 0 carries no quota.
-    A level without a weight is an input error once weights are given.
+    A level without a weight is an input error once weights are given (a
+    problem about one rep starts "rep ID:", so the caller can name its row).
     """
     factor = np.ones(len(reps))
     notes = []
@@ -614,16 +615,17 @@ def rep_weights(reps: pd.DataFrame, config: QuotaConfig) -> tuple[np.ndarray, li
         else:
             missing = level.notna() & ~level.isin(list(config.level_weights))
             if missing.any():
-                bad = sorted(set(level[missing].astype(str)))
-                ids = ", ".join(str(x) for x in reps.index[missing.to_numpy()][:5])
+                known = ", ".join(sorted(config.level_weights))
                 raise InputError(
-                    InputProblem(
-                        "reps",
-                        None,
-                        "level",
-                        f"level {', '.join(bad)} (reps {ids}) has no weight in [quota] level_weights "
-                        f"({', '.join(sorted(config.level_weights))})",
-                    )
+                    [
+                        InputProblem(
+                            "reps",
+                            None,
+                            "level",
+                            f"rep {rid}: level {value!r} has no weight in [quota] level_weights ({known})",
+                        )
+                        for rid, value in level[missing].head(20).items()
+                    ]
                 )
             factor *= level.map(config.level_weights).astype(float).fillna(1.0).to_numpy()
     if "fte" in reps:
@@ -641,14 +643,16 @@ def _override_cents(reps: pd.DataFrame, carrying: np.ndarray) -> np.ndarray:
     out[has] = [to_cents(x) for x in v[has]]
     idle = has & ~carrying & (out > 0)
     if idle.any():
-        ids = ", ".join(str(x) for x in reps.index[idle][:5])
         raise InputError(
-            InputProblem(
-                "reps",
-                None,
-                "quota_override",
-                f"rep {ids} has a quota override but no capacity in the plan year (dates)",
-            )
+            [
+                InputProblem(
+                    "reps",
+                    None,
+                    "quota_override",
+                    f"rep {rid}: a quota override but no capacity in the plan year",
+                )
+                for rid in reps.index[idle][:20]
+            ]
         )
     return out
 

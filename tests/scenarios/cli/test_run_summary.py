@@ -63,3 +63,20 @@ def test_an_override_above_the_team_quota_exits_2_naming_the_reps_file(tmp_path:
     assert f"{tmp_path / 'reps.csv'}, column 'quota_override': team NA / SMB / M1" in text
     assert "the quota overrides of R1 add up to 5000.00, above the team's quota" in text
     assert not (tmp_path / "out").exists()
+
+
+def test_a_level_without_weight_names_the_reps_row(tmp_path: Path) -> None:
+    for f in ("accounts.csv", "scenario.toml"):
+        shutil.copy(TINY / f, tmp_path / f)
+    lines = (TINY / "reps.csv").read_text().splitlines()
+    levels = {"R1": "senior", "R2": "lead", "R3": "junior", "R4": "junior"}
+    lines = [lines[0] + ",level"] + [line + "," + levels[line.split(",")[0]] for line in lines[1:]]
+    (tmp_path / "reps.csv").write_text("\n".join(lines) + "\n")
+    (tmp_path / "lv.toml").write_text(
+        'extends = "scenario.toml"\nname = "lv"\n\n[quota]\nlevel_weights = { senior = 1.2, junior = 1.0 }\n'
+    )
+    done = _invoke("run", str(tmp_path / "lv.toml"), "-o", str(tmp_path / "out"), "--no-render")
+    assert done.returncode == 2
+    text = " ".join((done.stdout + done.stderr).split())
+    # R2 is the second record: spreadsheet row 3
+    assert f"{tmp_path / 'reps.csv'}, row 3, column 'level': rep R2: level 'lead' has no weight" in text

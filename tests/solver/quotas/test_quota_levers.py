@@ -141,7 +141,7 @@ def test_level_weights_and_fte() -> None:
     plan = quota_plan(reps, monthly, cfg, PLAN)
     _conserved(plan)
     assert _quotas(plan) == {"J": 30_000, "P": 15_000, "S": 45_000}
-    with pytest.raises(InputError, match=r"level lead \(reps J\) has no weight"):
+    with pytest.raises(InputError, match=r"rep J: level 'lead' has no weight"):
         quota_plan(reps.assign(level=["lead", "junior", "senior"]), monthly, cfg, PLAN)
 
 
