@@ -14,6 +14,7 @@ import numpy as np
 from solver.assignment.backends.highs_backend import BackendOutcome, solve_mip
 from solver.assignment.backends.registry import backend_for
 from solver.assignment.block import BlockData
+from solver.assignment.construct import construct
 from solver.assignment.lp.lp_round import pairs_of, round_lp
 from solver.assignment.lp.pricing import priced_lp
 from solver.assignment.polish import polish
@@ -52,65 +53,165 @@ def run_block(
 ) -> tuple[BackendOutcome, BlockData]:
     """Exact MIP for small blocks; else priced LP -> rounding + repair -> local search -> polish.
 
-    The LP of this model is nearly integral (see SOLVER-NOTES), so rounding
-    and repair land close to the LP bound, which is valid for the whole block
-    and reported as its bound. ``time_limit`` is the block's share; finding a
-    first plan may run on to ``hard_deadline`` (the run's time limit), polishing
-    may not. ``start`` (local rep per unit) is a plan known to keep every rule
-    of this block, e.g. the least-disruption plan under a disruption budget:
-    local search from it is a fallback that cannot fail.
+    The LP of this model is nearly integral, so rounding and repair land close
+    to the LP bound, which is valid for the whole block and reported as its
+    bound. ``time_limit`` is the block's share; finding a first plan may run on
+    to ``hard_deadline`` (the run's time limit), polishing may not. ``start``
+    (local rep per unit) is a plan known to keep every rule of this block, e.g.
+    the least-disruption plan under a disruption budget: local search from it
+    is a fallback that cannot fail. When every plan costs the same (a
+    greenfield plan without distance), or when the LP route finds no plan, the
+    balance-first construction (`solver.assignment.construct`) gives one.
     """
     t0 = time.perf_counter()
     hard = max(hard_deadline or 0.0, t0 + time_limit)
-    fixed = _pins(block)
-    rows = block_rows(problem, block, rules, budget)
+    if _flat_costs(block, cost):
+        built = _constructed(problem, block, rules, cost, budget, None, hard)
+        if built is not None:
+            return _finish(built, t0, rules), block
     if len(block.pair_unit) <= EXACT_MIP_PAIRS:
-        out = backend_for(rules.solver, rules.num_workers)(
-            len(block.pair_unit),
-            cost,
-            rows,
-            fixed_one=fixed,
-            time_limit=time_limit,
-            seed=rules.seed,
-            mip_gap=rules.mip_gap,
-        )
-        return out, block
-    lp = priced_lp(problem, block, rules, cost, budget, hard)
+        out = _exact(problem, block, rules, cost, budget, time_limit)
+        if out.x is None and out.status != Status.INFEASIBLE:
+            built = _constructed(problem, block, rules, cost, budget, None, hard)
+            out = built if built is not None else out
+        return _finish(out, t0, rules), block
+    lp = priced_lp(problem, block, rules, cost, budget, hard - _construction_reserve(block, hard - t0))
     if lp.x is None:
-        return lp, block
+        if lp.status == Status.INFEASIBLE:
+            return _finish(lp, t0, rules), block
+        built = _constructed(problem, block, rules, cost, budget, None, hard)
+        return _finish(built if built is not None else lp, t0, rules), block
+    rep_of_unit = _plan_from_lp(problem, block, rules, cost, budget, lp.x, hard, start)
+    if rep_of_unit is None:
+        rep_of_unit = construct(problem, block, rules, cost, budget, hard)
+        if rep_of_unit is not None:
+            rep_of_unit = improve_plan(problem, block, rules, cost, budget, rep_of_unit, hard)
+    if rep_of_unit is None:
+        out = _last_resort_mip(problem, block, rules, cost, budget, hard)
+        return _finish(dataclasses.replace(out, bound=max(lp.bound, out.bound)), t0, rules), block
+    rep_of_unit = polish(problem, block, rules, cost, budget, lp.x, rep_of_unit, hard, lp.bound)
+    return _finish(_outcome(block, cost, rep_of_unit, lp.bound, lp), t0, rules), block
+
+
+#: Seconds per unit kept back from the LP for the construction, should the LP route fail.
+CONSTRUCTION_SECONDS_PER_UNIT = 1e-4
+
+
+def _construction_reserve(block: BlockData, seconds: float) -> float:
+    return min(0.25 * seconds, 0.2 + CONSTRUCTION_SECONDS_PER_UNIT * len(block.units))
+
+
+def _flat_costs(block: BlockData, cost: np.ndarray) -> bool:
+    """Every unit costs the same wherever it goes: every plan keeping the rules is optimal."""
+    floor = _unit_floor(block, cost)
+    return bool(np.allclose(cost, floor[block.pair_unit], rtol=0.0, atol=1e-15))
+
+
+def _unit_floor(block: BlockData, cost: np.ndarray) -> np.ndarray:
+    floor = np.full(len(block.units), np.inf)
+    np.minimum.at(floor, block.pair_unit, cost)
+    return np.where(np.isfinite(floor), floor, 0.0)
+
+
+def _exact(
+    problem: Problem,
+    block: BlockData,
+    rules: AssignmentConfig,
+    cost: np.ndarray,
+    budget: float | None,
+    time_limit: float,
+) -> BackendOutcome:
+    return backend_for(rules.solver, rules.num_workers)(
+        len(block.pair_unit),
+        cost,
+        block_rows(problem, block, rules, budget),
+        fixed_one=_pins(block),
+        time_limit=time_limit,
+        seed=rules.seed,
+        mip_gap=rules.mip_gap,
+    )
+
+
+def _constructed(
+    problem: Problem,
+    block: BlockData,
+    rules: AssignmentConfig,
+    cost: np.ndarray,
+    budget: float | None,
+    lp: BackendOutcome | None,
+    deadline: float,
+) -> BackendOutcome | None:
+    """The balance-first construction, improved by local search; its bound is the trivial
+    one (each unit at its cheapest rep) unless an LP gave a better one."""
+    plan = construct(problem, block, rules, cost, budget, deadline)
+    if plan is None:
+        return None
+    plan = improve_plan(problem, block, rules, cost, budget, plan, deadline)
+    bound = float(_unit_floor(block, cost).sum())
+    return _outcome(block, cost, plan, max(bound, lp.bound) if lp is not None else bound, lp)
+
+
+def _plan_from_lp(
+    problem: Problem,
+    block: BlockData,
+    rules: AssignmentConfig,
+    cost: np.ndarray,
+    budget: float | None,
+    x_lp: np.ndarray,
+    hard: float,
+    start: np.ndarray | None,
+) -> np.ndarray | None:
+    """Round and repair the LP, improve; the better of that and the improved ``start``."""
     # local search and polishing stop on move/node budgets, not on this block's share of
     # the time, so a busy machine gives the same plan; the run's time limit is the safety net
-    rep_of_unit = lp_repair_improve(problem, block, rules, cost, budget, lp.x, hard, hard)
+    rep_of_unit = lp_repair_improve(problem, block, rules, cost, budget, x_lp, hard, hard)
     if start is not None:
         from_start = improve_plan(problem, block, rules, cost, budget, start, hard)
         if rep_of_unit is None or _plan_cost(block, cost, from_start) < _plan_cost(block, cost, rep_of_unit):
             rep_of_unit = from_start
     if rep_of_unit is None:
-        rep_of_unit = round_lp(problem, block, rules, cost, budget, lp.x, hard - time.perf_counter())
-    if rep_of_unit is not None:
-        rep_of_unit = polish(problem, block, rules, cost, budget, lp.x, rep_of_unit, hard, lp.bound)
-    if rep_of_unit is not None:
-        x = np.zeros(len(block.pair_unit))
-        x[pairs_of(block, np.arange(len(block.units)), rep_of_unit)] = 1.0
-        out = dataclasses.replace(lp, x=x, objective=float(cost @ x), status=Status.FEASIBLE)
-        chosen = block
-    else:
-        left = hard - time.perf_counter()
-        out = solve_mip(
-            len(block.pair_unit),
-            cost,
-            rows,
-            fixed_one=fixed,
-            time_limit=left,
-            seed=rules.seed,
-            mip_gap=rules.mip_gap,
-        )
-        chosen = block
-    bound = max(lp.bound, out.bound) if rep_of_unit is None else lp.bound
+        rep_of_unit = round_lp(problem, block, rules, cost, budget, x_lp, hard - time.perf_counter())
+    return rep_of_unit
+
+
+def _last_resort_mip(
+    problem: Problem,
+    block: BlockData,
+    rules: AssignmentConfig,
+    cost: np.ndarray,
+    budget: float | None,
+    hard: float,
+) -> BackendOutcome:
+    return solve_mip(
+        len(block.pair_unit),
+        cost,
+        block_rows(problem, block, rules, budget),
+        fixed_one=_pins(block),
+        time_limit=hard - time.perf_counter(),
+        seed=rules.seed,
+        mip_gap=rules.mip_gap,
+    )
+
+
+def _outcome(
+    block: BlockData, cost: np.ndarray, rep_of_unit: np.ndarray, bound: float, lp: BackendOutcome | None
+) -> BackendOutcome:
+    x = np.zeros(len(block.pair_unit))
+    x[pairs_of(block, np.arange(len(block.units)), rep_of_unit)] = 1.0
+    objective = float(cost @ x)
+    if lp is None:
+        return BackendOutcome(Status.FEASIBLE, x, objective, bound, 0.0, "constructed")
+    return dataclasses.replace(lp, x=x, objective=objective, bound=bound, status=Status.FEASIBLE)
+
+
+def _finish(out: BackendOutcome, t0: float, rules: AssignmentConfig) -> BackendOutcome:
+    """Optimal when the plan is within the run's gap of its bound; the block's seconds."""
     status = out.status
-    if out.x is not None:
-        status = Status.OPTIMAL if relative_gap(out.objective, bound) <= rules.mip_gap else Status.FEASIBLE
-    return dataclasses.replace(out, bound=bound, status=status, seconds=time.perf_counter() - t0), chosen
+    if out.x is not None and out.status != Status.INFEASIBLE:
+        status = (
+            Status.OPTIMAL if relative_gap(out.objective, out.bound) <= rules.mip_gap else Status.FEASIBLE
+        )
+    return dataclasses.replace(out, status=status, seconds=time.perf_counter() - t0)
 
 
 def _plan_cost(block: BlockData, cost: np.ndarray, rep_of_unit: np.ndarray) -> float:

@@ -170,6 +170,20 @@ def repair(
     deadline: float,
 ) -> np.ndarray | None:
     """Move units until no rep is outside a band; None if stuck or out of time."""
+    plan, done = repair_as_far(bands, c, moved, budget, rep_of_unit, movable, deadline)
+    return plan if done else None
+
+
+def repair_as_far(
+    bands: Bands,
+    c: np.ndarray,
+    moved: np.ndarray,
+    budget: float | None,
+    rep_of_unit: np.ndarray,
+    movable: np.ndarray,
+    deadline: float,
+) -> tuple[np.ndarray, bool]:
+    """`repair`, returning the plan where it stopped and whether every band holds."""
     nu, nr = c.shape
     r_of = rep_of_unit.copy()
     load = bands.loads(r_of, nr)
@@ -184,9 +198,9 @@ def repair(
         per_rep = bands.violation(load) if bands.n else np.zeros(nr)
         total = per_rep.sum() + budget_viol(moved_now)
         if total <= 1e-12:
-            return r_of
+            return r_of, True
         if time.perf_counter() > deadline:
-            return None
+            return r_of, False
         # a move changes only its two reps' violations: unless the budget is broken, only
         # moves out of or into a violated rep can help, so only those are evaluated
         if budget_viol(moved_now) > 0:
@@ -207,7 +221,7 @@ def repair(
         if not best < -1e-12:
             swap = _best_swap(bands, load, per_rep, r_of, movable, c, moved, moved_now, budget_viol)
             if swap is None:
-                return None
+                return r_of, False
             u, w, du = swap
             s_u, s_w = int(r_of[u]), int(r_of[w])
             load[:, s_u] += bands.at(w, s_u) - bands.at(u, s_u)
@@ -225,7 +239,7 @@ def repair(
         load[:, r] += bands.at(u, r)
         moved_now += moved[u, r] - moved[u, cur[u]]
         r_of[u] = r
-    return None
+    return r_of, False
 
 
 #: Units of the most violated rep considered for swaps (the smallest and largest).

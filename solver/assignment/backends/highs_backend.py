@@ -66,6 +66,13 @@ class BackendOutcome:
     row_dual: np.ndarray | None = None
 
 
+def cost_scale(cost: np.ndarray) -> float:
+    """Factor bringing the largest cost to 1 for HiGHS's tolerances; 1 when every cost is 0
+    (a greenfield plan without distance: any balanced plan is optimal)."""
+    top = float(np.abs(np.asarray(cost, dtype=float)).max(initial=0.0))
+    return 1.0 / top if np.isfinite(top) and top > 1e-300 else 1.0
+
+
 def csc(rows: list[Rows], n_cols: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Column-wise sparse matrix (starts, row indices, values) of the stacked rows."""
     offsets = np.cumsum([0] + [r.n for r in rows])
@@ -112,9 +119,7 @@ class IncrementalLp:
         # costs are shares of the plan's total potential (1e-7 per pair at a million
         # accounts), as small as HiGHS's dual feasibility tolerance: scale them to O(1)
         # for HiGHS and scale objective and duals back
-        self.scale = 1.0 / max(float(np.abs(self.cost).max(initial=0.0)), 1e-300)
-        if not np.isfinite(self.scale) or self.scale <= 0:
-            self.scale = 1.0
+        self.scale = cost_scale(self.cost)
         self.lower = np.asarray(lower, dtype=float)
         self.starts, self.index, self.value = csc(rows, len(cost))
         inf = highspy.kHighsInf
@@ -229,8 +234,7 @@ def solve_mip(
     lp.num_col_ = n_cols
     lp.num_row_ = int(offsets[-1])
     # scaled to O(1) for HiGHS's tolerances (see `IncrementalLp`); scaled back below
-    scale = 1.0 / max(float(np.abs(np.asarray(cost, dtype=float)).max(initial=0.0)), 1e-300)
-    scale = scale if np.isfinite(scale) and scale > 0 else 1.0
+    scale = cost_scale(cost)
     lp.col_cost_ = np.asarray(cost, dtype=float) * scale
     lower = np.zeros(n_cols)
     lower[fixed_one] = 1.0

@@ -50,7 +50,9 @@ def cheapest_mask(block: BlockData, cost: np.ndarray, k: int) -> np.ndarray:
     return rank_ok[block.pair_unit, block.pair_rep]
 
 
-def sub_block(block: BlockData, free: np.ndarray, rep_of_unit: np.ndarray, keep: np.ndarray) -> BlockData:
+def sub_block(
+    block: BlockData, free: np.ndarray, rep_of_unit: np.ndarray, keep: np.ndarray
+) -> tuple[BlockData, np.ndarray]:
     """The block with only the free units' kept pairs; fixed units become rep loads."""
     fixed = ~free
     loads = fixed_loads(block, fixed, rep_of_unit)

@@ -111,8 +111,9 @@ def priced_lp(
     lp.add(np.flatnonzero(keep))
     proving = False
     # the big-M price of breaking a band, when the first columns cannot keep every band
+    dearest = float(np.abs(cost).max(initial=0.0))
     big_m = {
-        r.rule: BIG_M * float(np.abs(cost).max(initial=1e-12)) / max(float(np.abs(r.val).mean()), 1e-12)
+        r.rule: BIG_M * (dearest if dearest > 0 else 1.0) / max(float(np.abs(r.val).mean()), 1e-12)
         for r in rows
         if r.rule.startswith("balance:") and len(r.val)
     }

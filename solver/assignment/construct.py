@@ -1,0 +1,167 @@
+"""A plan that keeps every band, built for balance first and cost second.
+
+LP rounding needs the LP to point somewhere: with no owners and no distance
+(a greenfield plan) every pair costs nothing, every balanced plan is optimal
+and the LP vertex gives rounding no signal. This construction targets the
+bands directly and needs no coordinates, owners or costs:
+
+1. ``greedy``: pinned units first, then the others from the largest down, each
+   to the eligible rep that stays inside every upper band and is furthest
+   below its target (the middle of its band) (the cheapest among equally needy reps). Placing the
+   large units while every rep still has room is what lets single accounts
+   near a rep's whole band find a rep at all.
+2. `solver.assignment.repair.repair`: single moves and swaps until no band is
+   broken.
+3. ``rebalance``: when moves and swaps are stuck (every rep at an edge of its
+   band), a small exact MIP re-deals every movable unit of the broken reps and
+   of the reps with the most room in the needed direction; the group grows
+   until the bands hold or the time is up.
+
+The result keeps every rule of the block (bands, capacity, continuity limits,
+pins, eligibility, the budget when given) or is None.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from solver.assignment.backends.highs_backend import solve_mip
+from solver.assignment.block import BlockData
+from solver.assignment.lp.lp_round import sub_block
+from solver.assignment.repair import Bands, dense_costs, dense_moved, repair_as_far
+from solver.assignment.rules import block_rows
+from solver.config import AssignmentConfig
+from solver.problem import Problem
+
+#: Reps re-dealt together by the first rebalancing MIP; the group doubles each round.
+REBALANCE_REPS = 8
+REBALANCE_ROUNDS = 5
+#: Branch-and-bound nodes of one rebalancing MIP (a deterministic budget).
+REBALANCE_NODES = 2_000
+
+
+def greedy(bands: Bands, c: np.ndarray, pinned: np.ndarray) -> np.ndarray:
+    """Local rep per unit: largest units first, each to the neediest rep it fits."""
+    nu, nr = c.shape
+    r_of = np.zeros(nu, dtype=np.int64)
+    load = np.zeros((bands.n, nr))
+    every = bands.at_every()  # Q x units x (reps or 1)
+    scale = bands.scale[:, None]
+    q = len(bands.values)
+    size = (bands.values / scale[:q]).max(axis=0) if q else np.zeros(nu)
+    order = np.lexsort((np.arange(nu), -size, pinned < 0))
+    # aim at the middle of each two-sided band (the target): large units placed early
+    # then leave every rep a gap that the small ones can fill from either side
+    two_sided = np.isfinite(bands.lower) & np.isfinite(bands.upper)
+    middle = np.where(two_sided, (bands.lower + bands.upper) / 2, 0.0)
+    for u in order:
+        add = every[:, u, :]
+        r = int(pinned[u]) if pinned[u] >= 0 else _neediest(bands, load, add, c[u], two_sided, middle)
+        load[:, r] += add[:, r if add.shape[1] > 1 else 0]
+        r_of[u] = r
+    return r_of
+
+
+def _neediest(
+    bands: Bands,
+    load: np.ndarray,
+    add: np.ndarray,
+    cost: np.ndarray,
+    two_sided: np.ndarray,
+    middle: np.ndarray,
+) -> int:
+    """The eligible rep furthest below its target that stays inside every upper band
+    (the cheapest among reps within a tenth of the largest need); else the least over."""
+    scale = bands.scale[:, None]
+    ok = np.isfinite(cost)
+    over = (np.maximum(load + add - bands.upper, 0.0) / scale).sum(axis=0)
+    fits = ok & (over <= 1e-9)
+    if not fits.any():
+        pool = np.flatnonzero(ok)
+        return 0 if len(pool) == 0 else int(pool[np.lexsort((pool, over[pool]))[0]])
+    need = (np.where(two_sided, middle - load, -np.inf) / scale).max(axis=0, initial=-np.inf)
+    need = np.where(np.isfinite(need), need, 0.0)
+    best = need[fits].max()
+    pool = np.flatnonzero(fits & (need >= best - 0.1 * max(abs(best), 1e-12)))
+    return int(pool[np.lexsort((pool, -need[pool], cost[pool]))[0]])
+
+
+def rebalance(
+    problem: Problem,
+    block: BlockData,
+    rules: AssignmentConfig,
+    bands: Bands,
+    cost: np.ndarray,
+    budget: float | None,
+    rep_of_unit: np.ndarray,
+    deadline: float,
+) -> np.ndarray | None:
+    """Re-deal the units of the broken reps and their best partners by a small MIP."""
+    nr = len(block.reps)
+    r_of = rep_of_unit.copy()
+    movable = block.pinned_rep < 0
+    group = REBALANCE_REPS
+    for _ in range(REBALANCE_ROUNDS):
+        load = bands.loads(r_of, nr)
+        per_rep = bands.violation(load)
+        bad = per_rep > 1e-12
+        if not bad.any():
+            return r_of
+        left = deadline - time.perf_counter()
+        if left <= 0.05:
+            return None
+        # partners: the reps with the most room in the direction the broken reps need
+        over = ((load - bands.upper).clip(min=0) / bands.scale[:, None]).sum(axis=0)
+        under = ((bands.lower - load).clip(min=0) / bands.scale[:, None]).sum(axis=0)
+        room_up = np.nan_to_num(((bands.upper - load) / bands.scale[:, None]).min(axis=0), posinf=1e9)
+        room_down = np.nan_to_num(((load - bands.lower) / bands.scale[:, None]).min(axis=0), posinf=1e9)
+        want = room_up if over.sum() >= under.sum() else room_down
+        others = np.flatnonzero(~bad)
+        partners = others[np.lexsort((others, -want[others]))][: max(group - int(bad.sum()), 2)]
+        chosen = np.zeros(nr, dtype=bool)
+        chosen[bad] = True
+        chosen[partners] = True
+        free = chosen[r_of] & movable
+        keep = chosen[block.pair_rep]
+        keep |= (block.pinned_rep[block.pair_unit] >= 0) & free[block.pair_unit]
+        sub, sel = sub_block(block, free, r_of, keep)
+        out = solve_mip(
+            len(sub.pair_unit),
+            np.asarray(cost)[sel],
+            block_rows(problem, sub, rules, budget),
+            fixed_one=np.flatnonzero(sub.pinned_rep[sub.pair_unit] >= 0),
+            time_limit=left,
+            seed=rules.seed,
+            mip_gap=1.0,  # any plan inside the bands will do: cost comes later
+            node_limit=REBALANCE_NODES,
+        )
+        if out.x is not None:
+            picked = out.x > 0.5
+            r_of[sub.pair_unit[picked]] = sub.pair_rep[picked]
+            return r_of
+        group *= 2
+        if group > 2 * nr:
+            return None
+    return None
+
+
+def construct(
+    problem: Problem,
+    block: BlockData,
+    rules: AssignmentConfig,
+    cost: np.ndarray,
+    budget: float | None,
+    deadline: float,
+) -> np.ndarray | None:
+    """Local rep per local unit keeping every rule of the block, or None (see module docstring)."""
+    bands = Bands.of(problem, block, rules)
+    c = dense_costs(block, cost)
+    moved = dense_moved(block)
+    movable = block.pinned_rep < 0
+    start = greedy(bands, c, block.pinned_rep)
+    plan, done = repair_as_far(bands, c, moved, budget, start, movable, deadline)
+    if done:
+        return plan
+    return rebalance(problem, block, rules, bands, cost, budget, plan, deadline)
