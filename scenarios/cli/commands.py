@@ -18,6 +18,7 @@ from rich.table import Table
 
 from scenarios.run.runner import EXIT_BUG, EXIT_INPUT, EXIT_OK
 from solver.errors import InputError
+from solver.highs import silence_banner
 
 app = typer.Typer(
     name="terraquota",
@@ -455,6 +456,7 @@ def register_plugins(target: typer.Typer) -> None:
 def main() -> None:
     """Entry point: turn every unexpected exception into exit code 1 with a short message."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    silence_banner()  # stdout may carry a command's data (CSV, tables)
     try:
         register_plugins(app)
         app()

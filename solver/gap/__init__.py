@@ -23,7 +23,7 @@ search), `solver.gap.core` (reduced costs and core columns) and
 from solver.gap.check import check_gap_matrix, check_gap_solution
 from solver.gap.greedy import greedy_gap, lp_rounding_start
 from solver.gap.highs import (
-    HIGHS_STATUS_MAP,
+    NOT_FOR_GAP,
     GapSolveError,
     GapStatus,
     build_gap_model,
@@ -33,7 +33,7 @@ from solver.gap.instance import GapInstance, IntArray, gap_objective, read_gap_i
 from solver.gap.solve import GapSolution, default_search_share, solve_gap
 
 __all__ = [
-    "HIGHS_STATUS_MAP",
+    "NOT_FOR_GAP",
     "GapInstance",
     "GapSolution",
     "GapSolveError",

@@ -9,34 +9,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 import highspy
 import numpy as np
 import numpy.typing as npt
 
+from solver.assignment.result import Status
 from solver.errors import TerraquotaError
 from solver.gap.check import check_gap_matrix
 from solver.gap.instance import GapInstance, IntArray
+from solver.highs import highs_status, quiet_highs
 
 GapStatus = Literal["optimal", "feasible", "infeasible", "no_solution"]
 
-#: HiGHS model status -> (our status when a primal solution exists, when none does).
-#: ``optimal`` is only a candidate: `solve_gap` downgrades it to ``feasible``
-#: unless the recomputed objective and the dual bound agree.
-HIGHS_STATUS_MAP: dict[highspy.HighsModelStatus, tuple[GapStatus, GapStatus]] = {
-    highspy.HighsModelStatus.kOptimal: ("optimal", "no_solution"),
-    highspy.HighsModelStatus.kInfeasible: ("feasible", "infeasible"),
-    highspy.HighsModelStatus.kTimeLimit: ("feasible", "no_solution"),
-    highspy.HighsModelStatus.kIterationLimit: ("feasible", "no_solution"),
-    highspy.HighsModelStatus.kSolutionLimit: ("feasible", "no_solution"),
-    highspy.HighsModelStatus.kInterrupt: ("feasible", "no_solution"),
-    highspy.HighsModelStatus.kHighsInterrupt: ("feasible", "no_solution"),
-    highspy.HighsModelStatus.kMemoryLimit: ("feasible", "no_solution"),
-    highspy.HighsModelStatus.kObjectiveBound: ("feasible", "no_solution"),
-    highspy.HighsModelStatus.kObjectiveTarget: ("feasible", "no_solution"),
-    highspy.HighsModelStatus.kUnknown: ("feasible", "no_solution"),
-}
+#: Statuses a well-formed GAP model cannot end with (besides the errors `HIGHS_STATUS` does
+#: not list): every GAP has rows, and its objective is bounded.
+NOT_FOR_GAP = frozenset(
+    {highspy.HighsModelStatus.kModelEmpty, highspy.HighsModelStatus.kUnboundedOrInfeasible}
+)
 
 
 class GapSolveError(TerraquotaError):
@@ -78,19 +69,21 @@ def build_gap_model(inst: GapInstance) -> highspy.HighsModel:
 
 
 def map_highs_status(model_status: highspy.HighsModelStatus, has_solution: bool) -> GapStatus:
-    """Our status for a HiGHS model status (explicit table, see `HIGHS_STATUS_MAP`).
+    """Our status for a HiGHS model status (the engine's one table, `solver.highs.HIGHS_STATUS`).
+
+    ``optimal`` is only a candidate: `solve_gap` downgrades it to ``feasible``
+    unless the recomputed objective and the dual bound agree.
 
     Raises
     ------
     GapSolveError
         For statuses that cannot arise from a well-formed GAP model (load,
-        presolve or solve errors, unbounded).
+        presolve or solve errors, unbounded, empty).
     """
-    try:
-        with_sol, without_sol = HIGHS_STATUS_MAP[model_status]
-    except KeyError:
-        raise GapSolveError(f"HiGHS failed on a GAP model: {model_status.name}") from None
-    return with_sol if has_solution else without_sol
+    status = highs_status(model_status, has_solution)
+    if status == Status.ERROR or model_status in NOT_FOR_GAP:
+        raise GapSolveError(f"HiGHS failed on a GAP model: {model_status.name}")
+    return cast(GapStatus, str(status))
 
 
 @dataclass(frozen=True)
@@ -132,10 +125,7 @@ def run_highs(
         Called as ``give_up(seconds, incumbent, bound)`` during the branch and
         bound; returning True interrupts the solve (status ``kInterrupt``).
     """
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("random_seed", int(seed))
-    h.setOptionValue("threads", int(threads))
+    h = quiet_highs(threads, seed)
     h.setOptionValue("mip_rel_gap", 0.0)
     # Integer costs: any bound within < 1 of the incumbent proves it optimal.
     integer_costs = bool(np.issubdtype(inst.cost.dtype, np.integer))
@@ -187,9 +177,7 @@ def solve_lp_relaxation(inst: GapInstance, *, time_limit: float, threads: int) -
     """The LP relaxation's optimal x (shape (m, n)), value and capacity prices; None if not reached."""
     model = build_gap_model(inst)
     model.lp_.integrality_ = []
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("threads", int(threads))
+    h = quiet_highs(threads)
     h.setOptionValue("time_limit", max(0.01, float(time_limit)))
     h.passModel(model)
     h.run()

@@ -33,8 +33,8 @@ import highspy
 import numpy as np
 import pandas as pd
 
-from solver.assignment.backends.highs_backend import HIGHS_STATUS
 from solver.assignment.result import Status
+from solver.highs import highs_status
 
 #: Relative slack when a stage's optimum is carried into the next stage.
 STAGE_TOLERANCE = 1e-7
@@ -327,8 +327,8 @@ class _Model:
         h.setOptionValue("time_limit", float(self.time_limit))
         h.passModel(lp)
         h.run()
-        status = HIGHS_STATUS.get(h.getModelStatus(), Status.ERROR)
         info = h.getInfo()
+        status = highs_status(h.getModelStatus(), info.primal_solution_status == 2)
         if info.primal_solution_status != 2:
             return None, status, math.inf
         x = np.asarray(h.getSolution().col_value, dtype=float)

@@ -42,11 +42,11 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
-from solver.assignment.backends.highs_backend import HIGHS_STATUS
 from solver.assignment.block import BlockData, build_block
 from solver.assignment.result import Status
 from solver.assignment.rules import balance_targets
 from solver.config import AssignmentConfig
+from solver.highs import highs_status
 from solver.problem import Problem
 
 #: Objective weight of exceeding max_accounts / max_workload (per unit of the limit).
@@ -378,12 +378,10 @@ def _solve(
         lp.integrality_ = []
     h.passModel(lp)
     h.run()
-    status = HIGHS_STATUS.get(h.getModelStatus(), Status.ERROR)
     info = h.getInfo()
+    status = highs_status(h.getModelStatus(), info.primal_solution_status == 2)
     if info.primal_solution_status != 2:
         return None, status, np.inf
-    if status == Status.NO_SOLUTION:
-        status = Status.FEASIBLE
     x = np.asarray(h.getSolution().col_value, dtype=float)
     order = np.concatenate(pair_cols)
     return x[order], status, float(info.objective_function_value)

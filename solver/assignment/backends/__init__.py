@@ -6,7 +6,6 @@ from solver.assignment.backends.cpsat_backend import (
     configure,
 )
 from solver.assignment.backends.highs_backend import (
-    HIGHS_STATUS,
     BackendOutcome,
     IncrementalLp,
     highs_version,
@@ -19,7 +18,6 @@ from solver.assignment.backends.registry import (
 
 __all__ = [
     "CPSAT_STATUS",
-    "HIGHS_STATUS",
     "BackendOutcome",
     "IncrementalLp",
     "backend_for",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import sys
 import time
 from dataclasses import dataclass
 
@@ -12,47 +10,12 @@ import numpy as np
 
 from solver.assignment.result import Status
 from solver.assignment.rules import Rows
-
-#: Explicit, tested mapping of HiGHS model statuses. A solution's presence is
-#: checked separately: a time limit *with* a plan is FEASIBLE, without NO_SOLUTION.
-HIGHS_STATUS = {
-    highspy.HighsModelStatus.kOptimal: Status.OPTIMAL,
-    highspy.HighsModelStatus.kInfeasible: Status.INFEASIBLE,
-    highspy.HighsModelStatus.kUnboundedOrInfeasible: Status.INFEASIBLE,
-    highspy.HighsModelStatus.kTimeLimit: Status.NO_SOLUTION,
-    highspy.HighsModelStatus.kIterationLimit: Status.NO_SOLUTION,
-    highspy.HighsModelStatus.kSolutionLimit: Status.NO_SOLUTION,
-    highspy.HighsModelStatus.kInterrupt: Status.NO_SOLUTION,
-    highspy.HighsModelStatus.kUnknown: Status.NO_SOLUTION,
-    highspy.HighsModelStatus.kObjectiveBound: Status.NO_SOLUTION,
-    highspy.HighsModelStatus.kObjectiveTarget: Status.NO_SOLUTION,
-    highspy.HighsModelStatus.kModelEmpty: Status.OPTIMAL,
-}
-
-
-def _silence_banner() -> None:
-    """HiGHS prints a copyright banner from C++ the first time it starts in a process;
-    start it once with the process's stdout pointed at /dev/null, so CLI output and
-    CSV written to stdout stay clean."""
-    try:
-        sys.stdout.flush()
-        saved = os.dup(1)
-    except (OSError, ValueError, AttributeError):
-        return
-    try:
-        with open(os.devnull, "w") as null:
-            os.dup2(null.fileno(), 1)
-            highspy.Highs()
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-
-
-_silence_banner()
+from solver.highs import highs_status, quiet_highs
 
 
 def highs_version() -> str:
-    return f"highs {highspy.Highs().version()}"
+    # from the module's constants: constructing an instance would print HiGHS's banner
+    return f"highs {highspy.HIGHS_VERSION_MAJOR}.{highspy.HIGHS_VERSION_MINOR}.{highspy.HIGHS_VERSION_PATCH}"
 
 
 @dataclass(frozen=True)
@@ -123,10 +86,7 @@ class IncrementalLp:
         self.lower = np.asarray(lower, dtype=float)
         self.starts, self.index, self.value = csc(rows, len(cost))
         inf = highspy.kHighsInf
-        self.h = highspy.Highs()
-        self.h.setOptionValue("output_flag", False)
-        self.h.setOptionValue("threads", 1)
-        self.h.setOptionValue("random_seed", int(seed))
+        self.h = quiet_highs(seed=seed)
         row_lo = np.nan_to_num(np.concatenate([r.lower for r in rows]), neginf=-inf, posinf=inf)
         row_hi = np.nan_to_num(np.concatenate([r.upper for r in rows]), neginf=-inf, posinf=inf)
         self.h.addRows(
@@ -188,7 +148,7 @@ class IncrementalLp:
         self.h.setOptionValue("presolve", "off")
         ms = self.h.getModelStatus()
         if ms != highspy.HighsModelStatus.kOptimal:
-            return HIGHS_STATUS.get(ms, Status.ERROR), None, float("inf"), None
+            return highs_status(ms, False), None, float("inf"), None
         sol = self.h.getSolution()
         every = np.asarray(sol.col_value, dtype=float)
         self.slack_used = float(every[: self.n_slack].sum())
@@ -251,10 +211,7 @@ def solve_mip(
         kinds = (highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger)
         lp.integrality_ = [kinds[int(k)] for k in integral]
 
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("threads", 1)
-    h.setOptionValue("random_seed", int(seed))
+    h = quiet_highs(seed=seed)
     h.setOptionValue("time_limit", float(max(time_limit, 0.1)))
     h.setOptionValue("mip_rel_gap", float(mip_gap))
     if node_limit is not None:
@@ -268,15 +225,13 @@ def solve_mip(
     h.run()
     ms = h.getModelStatus()
     info = h.getInfo()
-    status = HIGHS_STATUS.get(ms, Status.ERROR)
     has_plan = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    status = highs_status(ms, has_plan)
     x = None
     objective = float("inf")
-    if has_plan and status in (Status.OPTIMAL, Status.NO_SOLUTION):
+    if has_plan and status in (Status.OPTIMAL, Status.FEASIBLE):
         x = np.asarray(h.getSolution().col_value, dtype=float)
         objective = float(info.objective_function_value) / scale
-        if status == Status.NO_SOLUTION:
-            status = Status.FEASIBLE
     row_dual = None
     if relax:
         bound = objective

@@ -18,7 +18,6 @@ from pulp import constants as pc
 
 from solver.assignment import violations
 from solver.assignment.backends.cpsat_backend import CPSAT_STATUS, integer_objective, integer_rows
-from solver.assignment.backends.highs_backend import HIGHS_STATUS
 from solver.assignment.backends.pulp_backend import PULP_STATUS, cbc_bound, map_status
 from solver.assignment.backends.registry import BACKENDS, backend_for
 from solver.assignment.block import BlockData, build_block
@@ -27,6 +26,7 @@ from solver.assignment.result import Status
 from solver.assignment.rules import Rows, block_rows, pair_costs
 from solver.assignment.terms import block_distance_reference_km, total_potential
 from solver.config import AssignmentConfig
+from solver.highs import HIGHS_STATUS, highs_status
 from solver.problem import Problem
 from tests.solver.assignment.helpers import make_problem
 
@@ -219,9 +219,20 @@ def test_pulp_stopped_early_with_a_plan_is_feasible_not_optimal() -> None:
 
 
 def test_highs_status_table_maps_every_model_status_it_names() -> None:
-    assert HIGHS_STATUS[highspy.HighsModelStatus.kOptimal] == Status.OPTIMAL
-    assert HIGHS_STATUS[highspy.HighsModelStatus.kInfeasible] == Status.INFEASIBLE
-    assert HIGHS_STATUS[highspy.HighsModelStatus.kTimeLimit] == Status.NO_SOLUTION  # FEASIBLE with a plan
+    m = highspy.HighsModelStatus
+    assert highs_status(m.kOptimal, True) == Status.OPTIMAL
+    assert highs_status(m.kInfeasible, False) == Status.INFEASIBLE
+    assert highs_status(m.kTimeLimit, False) == Status.NO_SOLUTION
+    assert highs_status(m.kTimeLimit, True) == Status.FEASIBLE
+    assert highs_status(m.kSolveError, True) == Status.ERROR
+
+
+def test_highs_status_table_names_every_status_but_the_errors() -> None:
+    m = highspy.HighsModelStatus
+    errors = {m.kNotset, m.kLoadError, m.kModelError, m.kPresolveError, m.kSolveError}
+    errors |= {m.kPostsolveError, m.kUnbounded}
+    assert set(HIGHS_STATUS) | errors == set(m.__members__.values())
+    assert not set(HIGHS_STATUS) & errors
 
 
 def test_cbc_bound_never_rounds_up() -> None:
