@@ -51,6 +51,8 @@ class WitnessSpec:
         Seed of the one random stream.
     owned_share
         Accounts with a current owner (0: greenfield).
+    book_sigma
+        Lognormal sigma of accounts per book around the rep's capacity share.
     keep_owner_share
         Of owned accounts, those whose owner is their witness rep (the others
         are owned by another rep of the block, or by a rep who left).
@@ -72,6 +74,7 @@ class WitnessSpec:
     seed: int = 0
     owned_share: float = 0.0
     keep_owner_share: float = 0.8
+    book_sigma: float = 0.3
     coordinates: bool = False
     sigma: float = 1.5
     whale_share: float = 0.05
@@ -162,7 +165,7 @@ def generate_witness(spec: WitnessSpec) -> WitnessInstance:
     rep_block = np.repeat(np.arange(spec.n_blocks), reps_per_block)
     cf = _capacity_factors(spec, rng)
     # accounts per rep: proportional to capacity, uneven, at least one
-    weight = cf * rng.lognormal(0.0, 0.3, spec.n_reps)
+    weight = cf * rng.lognormal(0.0, spec.book_sigma, spec.n_reps)
     per_rep = largest_remainder(spec.n_accounts, weight, minimum=1)
     book = np.repeat(np.arange(spec.n_reps), per_rep)
     books = np.round(cf * BOOK).astype(float)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -20,6 +21,7 @@ from scenarios.run.prepare import Prepared, prepare
 from scenarios.run.scenario import Scenario
 from scenarios.run.tables import assignment_table, metrics, quotas_table, reps_table
 from solver.assignment import Result, Status, solve
+from solver.config import AssignmentConfig
 from solver.quotas.cascade import QuotaPlan
 from solver.results.run_data import RunData
 from solver.results.warnings import plan_warnings
@@ -34,6 +36,21 @@ EXIT_BY_STATUS = {
     Status.NO_SOLUTION: EXIT_NO_SOLUTION,
     Status.ERROR: EXIT_BUG,
 }
+
+
+#: Of the time limit, the share kept for writing the run folder, and at most this share.
+WRITE_SHARE, WRITE_SHARE_MAX = 0.03, 0.2
+#: Seconds per account that tables, map, report and workbook take to write.
+WRITE_SECONDS_PER_ACCOUNT = 2e-5
+
+
+def solve_rules(rules: AssignmentConfig, spent: float, n_accounts: int, render: bool) -> AssignmentConfig:
+    """The rules the solve gets: the scenario's time limit covers reading and writing too,
+    so the solve gets what reading left, less what writing will take."""
+    limit = rules.time_limit
+    writing = WRITE_SHARE * limit + (WRITE_SECONDS_PER_ACCOUNT * n_accounts if render else 0.0)
+    left = limit - spent - min(writing, WRITE_SHARE_MAX * limit)
+    return rules.model_copy(update={"time_limit": max(left, 0.1 * limit)})
 
 
 @dataclass(frozen=True)
@@ -102,13 +119,17 @@ def run_scenario(
     one scenario share both the inputs and the reading). ``manager_sheets``
     adds one workbook sheet per manager.
     """
+    started = time.perf_counter()
     say = progress or (lambda _msg: None)
     if prepared is None:
         say("reading and validating inputs")
     prep = prepared or prepare(scenario)
     if result is None:
         say(f"assigning {prep.problem.n_accounts:,} accounts to {prep.problem.n_reps} reps")
-        result = solve(prep.problem, scenario.params.assignment, progress=say)
+        rules = solve_rules(
+            scenario.params.assignment, time.perf_counter() - started, prep.problem.n_accounts, render
+        )
+        result = solve(prep.problem, rules, progress=say)
     files: dict[str, bytes] = {"scenario.toml": scenario.to_toml().encode("utf-8")}
     if not result.status.has_plan:
         m = metrics(scenario, prep, result, None)

@@ -231,6 +231,37 @@ def _run_pieces(
     return [done[i] for i in range(len(pieces))]
 
 
+#: A piece without a plan tries again with the time left when at least this many seconds remain.
+RETRY_MIN_SECONDS = 1.0
+
+
+def _retry_failed(
+    problem: Problem,
+    pieces: list[Piece],
+    built: list[BlockData] | None,
+    outs: list[PieceOutcome],
+    run: Callable[[Problem, Piece | BlockData, PlanTask], PieceOutcome],
+    task_of: Callable[[int], PlanTask],
+    hard: float,
+) -> list[PieceOutcome]:
+    """Pieces that found no plan in their share (not proved infeasible) try again, largest
+    first, sharing the run's remaining time: a failing block does not end the run early."""
+    outs = list(outs)
+    failed = [i for i, o in enumerate(outs) if o.failed is not None and o.failed.status != Status.INFEASIBLE]
+    for k, i in enumerate(failed):
+        left = hard - time.perf_counter()
+        if left < RETRY_MIN_SECONDS:
+            break
+        log.info(
+            "%s found no plan in its share: trying again with %.1f s",
+            problem.block_name(pieces[i].block),
+            left,
+        )
+        task = dataclasses.replace(task_of(i), share=left / (len(failed) - k))
+        outs[i] = run(problem, built[i] if built is not None else pieces[i], task)
+    return outs
+
+
 def solve(
     problem: Problem,
     rules: AssignmentConfig,
@@ -320,13 +351,14 @@ def solve(
         )
         return dataclasses.replace(again, seconds=time.perf_counter() - t0)
 
-    def failure(i: int, out: PieceOutcome, budget: float | None) -> Result:
+    def failure(i: int, out: PieceOutcome, budget: float | None, outs: list[PieceOutcome]) -> Result:
         piece = pieces[i]
         failed = out.failed or out.outcome
+        progress_text = _progress_text(problem, pieces, sizes, outs, rules.time_limit)
         if piece.parts > 1 and failed.status != Status.INFEASIBLE and time.perf_counter() >= hard - 1.0:
             text = (
                 f"{problem.block_name(piece.block)}: piece {piece.part + 1} of {piece.parts} found no plan "
-                f"within the time limit ({failed.raw_status}); raise time_limit"
+                f"within the time limit ({failed.raw_status}). {progress_text}"
             )
             return _no_plan(Status.NO_SOLUTION, text, t0, rules, solver_name, nothing)
         if piece.parts > 1 and _too_big(problem, piece.block):
@@ -337,7 +369,7 @@ def solve(
         if piece.parts > 1 and time.perf_counter() < hard - 1.0:
             return retry_whole(piece.block)
         block = built[i] if keep else build_piece(problem, piece)
-        return _unsolved(problem, block, failed, rules, solver_name, t0, nothing, budget)
+        return _unsolved(problem, block, failed, rules, solver_name, t0, nothing, budget, progress_text)
 
     limit = rules.time_limit - (time.perf_counter() - t0)
     budgets: list[float | None] = [None] * len(pieces)
@@ -362,9 +394,10 @@ def solve(
             workers,
             lambda i: say(f"least disruption in {problem.block_name(pieces[i].block)}"),
         )
+        outs = _retry_failed(problem, pieces, kept, outs, least_piece, least_task, hard)
         for i, out in enumerate(outs):
             if out.failed is not None:
-                return failure(i, out, None)
+                return failure(i, out, None, outs)
         least = [o.least for o in outs]
         starts = [o.start for o in outs]
         least_bound = []
@@ -422,9 +455,10 @@ def solve(
         workers,
         lambda i: say(f"assigning {problem.block_name(pieces[i].block)}"),
     )
+    outs = _retry_failed(problem, pieces, kept, outs, plan_piece, plan_task, hard)
     for i, out in enumerate(outs):
         if out.failed is not None:
-            return failure(i, out, budgets[i])
+            return failure(i, out, budgets[i], outs)
     split_bounds = _split_bounds(problem, rules, pieces, splits, outs, budgets, plan_cost)
     return assemble(
         problem, rules, pieces, splits, outs, budgets, split_bounds, avoid, solver_name, t0, notes
@@ -526,6 +560,22 @@ def _split_bounds(
     return {b: _block_bound_task(problem, b, rules, a[0], cost, a[1], a[2]) for b, a in args.items()}
 
 
+def _progress_text(
+    problem: Problem, pieces: list[Piece], sizes: list[int], outs: list[PieceOutcome], time_limit: float
+) -> str:
+    """How far the run got (pieces with a plan, the largest one's state) and a time limit to try."""
+    have = [o.failed is None for o in outs]
+    largest = max(range(len(pieces)), key=lambda i: (sizes[i], -i))
+    piece = pieces[largest]
+    part = f" piece {piece.part + 1} of {piece.parts}" if piece.parts > 1 else ""
+    suggest = 10 * int(np.ceil(2 * time_limit / 10))
+    return (
+        f"Progress: {sum(have)} of {len(pieces)} blocks or pieces have a plan; the largest, "
+        f"{problem.block_name(piece.block)}{part} ({len(piece.units):,} units x {len(piece.reps):,} reps), "
+        f"{'has one' if have[largest] else 'has none'}. Suggested time_limit: {suggest} s."
+    )
+
+
 def _no_plan(
     status: Status, text: str, t0: float, rules: AssignmentConfig, solver_name: str, nothing: np.ndarray
 ) -> Result:
@@ -552,6 +602,7 @@ def _unsolved(
     t0: float,
     nothing: np.ndarray,
     budget: float | None = None,
+    progress_text: str = "",
 ) -> Result:
     name = problem.block_name(block.index)
     if out.status == Status.INFEASIBLE:
@@ -564,6 +615,6 @@ def _unsolved(
             + explain_infeasible(problem, block, rules, budget, CORE_SECONDS)
         )
         return _no_plan(Status.INFEASIBLE, text, t0, rules, solver_name, nothing)
-    text = f"{name}: no plan found within the time limit ({out.raw_status})"
+    text = f"{name}: no plan found within the time limit ({out.raw_status}). {progress_text}".strip()
     status = Status.NO_SOLUTION if out.status != Status.ERROR else Status.ERROR
     return _no_plan(status, text, t0, rules, solver_name, nothing)
