@@ -14,6 +14,7 @@ import numpy as np
 from solver.assignment.backends.highs_backend import BackendOutcome, solve_mip
 from solver.assignment.backends.registry import backend_for
 from solver.assignment.block import BlockData
+from solver.assignment.chains import improve_chains
 from solver.assignment.construct import construct
 from solver.assignment.lp.lp_round import pairs_of, round_lp
 from solver.assignment.lp.pricing import priced_lp
@@ -75,15 +76,20 @@ def run_block(
             built = _constructed(problem, block, rules, cost, budget, None, hard)
             out = built if built is not None else out
         return _finish(out, t0, rules), block
-    lp = priced_lp(problem, block, rules, cost, budget, hard - _construction_reserve(block, hard - t0))
+    seed = _Seed(problem, block, rules, cost, budget, hard)
+    # the LP may run past the block's share, but into at most half of the time after it:
+    # the blocks after this one keep the other half (a plan comes from the construction)
+    lp_end = min(hard, t0 + time_limit + 0.5 * max(hard - t0 - time_limit, 0.0))
+    lp_deadline = lp_end - _construction_reserve(block, lp_end - t0)
+    lp = priced_lp(problem, block, rules, cost, budget, lp_deadline, seed_plan=seed)
     if lp.x is None:
         if lp.status == Status.INFEASIBLE:
             return _finish(lp, t0, rules), block
-        built = _constructed(problem, block, rules, cost, budget, None, hard)
+        built = _constructed(problem, block, rules, cost, budget, None, hard, seed())
         return _finish(built if built is not None else lp, t0, rules), block
     rep_of_unit = _plan_from_lp(problem, block, rules, cost, budget, lp.x, hard, start)
     if rep_of_unit is None:
-        rep_of_unit = construct(problem, block, rules, cost, budget, hard)
+        rep_of_unit = seed()
         if rep_of_unit is not None:
             rep_of_unit = improve_plan(problem, block, rules, cost, budget, rep_of_unit, hard)
     if rep_of_unit is None:
@@ -91,6 +97,29 @@ def run_block(
         return _finish(dataclasses.replace(out, bound=max(lp.bound, out.bound)), t0, rules), block
     rep_of_unit = polish(problem, block, rules, cost, budget, lp.x, rep_of_unit, hard, lp.bound)
     return _finish(_outcome(block, cost, rep_of_unit, lp.bound, lp), t0, rules), block
+
+
+class _Seed:
+    """The block's construction, built once when first asked for (None if it fails)."""
+
+    def __init__(
+        self,
+        problem: Problem,
+        block: BlockData,
+        rules: AssignmentConfig,
+        cost: np.ndarray,
+        budget: float | None,
+        deadline: float,
+    ) -> None:
+        self.args = (problem, block, rules, cost, budget, deadline)
+        self.done = False
+        self.plan: np.ndarray | None = None
+
+    def __call__(self) -> np.ndarray | None:
+        if not self.done:
+            self.plan = construct(*self.args)
+            self.done = True
+        return self.plan
 
 
 #: Seconds per unit kept back from the LP for the construction, should the LP route fail.
@@ -140,10 +169,11 @@ def _constructed(
     budget: float | None,
     lp: BackendOutcome | None,
     deadline: float,
+    plan: np.ndarray | None = None,
 ) -> BackendOutcome | None:
-    """The balance-first construction, improved by local search; its bound is the trivial
-    one (each unit at its cheapest rep) unless an LP gave a better one."""
-    plan = construct(problem, block, rules, cost, budget, deadline)
+    """The balance-first construction (``plan`` if already built), improved by local search;
+    its bound is the trivial one (each unit at its cheapest rep) unless an LP gave a better one."""
+    plan = construct(problem, block, rules, cost, budget, deadline) if plan is None else plan
     if plan is None:
         return None
     plan = improve_plan(problem, block, rules, cost, budget, plan, deadline)
@@ -237,15 +267,25 @@ def improve_plan(
 ) -> np.ndarray:
     """Local search from a plan that already keeps every rule."""
     bands = Bands.of(problem, block, rules)
-    return improve(
-        bands,
-        dense_costs(block, cost),
-        dense_moved(block),
-        budget,
-        rep_of_unit,
-        block.pinned_rep < 0,
-        max(deadline, time.perf_counter() + 0.2),
+    c, moved, movable = dense_costs(block, cost), dense_moved(block), block.pinned_rep < 0
+    return _improve_all(
+        bands, c, moved, budget, rep_of_unit, movable, max(deadline, time.perf_counter() + 0.2)
     )
+
+
+def _improve_all(
+    bands: Bands,
+    c: np.ndarray,
+    moved: np.ndarray,
+    budget: float | None,
+    rep_of_unit: np.ndarray,
+    movable: np.ndarray,
+    deadline: float,
+) -> np.ndarray:
+    """Single moves, then chains of two moves (swaps included), then single moves again."""
+    plan = improve(bands, c, moved, budget, rep_of_unit, movable, deadline)
+    plan = improve_chains(bands, c, moved, budget, plan, movable, deadline)
+    return improve(bands, c, moved, budget, plan, movable, deadline)
 
 
 def lp_repair_improve(
@@ -271,4 +311,6 @@ def lp_repair_improve(
     fixed = repair(bands, c, moved, budget, rep_of_unit, movable, repair_deadline)
     if fixed is None:
         return None
-    return improve(bands, c, moved, budget, fixed, movable, max(improve_deadline, time.perf_counter() + 0.2))
+    return _improve_all(
+        bands, c, moved, budget, fixed, movable, max(improve_deadline, time.perf_counter() + 0.2)
+    )

@@ -6,8 +6,9 @@ and the LP vertex gives rounding no signal. This construction targets the
 bands directly and needs no coordinates, owners or costs:
 
 1. ``greedy``: pinned units first, then the others from the largest down, each
-   to the eligible rep that stays inside every upper band and is furthest
-   below its target (the middle of its band) (the cheapest among equally needy reps). Placing the
+   to the cheapest eligible rep that it leaves at or below its target (the
+   middle of its band), else to the one furthest below its target, never past
+   an upper band. Placing the
    large units while every rep still has room is what lets single accounts
    near a rep's whole band find a rep at all.
 2. `solver.assignment.repair.repair`: single moves and swaps until no band is
@@ -83,6 +84,13 @@ def _neediest(
         return 0 if len(pool) == 0 else int(pool[np.lexsort((pool, over[pool]))[0]])
     need = (np.where(two_sided, middle - load, -np.inf) / scale).max(axis=0, initial=-np.inf)
     need = np.where(np.isfinite(need), need, 0.0)
+    # the cheapest rep still short of its target by at least the unit's own size keeps
+    # the balance and the objective; else the neediest (within a tenth), then the cheapest
+    size = (add / scale).max(axis=0)
+    room = fits & (need >= size)
+    if room.any():
+        pool = np.flatnonzero(room)
+        return int(pool[np.lexsort((pool, -need[pool], cost[pool]))[0]])
     best = need[fits].max()
     pool = np.flatnonzero(fits & (need >= best - 0.1 * max(abs(best), 1e-12)))
     return int(pool[np.lexsort((pool, -need[pool], cost[pool]))[0]])

@@ -38,16 +38,29 @@ def pairs_of(block: BlockData, units: np.ndarray, reps: np.ndarray) -> np.ndarra
 
 
 def cheapest_mask(block: BlockData, cost: np.ndarray, k: int) -> np.ndarray:
-    """Mask of each unit's k cheapest pairs (ties: the lower rep index)."""
+    """Mask of each unit's k cheapest pairs (ties: spread over the reps, see `tie_order`)."""
     nu, nr = len(block.units), len(block.reps)
     if k >= nr:
         return np.ones(len(cost), dtype=bool)
     dense = np.full((nu, nr), np.inf)
     dense[block.pair_unit, block.pair_rep] = cost
-    chosen = np.argsort(dense, axis=1, kind="stable")[:, :k]
+    chosen = np.lexsort((tie_order(nu, nr), dense), axis=1)[:, :k]
     rank_ok = np.zeros((nu, nr), dtype=bool)
     np.put_along_axis(rank_ok, chosen, True, axis=1)
     return rank_ok[block.pair_unit, block.pair_rep]
+
+
+def tie_order(nu: int, nr: int) -> np.ndarray:
+    """units x reps: a fixed scrambled order to break cost ties by.
+
+    Without coordinates or owners many pairs cost the same; breaking ties by
+    rep index would give every unit the same few reps as its "cheapest".
+    """
+    units = np.arange(nu, dtype=np.uint64)[:, None]
+    reps = np.arange(nr, dtype=np.uint64)[None, :]
+    return ((units * np.uint64(2654435761) + reps * np.uint64(40503)) * np.uint64(2246822519)) % np.uint64(
+        4294967291
+    )
 
 
 def sub_block(

@@ -13,6 +13,7 @@ z_restricted + sum_u min(0, min_r reduced_cost_ur) is still a valid bound.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import numpy as np
 
@@ -90,11 +91,16 @@ def priced_lp(
     deadline: float,
     rows: list[Rows] | None = None,
     elastic: dict[str, float] | None = None,
+    seed_plan: Callable[[], np.ndarray | None] | None = None,
 ) -> BackendOutcome:
     """LP relaxation of the whole block; x has one value per pair of ``block``.
 
     ``rows`` replaces the block's rules (a sample of a block keeps only its balance rows);
     ``elastic`` lets rows of those rules be broken at a price (`IncrementalLp`).
+    ``seed_plan`` (local rep per unit, or None) is asked for a plan keeping every rule
+    when the first columns cannot keep every band: its pairs make the restricted LP
+    feasible at once (costs that tie, as without coordinates or owners, leave the
+    cheapest columns on a few reps), before the big-M phase is tried.
     """
     t0 = time.perf_counter()
     rows = block_rows(problem, block, rules, budget) if rows is None else rows
@@ -121,10 +127,19 @@ def priced_lp(
     scale = 1e-9 * max(1.0, float(np.abs(cost).max(initial=1.0)))
     status, x, objective, bound = Status.NO_SOLUTION, None, float("inf"), -np.inf
     duals = None
+    seeded = seed_plan is None
     for _ in range(MAX_ROUNDS):
         status, x, objective, y = lp.solve(deadline - time.perf_counter())
         if y is not None:
             duals = y
+        if status == Status.INFEASIBLE and not proving and not elastic_now and not seeded:
+            seeded = True
+            plan = seed_plan() if seed_plan is not None else None
+            if plan is not None:
+                new = np.flatnonzero(~keep & (block.pair_rep == plan[block.pair_unit]))
+                keep[new] = True
+                lp.add(new)
+                continue
         if status == Status.INFEASIBLE and not proving and not elastic_now and big_m:
             # the first columns cannot keep every band: let the bands break at a big-M price
             # and price columns in until nothing breaks them (a relaxation: bounds stay valid)
