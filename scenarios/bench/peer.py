@@ -361,7 +361,7 @@ def format_peer_table(outcome: PeerOutcome) -> Table:
 
 
 def peer_summary_lines(outcome: PeerOutcome) -> list[str]:
-    """The targets of the issue, each said to hold or not, with the figures."""
+    """The targets, each said to hold or not, with the figures."""
     t = outcome.table.set_index("metric")
     lines = [
         "plans: " + ", ".join(f"{k} {v}" for k, v in outcome.statuses.items()),

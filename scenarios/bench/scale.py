@@ -521,7 +521,7 @@ def run_scale_suite(
     profile
         Also write ``profile-<size>.txt`` (top 15 by cumulative time) per size.
     rule_set
-        ``every`` (the issue's "every rule") or ``core`` (potential balance only).
+        ``every`` (every rule), ``core`` (potential balance only) or ``least`` (+-5%, moves only).
     dask_workers
         Solve every size's blocks and pieces on a local Dask cluster of this many
         workers (their peak RSS is added to the size's).

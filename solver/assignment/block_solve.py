@@ -95,7 +95,8 @@ def run_block(
     if rep_of_unit is None:
         out = _last_resort_mip(problem, block, rules, cost, budget, hard)
         return _finish(dataclasses.replace(out, bound=max(lp.bound, out.bound)), t0, rules), block
-    rep_of_unit = polish(problem, block, rules, cost, budget, lp.x, rep_of_unit, hard, lp.bound)
+    # polishing, like the LP, leaves the blocks after this one half of the time after its share
+    rep_of_unit = polish(problem, block, rules, cost, budget, lp.x, rep_of_unit, lp_end, lp.bound)
     return _finish(_outcome(block, cost, rep_of_unit, lp.bound, lp), t0, rules), block
 
 

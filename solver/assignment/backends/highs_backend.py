@@ -140,6 +140,14 @@ class IncrementalLp:
         self.columns = np.concatenate([self.columns, cols])
         self._position = None
 
+    def set_cost(self, cost: np.ndarray) -> None:
+        """New costs for every column (those added and those to come); the basis is kept."""
+        self.cost = np.asarray(cost, dtype=float)
+        n = len(self.columns)
+        if n:
+            at = np.arange(self.n_slack, self.n_slack + n, dtype=np.int32)
+            self.h.changeColsCost(n, at, self.cost[self.columns] * self.scale)
+
     def solve(self, time_limit: float) -> tuple[Status, np.ndarray | None, float, np.ndarray | None]:
         """(status, x over all columns, objective, row duals)."""
         self.h.setOptionValue("time_limit", float(max(time_limit, 0.1)))

