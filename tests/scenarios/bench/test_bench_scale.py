@@ -65,3 +65,11 @@ def test_memory_cap_stops_a_size() -> None:
     row = run_size(SIZES["1k"], 10.0, memory_cap_mb=40.0)
     assert row["status"] == "stopped:memory"
     assert float(row["peak_rss_mb"]) > 40.0
+
+
+def test_parse_sizes_names_generators() -> None:
+    sizes = parse_sizes("heldout:100k, 20k, greenfield:1k")
+    assert [s.label for s in sizes] == ["greenfield:1k", "20k", "heldout:100k"]
+    assert sizes[1].rules == "least"
+    with pytest.raises(InputError, match="unknown sizes"):
+        parse_sizes("other:1k")

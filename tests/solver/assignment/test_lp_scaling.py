@@ -9,11 +9,12 @@ import pytest
 
 from solver.assignment.backends.highs_backend import solve_mip
 from solver.assignment.block import build_block
-from solver.assignment.lp.pricing import priced_lp
+from solver.assignment.lp.pricing import perturbed, priced_lp
 from solver.assignment.rules import block_rows, pair_costs
 from solver.assignment.terms import block_distance_reference_km, total_potential
 from solver.config import AssignmentConfig
 from solver.synthetic import SyntheticSpec, generate_problem
+from solver.synthetic_witness import WitnessSpec, generate_witness
 
 RULES = AssignmentConfig(balance={"potential": 0.05}, weights={"disruption": 1.0, "distance": 0.1})
 
@@ -54,3 +55,26 @@ def test_mip_is_invariant_to_the_cost_scale(block_and_cost) -> None:
     )
     assert tiny.objective == pytest.approx(plain.objective * 1e-9, rel=1e-6)
     assert tiny.bound == pytest.approx(plain.bound * 1e-9, rel=1e-6)
+
+
+def test_tie_broken_lp_ends_on_the_true_costs() -> None:
+    """Least-disruption costs tie; the LP solved first on perturbed costs returns the true LP bound."""
+    problem = generate_witness(WitnessSpec(600, 12, 1, seed=4, owned_share=0.9)).problem()
+    rules = AssignmentConfig(balance={"potential": 0.05}, weights={"disruption": 1.0, "distance": 0.0})
+    block = build_block(problem, 0)
+    cost = pair_costs(block, rules, float(problem.potential.sum()), 1.0)
+    work, loss = perturbed(block, cost)
+    assert loss > 0 and np.all(work >= cost) and np.all(work - cost <= loss / len(block.units) + 1e-15)
+    lp = priced_lp(problem, block, rules, cost, None, deadline=np.inf)
+    full = solve_mip(
+        len(cost),
+        cost,
+        block_rows(problem, block, rules, None),
+        fixed_one=np.zeros(0, dtype=np.int64),
+        time_limit=30,
+        seed=0,
+        mip_gap=0.0,
+        relax=True,
+    )
+    assert lp.bound == pytest.approx(full.objective, rel=1e-7, abs=1e-12)
+    assert lp.objective == pytest.approx(float(cost @ lp.x))
