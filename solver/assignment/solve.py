@@ -354,7 +354,7 @@ def solve(
     def failure(i: int, out: PieceOutcome, budget: float | None, outs: list[PieceOutcome]) -> Result:
         piece = pieces[i]
         failed = out.failed or out.outcome
-        progress_text = _progress_text(problem, pieces, sizes, outs, rules.time_limit)
+        progress_text = _progress_text(problem, pieces, sizes, outs, max(rules.time_limit, hard - t0))
         if piece.parts > 1 and failed.status != Status.INFEASIBLE and time.perf_counter() >= hard - 1.0:
             text = (
                 f"{problem.block_name(piece.block)}: piece {piece.part + 1} of {piece.parts} found no plan "
