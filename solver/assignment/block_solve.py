@@ -77,10 +77,9 @@ def run_block(
             out = built if built is not None else out
         return _finish(out, t0, rules), block
     seed = _Seed(problem, block, rules, cost, budget, hard)
-    # the LP may run past the block's share, but into at most half of the time after it:
-    # the blocks after this one keep the other half (a plan comes from the construction)
-    lp_end = min(hard, t0 + time_limit + 0.5 * max(hard - t0 - time_limit, 0.0))
-    lp_deadline = lp_end - _construction_reserve(block, lp_end - t0)
+    # the LP and polishing stop on their own (pricing rounds, node budgets) so that the plan
+    # does not depend on the machine's load; the run's time limit is only a safety net
+    lp_deadline = hard - _construction_reserve(block, hard - t0)
     lp = priced_lp(problem, block, rules, cost, budget, lp_deadline, seed_plan=seed)
     if lp.x is None:
         if lp.status == Status.INFEASIBLE:
@@ -95,8 +94,7 @@ def run_block(
     if rep_of_unit is None:
         out = _last_resort_mip(problem, block, rules, cost, budget, hard)
         return _finish(dataclasses.replace(out, bound=max(lp.bound, out.bound)), t0, rules), block
-    # polishing, like the LP, leaves the blocks after this one half of the time after its share
-    rep_of_unit = polish(problem, block, rules, cost, budget, lp.x, rep_of_unit, lp_end, lp.bound)
+    rep_of_unit = polish(problem, block, rules, cost, budget, lp.x, rep_of_unit, hard, lp.bound)
     return _finish(_outcome(block, cost, rep_of_unit, lp.bound, lp), t0, rules), block
 
 
