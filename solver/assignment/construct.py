@@ -56,7 +56,8 @@ def greedy(bands: Bands, c: np.ndarray, pinned: np.ndarray) -> np.ndarray:
     # aim at the middle of each two-sided band (the target): large units placed early
     # then leave every rep a gap that the small ones can fill from either side
     two_sided = np.isfinite(bands.lower) & np.isfinite(bands.upper)
-    middle = np.where(two_sided, (bands.lower + bands.upper) / 2, 0.0)
+    middle = np.zeros_like(bands.lower)
+    middle[two_sided] = (bands.lower[two_sided] + bands.upper[two_sided]) / 2
     for u in order:
         add = every[:, u, :]
         r = int(pinned[u]) if pinned[u] >= 0 else _neediest(bands, load, add, c[u], two_sided, middle)
