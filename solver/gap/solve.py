@@ -16,6 +16,7 @@ from solver.gap.greedy import greedy_gap, lp_rounding_start
 from solver.gap.highs import (
     GapSolveError,
     GapStatus,
+    HighsRun,
     LpRelaxation,
     assignment_from_matrix,
     map_highs_status,
@@ -132,23 +133,13 @@ def solve_gap(
     deadline = t_start + time_limit
     integer_costs = bool(np.issubdtype(inst.cost.dtype, np.integer))
     tol = 1.0 - 1e-6 if integer_costs else _FRACTIONAL_GAP_TOL
-    init: IntArray | None = None
-    lp: LpRelaxation | None = None
-    if warm_start:
-        init = greedy_gap(inst)
-        lp = solve_lp_relaxation(inst, time_limit=0.25 * (deadline - time.perf_counter()), threads=threads)
-        if lp is not None:
-            rounded = lp_rounding_start(inst, lp.x)
-            if rounded is not None and (
-                init is None or gap_objective(inst, rounded) < gap_objective(inst, init)
-            ):
-                init = rounded
+    init, lp = _start(inst, deadline, threads) if warm_start else (None, None)
     lp_bound = None if lp is None else lp.value
     init_obj = None if init is None else float(gap_objective(inst, init))
     share = default_search_share(inst) if search_share is None else search_share
     at_bound = init_obj is not None and lp_bound is not None and init_obj - lp_bound < tol
     searched = init is not None and share > 0 and inst.m > 1 and not at_bound
-    if searched:
+    if searched and init is not None:
         init = large_neighbourhood_search(
             inst,
             init,
@@ -158,23 +149,8 @@ def solve_gap(
             lower_bound=lp_bound,
             options=options,
         )
-
-    # The full MIP supplies the dual bound; when its gap is still wide after a
-    # while, a proof is out of reach and the rest of the time goes to the core.
     can_switch = init is not None and lp is not None and inst.m > 1
-    now = time.perf_counter()
-    # A constructive start tends to mislead HiGHS's own heuristics (measured on
-    # chu1997 B/C: slower proofs), so the MIP only gets it once the
-    # neighbourhood search has polished it; otherwise it stays a fallback.
-    run = run_highs(
-        inst,
-        time_limit=deadline - now,
-        seed=seed,
-        threads=threads,
-        start=init if searched else None,
-        options=options,
-        give_up=_proof_out_of_reach(now + PROBE_SHARE * (deadline - now)) if can_switch else None,
-    )
+    run = _full_mip(inst, init if searched else None, deadline, seed, threads, options, can_switch)
     status = map_highs_status(run.model_status, run.x is not None)
     backend = f"highs {run.version}"
     bounds = [b for b in (run.bound, lp_bound) if b is not None]
@@ -204,10 +180,66 @@ def solve_gap(
         )
         backend_status += "+core"
         logger.debug("%s: core search %d", inst.name, gap_objective(inst, agent_of_job))
+    return _checked_solution(
+        inst, agent_of_job, bound, tol, time.perf_counter() - t_start, seed, backend, backend_status, init_obj
+    )
+
+
+def _start(inst: GapInstance, deadline: float, threads: int) -> tuple[IntArray | None, LpRelaxation | None]:
+    """The better of the regret greedy and a rounding of the LP relaxation, and that LP."""
+    init = greedy_gap(inst)
+    lp = solve_lp_relaxation(inst, time_limit=0.25 * (deadline - time.perf_counter()), threads=threads)
+    if lp is not None:
+        rounded = lp_rounding_start(inst, lp.x)
+        if rounded is not None and (init is None or gap_objective(inst, rounded) < gap_objective(inst, init)):
+            init = rounded
+    return init, lp
+
+
+def _full_mip(
+    inst: GapInstance,
+    start: IntArray | None,
+    deadline: float,
+    seed: int,
+    threads: int,
+    options: dict[str, bool | int | float | str] | None,
+    can_switch: bool,
+) -> HighsRun:
+    """The full MIP, which supplies the dual bound; interrupted when its gap stays wide.
+
+    A constructive start tends to mislead HiGHS's own heuristics (measured on
+    chu1997 B/C: slower proofs), so the MIP only gets ``start`` once the
+    neighbourhood search has polished it; otherwise it stays a fallback.
+    """
+    now = time.perf_counter()
+    return run_highs(
+        inst,
+        time_limit=deadline - now,
+        seed=seed,
+        threads=threads,
+        start=start,
+        options=options,
+        give_up=_proof_out_of_reach(now + PROBE_SHARE * (deadline - now)) if can_switch else None,
+    )
+
+
+def _checked_solution(
+    inst: GapInstance,
+    agent_of_job: IntArray,
+    bound: float | None,
+    tol: float,
+    seconds: float,
+    seed: int,
+    backend: str,
+    backend_status: str,
+    init_obj: float | None,
+) -> GapSolution:
+    """The answer after the independent check: ``optimal`` only when it meets the bound."""
     problems = check_gap_solution(inst, agent_of_job)
     if problems:
         raise GapSolveError(f"{inst.name}: final assignment fails the checker: {problems}")
     objective = float(gap_objective(inst, agent_of_job))
+    integer_costs = bool(np.issubdtype(inst.cost.dtype, np.integer))
     gap = None
     proven = False
     if bound is not None:
@@ -221,7 +253,7 @@ def solve_gap(
         objective,
         bound,
         gap,
-        time.perf_counter() - t_start,
+        seconds,
         seed,
         backend,
         backend_status,
