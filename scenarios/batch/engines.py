@@ -9,7 +9,13 @@ at a time with one solver thread (the HiGHS backend runs ``threads=1``), so
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -19,7 +25,7 @@ from scenarios.batch.members import BatchTask, failure_summary, run_task
 from scenarios.run.runner import EXIT_BUG
 from solver.errors import InputError, InputProblem
 
-__all__ = ["ENGINES", "run_dask", "run_local"]
+__all__ = ["ENGINES", "PARENT_CHECK_SECONDS", "die_with", "run_dask", "run_local", "worker_pool"]
 
 ENGINES = ("local", "dask")
 OnDone = Callable[[dict[str, Any]], None]
@@ -39,9 +45,64 @@ def _spawn() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
+#: How often a worker checks that the batch that started it is still alive (seconds).
+PARENT_CHECK_SECONDS = 0.5
+_PR_SET_PDEATHSIG = 1
+
+
+def _alive(pid: int) -> bool:
+    """True while ``pid`` runs (a killed parent not yet reaped is a zombie: dead)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except OSError:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return not sys.platform.startswith("linux")
+
+
+def _watch(batch_pid: int) -> None:
+    while _alive(batch_pid):
+        time.sleep(PARENT_CHECK_SECONDS)
+    os.kill(os.getpid(), signal.SIGKILL)  # no member outlives its batch: nothing to finish
+
+
+def die_with(batch_pid: int) -> None:
+    """Worker initialiser: end this worker when the batch process ends, however it ends.
+
+    The kernel kills the worker when its parent dies (Linux ``PR_SET_PDEATHSIG``:
+    the forkserver, which itself exits with the batch); a watcher thread
+    catches every other case within `PARENT_CHECK_SECONDS`. A member killed
+    mid-write leaves only hidden staging, which the next batch recovers.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (OSError, AttributeError):
+            pass
+    threading.Thread(target=_watch, args=(batch_pid,), name="batch-watch", daemon=True).start()
+
+
+def worker_pool(workers: int) -> ProcessPoolExecutor:
+    """A process pool whose workers die with this process (see `die_with`)."""
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=_spawn(), initializer=die_with, initargs=(os.getpid(),)
+    )
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Kill a pool's worker processes now (shutdown would wait for running members)."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.kill()
+
+
 def _isolated(task: BatchTask) -> dict[str, Any]:
     """Run one task in a process of its own, so a crash takes down only this member."""
-    with ProcessPoolExecutor(max_workers=1, mp_context=_spawn()) as pool:
+    with worker_pool(1) as pool:
         try:
             return pool.submit(run_task, task).result()
         except BrokenProcessPool:
@@ -73,7 +134,7 @@ def run_local(tasks: list[BatchTask], workers: int, on_done: OnDone) -> list[dic
     """
     results: dict[int, dict[str, Any]] = {}
     retry: list[int] = []
-    pool = ProcessPoolExecutor(max_workers=max(1, min(workers, len(tasks) or 1)), mp_context=_spawn())
+    pool = worker_pool(max(1, min(workers, len(tasks) or 1)))
     try:
         futures: dict[Future[dict[str, Any]], int] = {
             pool.submit(run_task, t): i for i, t in enumerate(tasks)
@@ -91,6 +152,9 @@ def run_local(tasks: list[BatchTask], workers: int, on_done: OnDone) -> list[dic
                 except Exception as e:  # e.g. a task that cannot be pickled
                     results[i] = failure_summary(tasks[i], f"{type(e).__name__}: {e}", EXIT_BUG)
                 on_done(results[i])
+    except BaseException:
+        _stop_workers(pool)  # interrupted: members in flight are abandoned, not waited for
+        raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     if retry:
