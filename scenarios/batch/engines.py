@@ -9,6 +9,7 @@ at a time with one solver thread (the HiGHS backend runs ``threads=1``), so
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import multiprocessing
 import os
@@ -80,10 +81,8 @@ def die_with(batch_pid: int) -> None:
     mid-write leaves only hidden staging, which the next batch recovers.
     """
     if sys.platform.startswith("linux"):
-        try:
+        with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-        except (OSError, AttributeError):
-            pass
     threading.Thread(target=_watch, args=(batch_pid,), name="batch-watch", daemon=True).start()
 
 
