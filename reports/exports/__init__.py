@@ -1,6 +1,8 @@
 """Files for other tools: the Excel workbook, Salesforce load files, and formula-safe cells."""
 
 from reports.exports.safe_cells import (
+    csv_bytes,
+    looks_like_formula,
     neutralise,
     neutralise_frame,
     neutralise_series,
@@ -14,7 +16,9 @@ from reports.exports.workbook import (
 )
 
 __all__ = [
+    "csv_bytes",
     "developer_name",
+    "looks_like_formula",
     "neutralise",
     "neutralise_frame",
     "neutralise_series",

@@ -5,23 +5,37 @@ such as ``=HYPERLINK("http://evil", "x")`` in a CSV or workbook would be run
 as a formula when the file is opened in a spreadsheet. Following the OWASP
 guidance on CSV injection, a text cell that starts with ``=``, ``+``, ``-``,
 ``@``, a tab or a carriage return gets a leading apostrophe, so it is shown
-as text. Numeric columns are left untouched: ``-12.5`` stored as a number is
-a number, not a formula; only text is ever prefixed.
+as text. Numbers are left untouched: ``-12.5`` (stored as a number, or as
+the text of a plain number, as the run's CSVs format their figures) is a
+number, not a formula; ``-2+3`` is not a plain number and is prefixed.
+
+`csv_bytes` is the one writer of every CSV a person may open (run, replan,
+comparison, tracking, batch and benchmark tables, Salesforce files), so each
+neutralises the same way as the workbook. Identifiers are never altered here:
+the readers refuse an id that looks like a formula (`looks_like_formula`),
+so Salesforce ids reach the files exact.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-#: First characters that make a spreadsheet treat a cell as a formula (OWASP).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+from solver.inputs.formula_text import FORMULA_PREFIXES, formula_mask, looks_like_formula
 
-_PATTERN = r"^[=+\-@\t\r]"
+__all__ = [
+    "FORMULA_PREFIXES",
+    "csv_bytes",
+    "is_text_column",
+    "looks_like_formula",
+    "neutralise",
+    "neutralise_frame",
+    "neutralise_series",
+]
 
 
 def neutralise(value: str) -> str:
     """One text value, with a leading apostrophe when it could run as a formula."""
-    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+    return "'" + value if looks_like_formula(value) else value
 
 
 def is_text_column(series: pd.Series) -> bool:
@@ -37,10 +51,11 @@ def neutralise_series(series: pd.Series) -> pd.Series:
     """
     if not is_text_column(series):
         return series
-    try:
-        mask = series.str.match(_PATTERN, na=False).astype(bool)
-    except AttributeError:  # an object column without any text in it
-        return series
+    if series.dtype == object:
+        is_text = series.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+    else:
+        is_text = series.notna().to_numpy(dtype=bool)
+    mask = formula_mask(series) & is_text
     if not mask.any():
         return series
     out = series.copy()
@@ -54,3 +69,9 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     for column in out.columns:
         out[column] = neutralise_series(out[column])
     return out
+
+
+def csv_bytes(frame: pd.DataFrame, float_format: str | None = None) -> bytes:
+    """The CSV of ``frame`` (no index, ``\\n`` line ends, UTF-8), formula cells neutralised."""
+    text = neutralise_frame(frame).to_csv(index=False, lineterminator="\n", float_format=float_format)
+    return text.encode("utf-8")

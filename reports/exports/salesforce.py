@@ -30,7 +30,7 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
-from reports.exports.safe_cells import neutralise_frame
+from reports.exports.safe_cells import csv_bytes
 from solver.results.kpis import tbh_mask
 from solver.results.run_data import RunData
 
@@ -86,7 +86,7 @@ def territory_names(reps: pd.DataFrame) -> pd.DataFrame:
 
 
 def _csv(frame: pd.DataFrame) -> bytes:
-    return neutralise_frame(frame).to_csv(index=False, lineterminator="\n").encode("utf-8")
+    return csv_bytes(frame)
 
 
 def _amounts(values: pd.Series) -> pd.Series:

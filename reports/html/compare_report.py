@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from reports.exports.safe_cells import neutralise_frame
+from reports.exports.safe_cells import csv_bytes
 from reports.formatting import (
     DELTA_KIND,
     Column,
@@ -184,8 +184,7 @@ def render_comparison_report(runs: list[RunData], comparison: Comparison, map_pn
 
 
 def _csv(frame: pd.DataFrame, index: bool = False) -> bytes:
-    safe = neutralise_frame(frame.reset_index() if index else frame)
-    return safe.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    return csv_bytes(frame.reset_index() if index else frame)
 
 
 def comparison_csvs(comparison: Comparison) -> dict[str, bytes]:

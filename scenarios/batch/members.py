@@ -25,7 +25,7 @@ from typing import Any, TypedDict
 
 import pandas as pd
 
-from reports.exports.safe_cells import neutralise_frame
+from reports.exports.safe_cells import csv_bytes
 from scenarios.batch.sweep import expand_sweep
 from scenarios.run.runfolder import recover_all, write_folder_atomically
 from scenarios.run.runner import (
@@ -319,8 +319,7 @@ def _cell(value: Any) -> Any:
 
 def summary_csv(frame: pd.DataFrame) -> bytes:
     """batch_summary.csv bytes (text cells neutralised against formula injection)."""
-    safe = neutralise_frame(frame)
-    return safe.to_csv(index=False, lineterminator="\n", float_format="%.10g").encode("utf-8")
+    return csv_bytes(frame, float_format="%.10g")
 
 
 def remove_stale_staging(output: Path, names: list[str]) -> int:

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from rich.table import Table
 
+from reports.exports.safe_cells import csv_bytes
 from scenarios.run.runfolder import write_file_atomically
 from solver.errors import InputError, InputProblem
 from solver.gap import check_gap_solution, read_gap_instance, solve_gap
@@ -143,7 +144,7 @@ def results_to_csv(df: pd.DataFrame) -> str:
         out[col] = [("" if pd.isna(v) else fmt.format(v)) for v in out[col].tolist()]
     for col in ("proven", "feasible_checked"):
         out[col] = ["true" if v else "false" for v in out[col].tolist()]
-    return out.to_csv(index=False, lineterminator="\n")
+    return csv_bytes(out).decode("utf-8")
 
 
 def run_gap_suite(

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 from rich.table import Table
 
+from reports.exports.safe_cells import csv_bytes
 from scenarios.run.runfolder import write_file_atomically
 from solver.problem import Problem
 
@@ -331,7 +332,7 @@ def results_to_csv(table: pd.DataFrame, lp_bound_moved: float) -> str:
     out = pd.concat([table, pd.DataFrame([bound_row])], ignore_index=True)
     for col in (*PLANS, "greedy_vs_terraquota"):
         out[col] = ["" if pd.isna(v) else f"{float(v):.6g}" for v in out[col]]
-    return out.to_csv(index=False, lineterminator="\n")
+    return csv_bytes(out).decode("utf-8")
 
 
 def _cell(v: float, fmt: str) -> str:

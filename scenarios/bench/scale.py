@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 from rich.table import Table
 
+from reports.exports.safe_cells import csv_bytes
 from scenarios.run.runfolder import write_file_atomically
 from solver.errors import InputError, InputProblem
 from solver.problem import Problem
@@ -579,7 +580,7 @@ def results_to_csv(df: pd.DataFrame) -> str:
     for col, fmt in _CSV_FORMATS.items():
         out[col] = [("" if pd.isna(v) else fmt.format(float(v))) for v in out[col]]
     out["baseline"] = out["baseline"].map({True: "true", False: "false"})
-    return out.to_csv(index=False, lineterminator="\n")
+    return csv_bytes(out).decode("utf-8")
 
 
 def _num(v: object, fmt: str) -> str:

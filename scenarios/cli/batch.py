@@ -32,7 +32,7 @@ from rich.progress import (
 from rich.table import Table
 
 from reports.charts.tradeoff import tradeoff_chart_png
-from reports.exports.safe_cells import neutralise_frame
+from reports.exports.safe_cells import csv_bytes
 from scenarios.batch.engines import ENGINES, run_dask, run_local
 from scenarios.batch.members import (
     SKIPPED,
@@ -163,10 +163,8 @@ def write_tradeoff(
     table = tradeoff_frame(
         frame["name"].tolist(), frame["status"].tolist(), metrics, [t["values"] for t in tasks], x, y
     )
-    cells = neutralise_frame(table)
-    cells["non_dominated"] = cells["non_dominated"].map({True: "true", False: "false"})
-    csv = cells.to_csv(index=False, lineterminator="\n", float_format="%.10g")
-    write_file_atomically(output / "tradeoff.csv", csv.encode("utf-8"))
+    cells = table.assign(non_dominated=table["non_dominated"].map({True: "true", False: "false"}))
+    write_file_atomically(output / "tradeoff.csv", csv_bytes(cells, float_format="%.10g"))
     if problems:
         for p in problems:
             console.print(f"  - {p}", markup=False, highlight=False, soft_wrap=True)

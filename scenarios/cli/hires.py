@@ -15,6 +15,7 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
+from reports.exports.safe_cells import csv_bytes
 from scenarios.cli.summaries import folding_table
 from scenarios.run.output_path import check_output_file
 from scenarios.run.prepare import prepare
@@ -128,7 +129,7 @@ def plan_hires_to_file(
         console.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
     console.print(hires_summary(plan, currency), markup=False, highlight=False, soft_wrap=True)
     table = reps_with_hires(scenario.reps, plan)
-    write_file_atomically(output, table.fillna("").to_csv(index=False, lineterminator="\n"))
+    write_file_atomically(output, csv_bytes(table.fillna("")))
     console.print(
         f"{plan.hires} hires proposed; reps table with placeholders written to {output}",
         markup=False,

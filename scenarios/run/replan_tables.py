@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from reports.exports.safe_cells import csv_bytes
 from scenarios.run.prepare import Prepared
 from scenarios.run.tables import balance_metrics
 from solver.assignment.checker import moved_mask, rep_targets, rep_totals
@@ -30,10 +31,6 @@ from solver.replan.plan import ReplanResult
 from solver.results.run_data import RunData
 
 _ID_COLUMNS = ("account_id", "rep_id", "previous_owner", "manager_id", "family_id")
-
-
-def csv_bytes(df: pd.DataFrame) -> bytes:
-    return df.to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
 def _money(values: pd.Series) -> list[str]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from reports.exports.safe_cells import csv_bytes
 from scenarios.run.plan_tables import capacity_table, plan_outputs, plan_quotas, reconcile_table
 from scenarios.run.prepare import Prepared, prepare
 from scenarios.run.scenario import Scenario
@@ -60,10 +61,6 @@ class RunOutcome:
     exit_code: int
     files: dict[str, bytes]
     run: RunData | None
-
-
-def csv_bytes(df: pd.DataFrame, float_format: str | None = None) -> bytes:
-    return df.to_csv(index=False, lineterminator="\n", float_format=float_format).encode("utf-8")
 
 
 def _format_tables(assignment: pd.DataFrame, reps: pd.DataFrame) -> tuple[bytes, bytes]:

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from rich.console import Console
 
-from reports.exports.safe_cells import neutralise_frame
+from reports.exports.safe_cells import csv_bytes
 from reports.html.dashboard import render_dashboard
 from scenarios.run.output_path import check_output
 from scenarios.run.runfolder import write_folder_atomically
@@ -64,7 +64,7 @@ _MONEY = (
 
 def _csv(frame: pd.DataFrame) -> bytes:
     """Money with two decimals, ratios with six, booleans true/false, text neutralised."""
-    out = neutralise_frame(frame)
+    out = frame.copy()
     for c in out.columns:
         if c in _MONEY:
             out[c] = out[c].map(lambda v: "" if pd.isna(v) else f"{v:.2f}")
@@ -72,7 +72,7 @@ def _csv(frame: pd.DataFrame) -> bytes:
             out[c] = out[c].map(lambda v: "" if pd.isna(v) or not np.isfinite(v) else f"{v:.6f}")
         elif pd.api.types.is_bool_dtype(out[c]):
             out[c] = out[c].map({True: "true", False: "false"})
-    return out.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    return csv_bytes(out)
 
 
 def parse_pairs(items: list[str] | None, option: str, *, number: bool = False) -> dict[str, str]:

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from solver.errors import InputError, InputProblem
+from solver.inputs.formula_text import formula_mask
 from solver.inputs.sfid import id18_mask, to_id18_series
 
 __all__ = [
@@ -99,6 +100,16 @@ def _usable(df: pd.DataFrame, column: str, skip: dict[str, np.ndarray] | None) -
     return ok
 
 
+def formula_id_problems(df: pd.DataFrame, column: str, file: str) -> list[InputProblem]:
+    """Ids a spreadsheet would run as formulas: refused, since an id is never altered on export."""
+    if not _present(df, column):
+        return []
+    bad = formula_mask(df[column])
+    values = df[column].astype("string").to_numpy(dtype=object)[bad]
+    whys = [f"{v!r} looks like a spreadsheet formula; ids must not start with = + - @" for v in values]
+    return row_problems(file, _header(df, column), _rows(df)[bad], whys)
+
+
 def _id_checks(df: pd.DataFrame, column: str, file: str) -> list[InputProblem]:
     """Blank and duplicate keys; a duplicate names the row of the first occurrence."""
     if not _present(df, column):
@@ -108,6 +119,7 @@ def _id_checks(df: pd.DataFrame, column: str, file: str) -> list[InputProblem]:
     header = _header(df, column)
     blank = ids.isna().to_numpy(dtype=bool)
     out = row_problems(file, header, rows[blank], [f"{header} is blank"] * int(blank.sum()))
+    out += formula_id_problems(df, column, file)
     codes, _ = pd.factorize(ids)
     first_row = pd.Series(rows).groupby(codes).transform("min").to_numpy()
     dup = ids.duplicated(keep="first").to_numpy(dtype=bool) & ~blank
@@ -275,6 +287,7 @@ def check_accounts(
         _id_checks(accounts, "account_id", file)
         + _pair_check(accounts, "lat", "lon", file, skip)
         + _parent_checks(accounts, file)
+        + [p for c in _ACCOUNT_ID_COLUMNS[1:] for p in formula_id_problems(accounts, c, file)]
     )
 
 
@@ -286,6 +299,7 @@ def check_reps(reps: pd.DataFrame, *, skip: dict[str, np.ndarray] | None = None)
     """
     file = _file(reps, "reps")
     out = _id_checks(reps, "rep_id", file)
+    out += [p for c in _REP_ID_COLUMNS[1:] for p in formula_id_problems(reps, c, file)]
     out += _blank_required(reps, "segment", file) + _blank_required(reps, "region", file)
     out += _pair_check(reps, "lat", "lon", file, skip)
     if _present(reps, "start_date") and _present(reps, "end_date"):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,10 +12,12 @@ from hypothesis import strategies as st
 
 from reports.exports.safe_cells import (
     FORMULA_PREFIXES,
+    csv_bytes,
     neutralise,
     neutralise_frame,
     neutralise_series,
 )
+from solver.inputs.formula_text import PLAIN_NUMBER
 
 
 @pytest.mark.parametrize(
@@ -44,7 +48,7 @@ def test_text_column_only_dangerous_cells_change_and_missing_stays_missing() -> 
     assert out.iloc[0] == "'=1+1"
     assert out.iloc[1] == "ok"
     assert pd.isna(out.iloc[2])
-    assert out.iloc[3] == "'-5"  # a negative number written as text is still text
+    assert out.iloc[3] == "-5"  # a plain number written as text (a formatted figure) runs nothing
     assert out.iloc[4] == "'@x"
     assert s.iloc[0] == "=1+1"  # the input is not modified
 
@@ -69,7 +73,26 @@ def test_frame_neutralises_text_columns_only() -> None:
 @given(st.text(max_size=20))
 def test_neutralised_text_never_starts_a_formula(text: str) -> None:
     out = neutralise(text)
-    assert not out.startswith(FORMULA_PREFIXES)
+    assert not out.startswith(FORMULA_PREFIXES) or re.fullmatch(PLAIN_NUMBER, out)
     assert out in (text, "'" + text)
     series_out = neutralise_series(pd.Series([text], dtype=object)).iloc[0]
     assert series_out == out
+
+
+@pytest.mark.parametrize("text", ["-12.5", "+3", "1e5", "-0.25E-3", ".5"])
+def test_plain_numbers_as_text_are_values_not_formulas(text: str) -> None:
+    assert neutralise(text) == text
+
+
+def test_the_csv_writer_neutralises_text_and_keeps_formatted_figures() -> None:
+    frame = pd.DataFrame(
+        {"name": ['=HYPERLINK("x")', "-2+3", "@SUM(1)", "+", "Acme"], "lon": ["-73.5", "1", "", "2", "3"]}
+    )
+    text = csv_bytes(frame).decode()
+    assert text.splitlines()[1:] == [
+        '"\'=HYPERLINK(""x"")",-73.5',
+        "'-2+3,1",
+        "'@SUM(1),",
+        "'+,2",
+        "Acme,3",
+    ]
