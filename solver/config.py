@@ -15,6 +15,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from solver.money import MAX_AMOUNT
+
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -119,9 +121,10 @@ class AssignmentConfig(_Frozen):
     max_moved_share: float | None = None
     weights: dict[str, float] = Field(default_factory=lambda: {"disruption": 1.0, "distance": 0.1})
     solver: Literal["auto", "highs", "cpsat", "pulp"] = "auto"
-    time_limit: float = 60.0
-    seed: int = 0
-    mip_gap: float = 5e-3
+    time_limit: float = Field(60.0, le=7 * 24 * 3600)
+    #: the solvers take 32-bit seeds
+    seed: int = Field(0, ge=0, le=2**31 - 1)
+    mip_gap: float = Field(5e-3, ge=0.0, le=1.0)
     #: "weighted": minimise the weighted sum of the terms; "lexicographic":
     #: minimise the terms of ``order`` one after the other, each within
     #: ``lex_tolerance`` (relative) of its best value once fixed.
@@ -277,6 +280,10 @@ class QuotaConfig(_Frozen):
     def _nonneg(cls, v: float) -> float:
         if not (v >= 0 and math.isfinite(v)):
             raise ValueError("quota target must be a finite amount >= 0")
+        if v > MAX_AMOUNT:
+            raise ValueError(
+                f"quota target {v:g} is above {MAX_AMOUNT:g}, the largest amount terraquota plans"
+            )
         return v
 
     @field_validator("hedge")
@@ -541,6 +548,20 @@ class PlanParams(_Frozen):
     quota: QuotaConfig
     capacity: CapacityConfig | None = None
     warnings: WarningsConfig = WarningsConfig()
+
+    @field_validator("regions")
+    @classmethod
+    def _known_countries(cls, regions: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        from solver.inputs.countries import country_names  # the shipped ISO 3166 table
+
+        iso = country_names()
+        for region, entries in regions.items():
+            for text in entries:
+                kind, value = region_entry(text)
+                if kind in ("country", "subdivision") and value[:2] not in iso:
+                    hint = "; the United Kingdom is GB" if value[:2] == "UK" else ""
+                    raise ValueError(f"{text!r} in region {region} is not an ISO 3166 country code{hint}")
+        return regions
 
     @model_validator(mode="after")
     def _entry_in_one_region(self) -> PlanParams:

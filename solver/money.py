@@ -13,6 +13,14 @@ import numpy as np
 
 from solver.errors import ConservationError
 
+#: Largest amount of money an input may hold. Beyond any sales plan, and its
+#: cents (1e15) stay well inside float64's exact integers (2**53 ~ 9e15), so
+#: sums of many accounts still round to the cent.
+MAX_AMOUNT = 1e13
+#: Largest head count of an account (employees) an input may hold.
+MAX_EMPLOYEES = 1e7
+
+
 #: Weights are scaled to integers (the largest weight becomes this number)
 #: before the exact split, so the allocation does not depend on float
 #: summation order and keeps ~15 significant digits of every weight.

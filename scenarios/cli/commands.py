@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from scenarios.run.runner import EXIT_BUG, EXIT_INPUT, EXIT_OK
+from scenarios.run.runner import EXIT_BUG, EXIT_INFEASIBLE, EXIT_INPUT, EXIT_OK
 from solver.errors import InputError
 from solver.highs import silence_banner
 
@@ -121,15 +121,28 @@ def run(
 
 @app.command()
 def validate(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file")]) -> None:
-    """Check the scenario and its input tables; print every problem found."""
-    from scenarios.run.prepare import prepare
+    """Check the scenario and its input tables as `run` does before solving; print every problem."""
     from scenarios.run.scenario import load_scenario
+    from scenarios.run.validate import validate_scenario
 
     try:
-        prep = prepare(load_scenario(scenario))
+        checked = validate_scenario(load_scenario(scenario))
     except InputError as e:
         raise _input_failure(e) from None
-    pb = prep.problem
+    for note in checked.notes:
+        console.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
+    if checked.problems:
+        failure = _input_failure(InputError(checked.problems))
+        for finding in checked.findings:
+            console.print(f"  - {finding}", markup=False, highlight=False, soft_wrap=True)
+        raise failure
+    if checked.findings:
+        console.print(f"[bold red]{len(checked.findings)} block(s) cannot be planned:[/]")
+        for finding in checked.findings:
+            console.print(f"  - {finding}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_INFEASIBLE)
+    assert checked.prepared is not None
+    pb = checked.prepared.problem
     out.print(f"[green]OK[/]: {pb.n_accounts:,} accounts, {pb.n_reps} reps, {len(pb.blocks)} blocks")
     raise typer.Exit(EXIT_OK)
 

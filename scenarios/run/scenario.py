@@ -12,91 +12,60 @@ from __future__ import annotations
 import copy
 import difflib
 import tomllib
+import typing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import tomli_w
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from solver.config import PlanParams, region_entry
 from solver.errors import InputError, InputProblem
 
-#: Every key a scenario may hold (tables map to their known sub-keys; None = free-form table).
-KNOWN_KEYS: dict[str, Any] = {
-    "name": None,
-    "extends": None,
-    "description": None,
-    "data": {
-        "accounts": None,
-        "reps": None,
-        "events": None,
-        "forbid": None,
-        "opportunities": None,
-        "workbook": None,
-    },
-    "plan": {
-        "start": None,
-        "ramp": None,
-        "currency": None,
-        "fiscal_year_start": None,
-        "fiscal_year_named_by": None,
-    },
-    "segments": None,
-    "regions": None,
-    "workload": None,
-    "scoring": {"weights": None, "potential_scale": None},
-    "assignment": {
-        "balance": None,
-        "max_moved_share": None,
-        "weights": None,
-        "solver": None,
-        "time_limit": None,
-        "seed": None,
-        "mip_gap": None,
-        "objective": None,
-        "order": None,
-        "lex_tolerance": None,
-        "num_workers": None,
-        "forbid": None,
-    },
-    "quota": {
-        "target": None,
-        "hedge": None,
-        "periods": None,
-        "basis": None,
-        "seasonality": None,
-        "penetration": None,
-        "max_change": None,
-        "attainment_spread": None,
-        "targets": None,
-        "level_weights": None,
-        "max_quota_to_ote": None,
-    },
-    "capacity": {
-        "productivity": None,
-        "attainment": None,
-        "attrition": None,
-        "lead_time_months": None,
-        "earliest_start": None,
-        "ramp": None,
-        "ote": None,
-        "headcount": None,
-        "budget": None,
-        "blocks": None,
-    },
-    "warnings": {
-        "min_bookings_vs_quota": None,
-        "min_share_reaching_quota": None,
-        "max_capacity_gap": None,
-        "max_reps_outside_cap": None,
-        "max_override_to_expected": None,
-    },
-    "sweep": None,
-    "salesforce": None,
-}
+
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model an annotation holds (``CapacityConfig | None`` -> CapacityConfig)."""
+    for candidate in (annotation, *typing.get_args(annotation)):
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            return candidate
+    return None
+
+
+def _model_keys(model: type[BaseModel]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, field in model.model_fields.items():
+        sub = _model_of(field.annotation)
+        out[key] = _model_keys(sub) if sub is not None else None
+    return out
+
+
+def _known_keys() -> dict[str, Any]:
+    """Every key a scenario may hold: the models' fields plus what the runner reads itself.
+
+    The pydantic models (`solver.config.PlanParams`, ``extra="forbid"``) are
+    the one home of the solver's keys; only the keys read outside them are
+    listed here. ``[segments]`` is free-form in the file (segment -> band).
+    """
+    solver_keys = _model_keys(PlanParams)
+    solver_keys["segments"] = None
+    solver_keys["assignment"] = {**solver_keys["assignment"], "forbid": None}
+    return {
+        "name": None,
+        "extends": None,
+        "description": None,
+        "data": {key: None for key in PATH_KEYS},
+        **solver_keys,
+        "workload": None,
+        "sweep": None,
+        "salesforce": None,
+    }
+
+
 #: Keys whose values are paths relative to the declaring file.
 PATH_KEYS = ("accounts", "reps", "events", "forbid", "opportunities", "workbook")
+#: Every key a scenario may hold (tables map to their known sub-keys; None = free-form table).
+KNOWN_KEYS: dict[str, Any] = _known_keys()
 
 
 @dataclass(frozen=True)
@@ -155,6 +124,28 @@ def _unknown_keys(doc: dict[str, Any], file: str) -> list[InputProblem]:
     return problems
 
 
+def _toml_type(value: Any) -> str:
+    return {str: "text", bool: "true/false", int: "a number", float: "a number", list: "a list"}.get(
+        type(value), "a table" if isinstance(value, dict) else type(value).__name__
+    )
+
+
+def _type_problems(doc: dict[str, Any], file: str) -> list[InputProblem]:
+    """Sections that are not tables, and file names that are not text (before anything reads them)."""
+    problems = []
+    for key, sub in KNOWN_KEYS.items():
+        if key in doc and sub is not None and not isinstance(doc[key], dict):
+            why = f"must be a table ([{key}] section), not {_toml_type(doc[key])}"
+            problems.append(InputProblem(file, None, key, why))
+    paths = [("data", k) for k in PATH_KEYS] + [("assignment", "forbid")]
+    for section, key in paths:
+        table = doc.get(section)
+        if isinstance(table, dict) and key in table and not isinstance(table[key], str):
+            why = f"must be a file name (text), not {_toml_type(table[key])}"
+            problems.append(InputProblem(file, None, f"{section}.{key}", why))
+    return problems
+
+
 def _merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
     out = copy.deepcopy(base)
     for k, v in top.items():
@@ -199,7 +190,7 @@ def _read_doc(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as e:
         raise InputError(InputProblem(str(path), None, None, f"not valid TOML: {e}")) from None
-    problems = _unknown_keys(doc, str(path))
+    problems = _type_problems(doc, str(path)) + _unknown_keys(doc, str(path))
     if problems:
         raise InputError(problems)
     data = doc.get("data", {})
@@ -232,6 +223,24 @@ def _pydantic_problems(e: ValidationError, file: str) -> list[InputProblem]:
         loc = loc.replace("segments.bands", "segments")
         out.append(InputProblem(file, None, loc or None, err["msg"]))
     return out
+
+
+def _number_problems(raw: dict[str, Any], file: str) -> list[InputProblem]:
+    """Numbers given as text or true/false (``target = "1000"``), which lax parsing would accept."""
+    try:
+        PlanParams.model_validate(raw, strict=True)
+    except ValidationError as e:
+        return [
+            InputProblem(
+                file,
+                None,
+                ".".join(str(x) for x in err["loc"] if not str(x).startswith("function-")),
+                f"must be a number, not {_toml_type(err['input'])} {err['input']!r}",
+            )
+            for err in e.errors()
+            if err["type"] in ("float_type", "int_type") and isinstance(err["input"], str | bool)
+        ]
+    return []
 
 
 def load_scenario(path: Path | str, overrides: dict[str, Any] | None = None) -> Scenario:
@@ -271,10 +280,13 @@ def load_scenario(path: Path | str, overrides: dict[str, Any] | None = None) -> 
             "capacity": doc.get("capacity"),
             "warnings": doc.get("warnings", {}),
         }
+        numbers = _number_problems(raw, file)
         try:
             params = PlanParams.model_validate(raw)
         except ValidationError as e:
-            problems += _pydantic_problems(e, file)
+            seen = {p.column for p in numbers}
+            problems += [p for p in _pydantic_problems(e, file) if p.column not in seen]
+        problems += numbers
     workload = doc.get("workload", {})
     if not isinstance(workload, dict) or not all(
         isinstance(v, int | float) and v >= 0 for v in workload.values()

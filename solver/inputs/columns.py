@@ -37,6 +37,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from solver.money import MAX_AMOUNT, MAX_EMPLOYEES
+
 Kind = Literal["id", "text", "int", "float", "date"]
 Normalise = Literal["country", "country_list", "lower", "lower_list"]
 
@@ -160,6 +162,11 @@ class TableSpec:
         return header_key(header) in {header_key(a) for a in spec.salesforce}
 
 
+#: Largest account count and workload an input may hold (beyond: a typo or a unit mix-up).
+MAX_COUNT = 1e7
+MAX_WORKLOAD = 1e9
+
+
 def header_key(header: str) -> str:
     """Matching key of a header: lower case, letters and digits only."""
     return re.sub(r"[^0-9a-z]", "", str(header).casefold())
@@ -182,6 +189,7 @@ ACCOUNTS = TableSpec(
             aliases=("NumberOfEmployees", "Number of Employees"),
             salesforce=("NumberOfEmployees", "Employees"),
             lower=0.0,
+            upper=MAX_EMPLOYEES,
         ),
         ColumnSpec(
             "annual_revenue",
@@ -189,6 +197,7 @@ ACCOUNTS = TableSpec(
             aliases=("AnnualRevenue", "Annual Revenue"),
             salesforce=("AnnualRevenue",),
             lower=0.0,
+            upper=MAX_AMOUNT,
         ),
         ColumnSpec("industry", "text", aliases=("Industry",), salesforce=("Industry",)),
         ColumnSpec(
@@ -249,8 +258,8 @@ ACCOUNTS = TableSpec(
             salesforce=("BillingLongitude",),
         ),
         ColumnSpec("segment", "text"),
-        ColumnSpec("potential", "float", lower=0.0),
-        ColumnSpec("workload", "float", lower=0.0),
+        ColumnSpec("potential", "float", lower=0.0, upper=MAX_AMOUNT),
+        ColumnSpec("workload", "float", lower=0.0, upper=MAX_WORKLOAD),
         ColumnSpec(
             "current_owner",
             "id",
@@ -264,7 +273,7 @@ ACCOUNTS = TableSpec(
             salesforce=("ParentId", "Parent Account ID"),
         ),
         ColumnSpec("locked_owner", "id"),
-        ColumnSpec("arr", "float", aliases=("annual_recurring_revenue",), lower=0.0),
+        ColumnSpec("arr", "float", aliases=("annual_recurring_revenue",), lower=0.0, upper=MAX_AMOUNT),
         ColumnSpec("language", "text", normalise="lower"),
         ColumnSpec("forbidden_reps", "text"),
     ),
@@ -291,18 +300,18 @@ REPS = TableSpec(
         ColumnSpec("end_date", "date"),
         ColumnSpec("lat", "float", lower=-90.0, upper=90.0, aliases=("latitude",)),
         ColumnSpec("lon", "float", lower=-180.0, upper=180.0, aliases=("lng", "long", "longitude")),
-        ColumnSpec("max_accounts", "int", lower=0.0),
-        ColumnSpec("max_workload", "float", lower=0.0),
-        ColumnSpec("ote", "float", lower=0.0),
-        ColumnSpec("last_year_bookings", "float", lower=0.0),
-        ColumnSpec("last_year_quota", "float", lower=0.0),
-        ColumnSpec("quota_override", "float", lower=0.0),
+        ColumnSpec("max_accounts", "int", lower=0.0, upper=MAX_COUNT),
+        ColumnSpec("max_workload", "float", lower=0.0, upper=MAX_WORKLOAD),
+        ColumnSpec("ote", "float", lower=0.0, upper=MAX_AMOUNT),
+        ColumnSpec("last_year_bookings", "float", lower=0.0, upper=MAX_AMOUNT),
+        ColumnSpec("last_year_quota", "float", lower=0.0, upper=MAX_AMOUNT),
+        ColumnSpec("quota_override", "float", lower=0.0, upper=MAX_AMOUNT),
         ColumnSpec("level", "text"),
         ColumnSpec("fte", "float", lower=0.0, upper=1.0),
         ColumnSpec("countries", "text", normalise="country_list"),
         ColumnSpec("languages", "text", normalise="lower_list"),
-        ColumnSpec("max_accounts_lost", "int", lower=0.0),
-        ColumnSpec("max_accounts_gained", "int", lower=0.0),
+        ColumnSpec("max_accounts_lost", "int", lower=0.0, upper=MAX_COUNT),
+        ColumnSpec("max_accounts_gained", "int", lower=0.0, upper=MAX_COUNT),
     ),
 )
 """The reps table (one row per rep or planned hire)."""

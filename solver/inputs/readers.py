@@ -37,6 +37,7 @@ The returned tables carry, in ``df.attrs``: ``source`` (the path),
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import io
 import json
@@ -67,6 +68,7 @@ from solver.inputs.countries import (
     unknown_country_why,
 )
 from solver.inputs.sfid import id18_mask, to_id18_series
+from solver.inputs.typed_table import source_conflicts
 from solver.inputs.validation import check_accounts, check_reps, cross_check, harmonise_ids, row_problems
 
 __all__ = ["SUFFIXES", "read_accounts", "read_inputs", "read_reps", "read_table"]
@@ -139,13 +141,49 @@ def _sniff_delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
-def _read_csv(path: Path, file: str, notes: list[str], sheet: str | int | None) -> pd.DataFrame:
-    data = path.read_bytes()
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def _encoding(data: bytes) -> str | None:
+    """The encoding a byte-order mark names, or UTF-16 recognised by its zero bytes; else None."""
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return name
+    head = data[:4096]
+    if len(head) >= 4 and head.count(0) * 3 > len(head):  # text with every other byte zero
+        return "utf-16-le" if head[1::2].count(0) > head[0::2].count(0) else "utf-16-be"
+    return None
+
+
+def decode_text(data: bytes, file: str, notes: list[str]) -> str:
+    """Text of a table file: BOM-marked UTF-8/16/32, UTF-16 without BOM, UTF-8, else Latin-1."""
+    encoding = _encoding(data)
+    if encoding is not None:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            why = (
+                f"looks like {encoding.upper()} but cannot be decoded as it: {exc.reason} at byte {exc.start}"
+            )
+            raise InputError(InputProblem(file, None, None, why)) from None
+        if encoding != "utf-8-sig":
+            notes.append(f"{file}: read as {encoding.upper()}")
+        return text
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8")
     except UnicodeDecodeError:
-        text = data.decode("latin-1")
         notes.append(f"{file}: not valid UTF-8; read as Latin-1")
+        return data.decode("latin-1")
+
+
+def _read_csv(path: Path, file: str, notes: list[str], sheet: str | int | None) -> pd.DataFrame:
+    text = decode_text(path.read_bytes(), file, notes)
     if not text.strip():
         return pd.DataFrame()
     try:
@@ -224,7 +262,7 @@ def _json_records(data: Any) -> list[Any]:
 
 
 def _read_json(path: Path, file: str, notes: list[str], sheet: str | int | None) -> pd.DataFrame:
-    text = path.read_text(encoding="utf-8-sig")
+    text = decode_text(path.read_bytes(), file, notes)
     if not text.strip():
         return pd.DataFrame()
     try:
@@ -418,6 +456,7 @@ class _Reading:
         """One text column per canonical column; blanks of a source filled from the next."""
         n = len(self.rows)
         for name, positions in self.claimed.items():
+            self.problems += source_conflicts(self.table, positions, self.spec[name], self.file)
             text = self.table.iloc[:, positions[0]].reset_index(drop=True)
             src = np.full(n, positions[0], dtype=np.int64)
             for pos in positions[1:]:
@@ -462,12 +501,18 @@ def _parse_column(r: _Reading, spec: ColumnSpec) -> pd.Series:
         bad = bad | frac | huge
     with np.errstate(invalid="ignore"):
         low = np.isfinite(values) & (values < spec.lower) if spec.lower is not None else None
-        high = np.isfinite(values) & (values > spec.upper) if spec.upper is not None else None
-    if spec.upper is not None and low is not None and high is not None:
+        high = np.isfinite(values) & (values > spec.upper) & ~bad if spec.upper is not None else None
+    if spec.lower != 0 and low is not None and high is not None:
         out = low | high
         span = f"[{spec.lower:g}, {spec.upper:g}]"
         r.add(spec.name, out, [f"{v!r} is outside {span}" for v in values_text[out]])
-    elif low is not None:
+        low = high = None
+    if high is not None:
+        limit = f"{spec.upper:g}, the largest {r.header_of(spec.name)} accepted (a typo or a unit mix-up?)"
+        r.add(spec.name, high, [f"{v!r} is above {limit}" for v in values_text[high]])
+        bad = bad | high
+    if low is not None:
+        bad = bad | low
         r.add(
             spec.name,
             low,

@@ -20,7 +20,11 @@ from solver.errors import InputProblem
 from solver.inputs.columns import ColumnSpec, TableSpec, header_key, parse_dates, parse_numbers
 from solver.inputs.validation import row_problems
 
-__all__ = ["TypedTable", "typed_table"]
+__all__ = ["TypedTable", "source_conflicts", "typed_table"]
+
+#: Columns whose aliases hold the same fact in two forms (a code and a name): they
+#: are combined, never compared.
+_TWO_FORMS = frozenset({"country", "state"})
 
 
 @dataclass
@@ -94,6 +98,50 @@ def _apply_mapping(
             continue
         out[pos[0]] = canonical
     return out, problems
+
+
+def _comparable(spec: ColumnSpec, text: pd.Series) -> pd.Series:
+    if spec.kind in ("int", "float"):
+        values, _ = parse_numbers(text)
+        return pd.Series(values, index=text.index).astype("Float64").astype("string")
+    return text.astype("string").str.casefold()
+
+
+def source_conflicts(
+    table: pd.DataFrame, positions: list[int], spec: ColumnSpec, file: str
+) -> list[InputProblem]:
+    """Two columns feeding one canonical column: the same header twice, or aliases that disagree.
+
+    ``Name`` and ``NAME`` are one column given twice; ``account_id`` and
+    ``Id`` are aliases, allowed when they agree on every row where both are
+    filled. Either mistake would otherwise silently take the first column.
+    """
+    headers = [str(h) for h in table.columns]
+    problems: list[InputProblem] = []
+    first = positions[0]
+    rows = table.index.to_numpy(dtype=np.int64)
+    for pos in positions[1:]:
+        a, b = headers[first], headers[pos]
+        if header_key(a) == header_key(b):
+            why = (
+                f"the column {spec.name!r} is given twice: {a!r} (column {first + 1}) and "
+                f"{b!r} (column {pos + 1}); keep one"
+            )
+            problems.append(InputProblem(file, None, b, why))
+            continue
+        if spec.name in _TWO_FORMS:
+            continue
+        left = _comparable(spec, table.iloc[:, first].reset_index(drop=True))
+        right = _comparable(spec, table.iloc[:, pos].reset_index(drop=True))
+        differ = (left.notna() & right.notna() & (left != right)).fillna(False).to_numpy(dtype=bool)
+        va = table.iloc[:, first].to_numpy(dtype=object)[differ]
+        vb = table.iloc[:, pos].to_numpy(dtype=object)[differ]
+        whys = [
+            f"{a!r} and {b!r} both give {spec.name} and disagree ({x!r} vs {y!r}); keep one column"
+            for x, y in zip(va, vb, strict=True)
+        ]
+        problems += row_problems(file, b, rows[differ], whys)
+    return problems
 
 
 def _combine(table: pd.DataFrame, positions: list[int]) -> pd.Series:
@@ -188,6 +236,7 @@ def typed_table(
             cols[spec_col.name] = _empty(spec_col, n)
             continue
         used[spec_col.name] = original[positions[0]]
+        problems += source_conflicts(table, positions, spec_col, file)
         text = _combine(table, positions)
         values, bad_mask, found = _parse(spec_col, text, rows, file, used[spec_col.name])
         cols[spec_col.name] = values

@@ -1,0 +1,77 @@
+"""`terraquota validate`: every check `run` makes before solving, all reported at once.
+
+Reading, preparing (segments, regions, potential, capacity) and the block
+pre-checks the solver runs before any model (a block with accounts and no
+rep, a pin to a rep of another block, an account larger than any rep may
+hold, a disruption budget below the moves nobody can avoid) are run in turn;
+an unknown country does not stop the later checks, so one pass lists
+everything a user has to fix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from scenarios.run.prepare import Prepared, prepare_tables
+from scenarios.run.scenario import Scenario
+from solver.assignment.block import block_reps, block_units, build_block
+from solver.assignment.prechecks import block_findings, budget_finding, forced_moves
+from solver.errors import InputError, InputProblem
+from solver.inputs.readers import read_inputs
+
+#: Blocks with more (account, rep) pairs than this are not pre-checked by validate (memory).
+MAX_CHECKED_PAIRS = 5_000_000
+
+
+@dataclass
+class Validation:
+    """Input problems (exit 2), findings that make a block infeasible (exit 3), notes."""
+
+    problems: list[InputProblem] = field(default_factory=list)
+    findings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    prepared: Prepared | None = None
+
+
+def validate_scenario(scenario: Scenario) -> Validation:
+    """Run every pre-solve check of ``scenario``; never raises for what the user can fix."""
+    out = Validation()
+    try:
+        accounts, reps = read_inputs(
+            scenario.accounts,
+            scenario.reps,
+            on_unknown_country="keep",
+            numeric=list(scenario.params.scoring.weights),
+        )
+    except InputError as e:
+        out.problems = e.problems
+        return out
+    # unknown countries are problems for `run`; kept here so the later checks still run
+    out.problems += accounts.attrs.get("warnings", [])
+    try:
+        out.prepared = prepare_tables(scenario, accounts, reps)
+    except InputError as e:
+        seen = {(p.file, p.row, p.column) for p in out.problems}
+        out.problems += [p for p in e.problems if (p.file, p.row, p.column) not in seen]
+        return out
+    if out.problems:
+        return out
+    _block_checks(out, scenario)
+    return out
+
+
+def _block_checks(out: Validation, scenario: Scenario) -> None:
+    assert out.prepared is not None
+    problem, rules = out.prepared.problem, scenario.params.assignment
+    built = []
+    for b in range(len(problem.blocks)):
+        pairs = len(block_units(problem, b)) * len(block_reps(problem, b))
+        if pairs > MAX_CHECKED_PAIRS:
+            out.notes.append(f"{problem.block_name(b)}: {pairs:,} pairs, pre-checked by `run` only")
+            continue
+        block = build_block(problem, b)
+        built.append(block)
+        out.findings += block_findings(problem, block, rules)
+    budget = budget_finding(problem, forced_moves(problem, built), rules)
+    if budget:
+        out.findings.append(budget)
