@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from rich.console import Console
 
+from scenarios.run.inputs_digest import check_inputs_unchanged
 from scenarios.run.prepare import prepare
 from scenarios.run.scenario import load_scenario
 from solver.assignment.explain.account import explain_account, render_account
@@ -72,6 +73,7 @@ def explain_in_run(run_dir: Path, account_id: str, *, console: Console) -> int:
     """Print the explanation for ``account_id`` of the run in ``run_dir``; returns the exit code."""
     run_dir = Path(run_dir)
     _check_folder(run_dir)
+    check_inputs_unchanged(run_dir)
     scenario = load_scenario(run_dir / "scenario.toml")
     problem = prepare(scenario).problem
     if account_id not in set(problem.account_ids.tolist()):

@@ -22,6 +22,7 @@ import pandas as pd
 
 from reports.exports.safe_cells import csv_bytes
 from scenarios.run.prepare import Prepared
+from scenarios.run.runner import json_bytes
 from scenarios.run.tables import balance_metrics
 from solver.assignment.checker import moved_mask, rep_targets, rep_totals
 from solver.money import cents_to_str
@@ -110,7 +111,7 @@ def replan_files(
         "quotas.csv": csv_bytes(quotas_csv),
         "changes.csv": csv_bytes(changes_table(result)),
         "events.csv": csv_bytes(as_frame(events)),
-        "metrics.json": (json.dumps(metrics, indent=2, sort_keys=True, allow_nan=False) + "\n").encode(),
+        "metrics.json": json_bytes(metrics),
         "scenario.toml": scenario_toml.encode("utf-8"),
     }
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from reports.exports.safe_cells import csv_bytes
+from scenarios.run.inputs_digest import INPUTS_FILE, inputs_json
 from scenarios.run.plan_tables import capacity_table, plan_outputs, plan_quotas, reconcile_table
 from scenarios.run.prepare import Prepared, prepare
 from scenarios.run.scenario import Scenario
@@ -130,7 +131,7 @@ def run_scenario(
     files: dict[str, bytes] = {"scenario.toml": scenario.to_toml().encode("utf-8")}
     if not result.status.has_plan:
         m = metrics(scenario, prep, result, None)
-        files["metrics.json"] = _json(m)
+        files["metrics.json"] = json_bytes(m)
         files["explanation.txt"] = ((result.explanation or str(result.status)) + "\n").encode("utf-8")
         return RunOutcome(scenario, result, EXIT_BY_STATUS[result.status], files, None)
 
@@ -142,7 +143,8 @@ def run_scenario(
     outputs = plan_outputs(scenario, prep, result.rep_of_account, quotas)
     m = metrics(scenario, prep, result, quotas, outputs)
     m["warnings"] = plan_warnings(m, scenario.params.warnings)
-    files["metrics.json"] = _json(m)
+    files["metrics.json"] = json_bytes(m)
+    files[INPUTS_FILE] = inputs_json(scenario)  # what explain, replan and track check
     files["assignment.csv"], files["reps.csv"] = _format_tables(assignment, reps)
     files["quotas.csv"] = csv_bytes(quota_periods)
     files["capacity.csv"] = csv_bytes(capacity_table(outputs))
@@ -150,27 +152,9 @@ def run_scenario(
     extras = {key: read_back(files[f"{key}.csv"]) for key in ("capacity", "reconcile")}
     run = RunData(scenario.name, assignment, reps, quota_periods, m, scenario.to_toml(), extras)
     if render:
-        # renderers load matplotlib and basemaps: import only when drawing
-        from maps import territory_map_png, territory_map_svg
-        from maps.choropleth import choropleth_png
-        from reports import render_run_report, salesforce_files, workbook_bytes
-
         say("drawing the map and writing reports")
-        png = territory_map_png(assignment, reps, title=f"{scenario.name}: territories")
-        files["map.png"] = png
-        files["map.svg"] = territory_map_svg(assignment, reps, title=f"{scenario.name}: territories")
-        for value in ("potential", "quota"):
-            files[f"choropleth_{value}.png"] = choropleth_png(
-                assignment,
-                reps,
-                value=value,
-                title=f"{scenario.name}: {value} by state / country",
-                currency=scenario.params.plan.currency or "USD",
-            )
-        files["report.html"] = render_run_report(run, png).encode("utf-8")
-        files["workbook.xlsx"] = workbook_bytes(run, manager_sheets=manager_sheets)
-        for name, data in salesforce_files(run).items():
-            files[f"salesforce/{name}"] = data
+        currency = scenario.params.plan.currency or "USD"
+        files.update(render_files(run, manager_sheets=manager_sheets, currency=currency))
     return RunOutcome(scenario, result, EXIT_OK, files, run)
 
 
@@ -179,5 +163,34 @@ def read_back(data: bytes) -> pd.DataFrame:
     return pd.read_csv(io.BytesIO(data), keep_default_na=False, na_values=[""])
 
 
-def _json(obj: object) -> bytes:
+def render_files(run: RunData, *, manager_sheets: bool = False, currency: str = "USD") -> dict[str, bytes]:
+    """The rendered files of a run folder: maps, choropleths, report, workbook, Salesforce files.
+
+    One render step for every command that writes a run folder (`run`, `replan`).
+    """
+    # renderers load matplotlib and basemaps: import only when drawing
+    from maps import territory_map_png, territory_map_svg
+    from maps.choropleth import choropleth_png
+    from reports import render_run_report, salesforce_files, workbook_bytes
+
+    assignment, reps, title = run.assignment, run.reps, f"{run.name}: territories"
+    png = territory_map_png(assignment, reps, title=title)
+    files = {"map.png": png, "map.svg": territory_map_svg(assignment, reps, title=title)}
+    for value in ("potential", "quota"):
+        files[f"choropleth_{value}.png"] = choropleth_png(
+            assignment,
+            reps,
+            value=value,
+            title=f"{run.name}: {value} by state / country",
+            currency=currency,
+        )
+    files["report.html"] = render_run_report(run, png).encode("utf-8")
+    files["workbook.xlsx"] = workbook_bytes(run, manager_sheets=manager_sheets)
+    for name, data in salesforce_files(run).items():
+        files[f"salesforce/{name}"] = data
+    return files
+
+
+def json_bytes(obj: object) -> bytes:
+    """The one writer of metrics.json (and other JSON files): sorted, indented, no NaN."""
     return (json.dumps(obj, indent=2, sort_keys=True, allow_nan=False) + "\n").encode("utf-8")

@@ -28,6 +28,7 @@ from rich.console import Console
 
 from reports.exports.safe_cells import csv_bytes
 from reports.html.dashboard import render_dashboard
+from scenarios.run.inputs_digest import check_inputs_unchanged
 from scenarios.run.output_path import check_output
 from scenarios.run.runfolder import write_folder_atomically
 from solver.errors import InputError, InputProblem
@@ -109,6 +110,7 @@ def load_run(run_dir: Path) -> RunData:
             )
     if problems:
         raise InputError(problems)
+    check_inputs_unchanged(run_dir)
     return RunData.from_folder(run_dir)
 
 

@@ -179,6 +179,7 @@ def _check_sequence(
     }
     acc = accounts.set_index(accounts["account_id"].astype(str))
     seen: set[tuple[str, dt.date]] = set()
+    moved: dict[tuple[str, dt.date], Event] = {}
     out: list[InputProblem] = []
 
     def bad(e: Event, col: str, why: str) -> None:
@@ -231,6 +232,14 @@ def _check_sequence(
                 continue
             if e.account_id not in acc.index:
                 bad(e, "account_id", f"{e.account_id} is not an account of the run")
+                continue
+            twin = moved.setdefault((e.account_id, e.date), e)
+            if twin is not e:
+                why = (
+                    f"{e.account_id} is transferred twice on {e.date} (to {twin.rep_id} in row "
+                    f"{twin.row} and to {e.rep_id}): keep one"
+                )
+                bad(e, "account_id", why)
                 continue
             if s is None:
                 continue
