@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from rich.table import Table
 
+from reports.exports.safe_cells import csv_bytes
 from scenarios.demo.data import write_demo_inputs
 from scenarios.run.prepare import Prepared, prepare_tables, read_scenario_tables
 from scenarios.run.resolve_changes import apply_changes
@@ -201,7 +202,7 @@ def run_resolve_suite(
         cold_seconds = time.perf_counter() - t0
         rows.append(_row(case, done, seconds, cold, cold_seconds, cont, sc.params.assignment))
     table = pd.DataFrame(rows)
-    write_file_atomically(out_dir / "results.csv", table.to_csv(index=False, lineterminator="\n"))
+    write_file_atomically(out_dir / "results.csv", csv_bytes(table))
     return table
 
 

@@ -25,7 +25,7 @@ import pandas as pd
 
 from scenarios.run.prepare import Prepared, prepare_tables, read_scenario_tables
 from scenarios.run.resolve_changes import apply_changes, changes_list
-from scenarios.run.runner import RunOutcome, run_scenario
+from scenarios.run.runner import RunOutcome, json_bytes, run_scenario
 from scenarios.run.scenario import Scenario, load_scenario
 from solver.assignment import BlockResult, Result, Status
 from solver.assignment.resolve import Resolved, resolve
@@ -196,7 +196,7 @@ def resolve_run(
     outcome = run_scenario(scenario, progress=progress, render=render, prepared=prep, result=resolved.result)
     files = dict(outcome.files)
     # every change since the tables the scenario names, so that the next re-solve starts from this plan
-    files["changes.json"] = _json({"changes": [*base.changes, *changes], "tables": _tables_of(scenario)})
+    files["changes.json"] = json_bytes({"changes": [*base.changes, *changes], "tables": _tables_of(scenario)})
     metrics = json.loads(files["metrics.json"])
     metrics["resolve"] = {
         "blocks": list(resolved.blocks),
@@ -204,11 +204,7 @@ def resolve_run(
         "moved_from_base": {"accounts": resolved.moved_accounts, "potential": resolved.moved_potential},
         "note": resolved.note,
     }
-    files["metrics.json"] = _json(metrics)
+    files["metrics.json"] = json_bytes(metrics)
     return ResolveOutcome(
         RunOutcome(outcome.scenario, outcome.result, outcome.exit_code, files, outcome.run), resolved
     )
-
-
-def _json(obj: object) -> bytes:
-    return (json.dumps(obj, indent=2, sort_keys=True, allow_nan=False) + "\n").encode("utf-8")

@@ -18,7 +18,6 @@ folder atomically (default ``RUN_DIR/tracking``):
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -31,6 +30,7 @@ from reports.html.dashboard import render_dashboard
 from scenarios.run.inputs_digest import check_inputs_unchanged
 from scenarios.run.output_path import check_output
 from scenarios.run.runfolder import write_folder_atomically
+from scenarios.run.runner import json_bytes
 from solver.errors import InputError, InputProblem
 from solver.results.run_data import RunData
 from solver.tracking.opportunities import Stage, read_opportunities, resolve_owners
@@ -139,7 +139,7 @@ def tracking_files(
         "overrides": len(tracking.overrides),
         "inputs": dict(sorted((sources or {}).items())),
     }
-    files["tracking.json"] = (json.dumps(summary, indent=2, sort_keys=True) + "\n").encode("utf-8")
+    files["tracking.json"] = json_bytes(summary)
     files["dashboard.html"] = render_dashboard(tracking, name=name, sources=sources).encode("utf-8")
     return files
 
