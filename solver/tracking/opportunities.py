@@ -53,7 +53,8 @@ from solver.inputs.columns import ColumnSpec, TableSpec, header_key
 from solver.inputs.readers import read_table
 from solver.inputs.sfid import id18_mask, to_id18_series
 from solver.inputs.typed_table import typed_table
-from solver.inputs.validation import row_problems
+from solver.inputs.validation import formula_id_problems, row_problems
+from solver.money import MAX_AMOUNT
 
 __all__ = [
     "CATEGORIES",
@@ -83,7 +84,9 @@ OPPORTUNITIES = TableSpec(
         ColumnSpec("account_id", "id", aliases=_SF_ACCOUNT, salesforce=_SF_ACCOUNT),
         ColumnSpec("account_name", "text", aliases=("Account.Name", "Account Name", "account")),
         ColumnSpec("name", "text", aliases=("Name", "Opportunity Name")),
-        ColumnSpec("amount", "float", required=True, aliases=("Amount", "close_value"), lower=0.0),
+        ColumnSpec(
+            "amount", "float", required=True, aliases=("Amount", "close_value"), lower=0.0, upper=MAX_AMOUNT
+        ),
         ColumnSpec("close_date", "date", required=True, aliases=("CloseDate", "Close Date")),
         ColumnSpec("stage", "text", aliases=("StageName", "Stage", "deal_stage")),
         ColumnSpec("is_won", "text", aliases=("IsWon", "Won")),
@@ -294,6 +297,21 @@ def _status(
     return out, problems
 
 
+def _duplicate_ids(frame: pd.DataFrame, file: str, header: str) -> list[InputProblem]:
+    """An opportunity listed twice would count twice: every repeat names the first row."""
+    ids = frame["opportunity_id"].astype("string")
+    rows = frame.index.to_numpy(dtype=np.int64)
+    dup = (ids.duplicated(keep="first") & ids.notna()).to_numpy(dtype=bool)
+    if not dup.any():
+        return []
+    first = pd.Series(rows).groupby(pd.factorize(ids)[0]).transform("min").to_numpy()
+    whys = [
+        f"duplicate opportunity_id {v!r}: also in row {r} (it would be counted twice)"
+        for v, r in zip(ids.to_numpy(dtype=object)[dup], first[dup], strict=True)
+    ]
+    return row_problems(file, header, rows[dup], whys)
+
+
 def opportunities_from_table(
     table: pd.DataFrame,
     file: str,
@@ -315,6 +333,9 @@ def opportunities_from_table(
     # A CLI tree export's ids are reference names ("OpportunityRef1"), never widened.
     if not any("referenceId" in note for note in notes):
         _widen_ids(frame, sf_header, notes, file)
+    problems += _duplicate_ids(frame, file, typed.header("opportunity_id"))
+    for c in ("opportunity_id", "owner_id", "account_id"):
+        problems += formula_id_problems(frame, c, file)
     if not (typed.present("stage") or typed.present("is_closed")):
         problems.append(
             InputProblem(

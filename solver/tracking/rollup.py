@@ -127,6 +127,20 @@ def _cents(values: pd.Series) -> np.ndarray:
     return np.rint(np.where(np.isfinite(x), x, 0.0) * 100.0).astype(np.int64)
 
 
+#: Totals stay far inside int64 (every roll-up and forecast adds a few of them).
+_MAX_TOTAL_CENTS = 2**60
+
+
+def _check_total(amount: np.ndarray, file: str) -> None:
+    """Money adds up exactly in int64 cents: refuse amounts whose total could overflow."""
+    if len(amount) == 0 or int(amount.max()) * len(amount) < _MAX_TOTAL_CENTS:
+        return
+    total = sum(int(a) for a in amount)  # exact, whatever the size
+    if total >= _MAX_TOTAL_CENTS:
+        why = f"the amounts add up to {total / 100:.6g}, more than terraquota can add up to the cent"
+        raise InputError(InputProblem(file, None, "amount", why))
+
+
 def _rep_frame(reps: pd.DataFrame, owners: pd.DataFrame) -> pd.DataFrame:
     """Reps of the run, then owners outside it, one row each, sorted by rep_id."""
     plan = pd.DataFrame({c: reps[c].astype("string") if c in reps else pd.NA for c in _REP_DIMS})
@@ -165,6 +179,7 @@ def rep_measures(
     opp = opportunities
     pos = periods.index_of(opp["close_date"])
     amount = _cents(opp["amount"])
+    _check_total(amount, str(opp.attrs.get("source", "opportunities")))
     no_amount = pd.to_numeric(opp["amount"], errors="coerce").isna().to_numpy(dtype=bool)
     closed = opp["is_closed"].to_numpy(dtype=bool)
     won = opp["is_won"].to_numpy(dtype=bool) & closed
