@@ -169,7 +169,8 @@ def decode_text(data: bytes, file: str, notes: list[str]) -> str:
             text = data.decode(encoding)
         except UnicodeDecodeError as exc:
             why = (
-                f"looks like {encoding.upper()} but cannot be decoded as it: {exc.reason} at byte {exc.start}"
+                f"looks like {encoding.upper()} (byte-order mark or zero bytes) but cannot be decoded "
+                f"as {encoding.upper()}: {exc.reason} at byte {exc.start}"
             )
             raise InputError(InputProblem(file, None, None, why)) from None
         if encoding != "utf-8-sig":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import shutil
@@ -13,9 +12,8 @@ from pathlib import Path
 import pytest
 
 from scenarios.run.runfolder import MARKER
-from tests.tests_paths import TESTS_DATA, TINY
+from tests.tests_paths import TINY
 
-MALFORMED = TESTS_DATA / "malformed"
 CONTRACT_FILES = {
     "assignment.csv",
     "reps.csv",
@@ -47,45 +45,6 @@ def terraquota_in_process(*args: str) -> subprocess.CompletedProcess[str]:
 
     result = CliRunner().invoke(app, list(args))
     return subprocess.CompletedProcess(list(args), result.exit_code, result.stdout, result.stderr)
-
-
-def _scenario_for(tmp_path: Path, accounts: Path, reps: Path) -> Path:
-    shutil.copy(accounts, tmp_path / accounts.name) if accounts.exists() else None
-    shutil.copy(reps, tmp_path / reps.name)
-    text = (TINY / "scenario.toml").read_text()
-    text = text.replace('accounts = "accounts.csv"', f'accounts = "{accounts.name}"')
-    text = text.replace('reps = "reps.csv"', f'reps = "{reps.name}"')
-    path = tmp_path / "scenario.toml"
-    path.write_text(text)
-    return path
-
-
-def _cases() -> list[dict[str, str]]:
-    with (MALFORMED / "cases.csv").open(newline="") as f:
-        return list(csv.DictReader(f))
-
-
-@pytest.mark.parametrize("case", _cases(), ids=lambda c: c["case"])
-def test_malformed_input_exits_2_naming_the_column(tmp_path: Path, case: dict[str, str]) -> None:
-    scenario = _scenario_for(tmp_path, MALFORMED / case["accounts"], MALFORMED / case["reps"])
-    # the scenario's region/segment names must fit the malformed files' good parts
-    text = scenario.read_text().replace('NA = ["US"]', 'NA = ["US", "CA"]')
-    scenario.write_text(text)
-    for command in ("validate", "run"):
-        done = (
-            terraquota_in_process(command, str(scenario), "-o", str(tmp_path / "out"))
-            if command == "run"
-            else terraquota_in_process(command, str(scenario))
-        )
-        assert done.returncode == 2, (command, done.stdout, done.stderr)
-        err = done.stderr
-        assert "Traceback" not in err
-        if case["expected_column"]:
-            assert f"'{case['expected_column']}'" in err, err
-        if case["expected_row"]:
-            assert f"row {case['expected_row']}" in err, err
-        assert case["expected_text"].lower() in err.lower(), err
-    assert not (tmp_path / "out").exists()  # nothing half-written
 
 
 def test_bad_scenario_key_exits_2(tmp_path: Path) -> None:
