@@ -121,10 +121,10 @@ class AssignmentConfig(_Frozen):
     max_moved_share: float | None = None
     weights: dict[str, float] = Field(default_factory=lambda: {"disruption": 1.0, "distance": 0.1})
     solver: Literal["auto", "highs", "cpsat", "pulp"] = "auto"
-    time_limit: float = Field(60.0, le=7 * 24 * 3600)
+    time_limit: float = Field(default=60.0, le=7 * 24 * 3600)
     #: the solvers take 32-bit seeds
-    seed: int = Field(0, ge=0, le=2**31 - 1)
-    mip_gap: float = Field(5e-3, ge=0.0, le=1.0)
+    seed: int = Field(default=0, ge=0, le=2**31 - 1)
+    mip_gap: float = Field(default=5e-3, ge=0.0, le=1.0)
     #: "weighted": minimise the weighted sum of the terms; "lexicographic":
     #: minimise the terms of ``order`` one after the other, each within
     #: ``lex_tolerance`` (relative) of its best value once fixed.
