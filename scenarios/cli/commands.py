@@ -321,15 +321,31 @@ def track(
         list[str] | None,
         typer.Option("--stage", help="STAGE=PROBABILITY (0..1) of an open stage, e.g. Engaging=0.6"),
     ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Track as on DATE (YYYY-MM-DD): dated snapshot, pace to date, change"),
+    ] = None,
+    per_manager: Annotated[
+        bool,
+        typer.Option("--per-manager", help="Also one dashboard and workbook per manager (their team only)"),
+    ] = False,
 ) -> None:
     """Attainment and forecast of a run from CRM opportunities: tables and dashboard.html."""
-    from scenarios.run.tracking import parse_pairs, track_folder
+    from scenarios.run.tracking import parse_as_of, parse_pairs, track_folder
 
     try:
         columns = parse_pairs(column, "--column")
         stages = {k: float(v) for k, v in parse_pairs(stage, "--stage", number=True).items()}
         track_folder(
-            run_dir, opportunities, output, overrides=overrides, columns=columns, stages=stages, console=out
+            run_dir,
+            opportunities,
+            output,
+            overrides=overrides,
+            columns=columns,
+            stages=stages,
+            console=out,
+            as_of=parse_as_of(as_of),
+            per_manager=per_manager,
         )
     except InputError as e:
         raise _input_failure(e) from None

@@ -18,6 +18,8 @@ folder atomically (default ``RUN_DIR/tracking``):
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -31,6 +33,7 @@ from scenarios.run.inputs_digest import check_inputs_unchanged
 from scenarios.run.output_path import check_output
 from scenarios.run.runfolder import write_folder_atomically
 from scenarios.run.runner import json_bytes
+from scenarios.run.tracking_views import as_of_files, closed_by, manager_files, previous_snapshots
 from solver.errors import InputError, InputProblem
 from solver.results.run_data import RunData
 from solver.tracking.opportunities import Stage, read_opportunities, resolve_owners
@@ -43,7 +46,7 @@ from solver.tracking.rollup import (
     track,
 )
 
-__all__ = ["load_run", "parse_pairs", "track_folder", "tracking_files"]
+__all__ = ["load_run", "pace_line", "parse_as_of", "parse_pairs", "track_folder", "tracking_files"]
 
 _RATIOS = ("attainment", "weighted_attainment", "pipeline_coverage")
 _MONEY = (
@@ -144,6 +147,34 @@ def tracking_files(
     return files
 
 
+def parse_as_of(text: str | None) -> dt.date | None:
+    """``--as-of`` as a date; anything but YYYY-MM-DD is an input problem."""
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InputError(
+            InputProblem("--as-of", None, None, f"{text!r} is not an ISO date (YYYY-MM-DD)")
+        ) from None
+
+
+def pace_line(files: dict[str, bytes]) -> str:
+    """One line: bookings against quota to date, and the change since the previous snapshot."""
+    pace = pd.read_csv(io.BytesIO(files["pace_to_date.csv"]), dtype=str, keep_default_na=False)
+    total = pace[pace["rep_id"] == "total"].iloc[0]
+    share = f"{float(total['pace']):.1%}" if total["pace"] else "-"
+    line = (
+        f"as of {total['as_of']}: bookings {float(total['bookings']):,.2f} against "
+        f"{float(total['quota_to_date']):,.2f} of quota to date (pace {share})"
+    )
+    if "change_since_previous.csv" in files:
+        change = pd.read_csv(io.BytesIO(files["change_since_previous.csv"]), dtype=str, keep_default_na=False)
+        delta = sum(float(v) for v in change["bookings_change"])
+        line += f"; since {change['previous_as_of'].iloc[0]}: bookings {delta:+,.2f}"
+    return line
+
+
 def track_folder(
     run_dir: Path,
     opportunities: Path,
@@ -153,6 +184,8 @@ def track_folder(
     columns: Mapping[str, str] | None = None,
     stages: Mapping[str, float | Stage] | None = None,
     console: Console | None = None,
+    as_of: dt.date | None = None,
+    per_manager: bool = False,
 ) -> Path:
     """Track a run from its opportunities and write the tracking folder.
 
@@ -170,6 +203,12 @@ def track_folder(
         Passed to `read_opportunities`.
     console
         Where to print the summary.
+    as_of
+        Track as on this date (deals closed later are left out), keep a dated
+        snapshot and report pace to date and the change since the previous
+        snapshot (`scenarios.run.tracking_views`).
+    per_manager
+        Also one dashboard and one workbook per manager, holding only their team.
 
     Returns
     -------
@@ -202,14 +241,19 @@ def track_folder(
     if problems:
         raise InputError(problems)
     assert run is not None and opps is not None
+    if as_of is not None:
+        opps = closed_by(opps, as_of)
     resolved = resolve_owners(opps, run.reps, _account_owners(run))
     tracking = track(resolved, run.reps, run.quotas, over)
     sources = {"run": str(run_dir), "opportunities": str(opportunities)}
     if overrides is not None:
         sources["overrides"] = str(overrides)
-    written = write_folder_atomically(
-        target, tracking_files(tracking, name=run.name, sources=sources), kind="tracking"
-    )
+    files = tracking_files(tracking, name=run.name, sources=sources)
+    if as_of is not None:
+        files.update(as_of_files(tracking, as_of, previous_snapshots(target)))
+    if per_manager:
+        files.update(manager_files(tracking, run, run.name))
+    written = write_folder_atomically(target, files, kind="tracking")
     if console is not None:
         year = forecast_table(tracking)
         year = year[(year["level"] == "total") & (year["period"] == "total")].iloc[0]
@@ -222,5 +266,7 @@ def track_folder(
             highlight=False,
             soft_wrap=True,
         )
+        if as_of is not None:
+            console.print(pace_line(files), markup=False, highlight=False, soft_wrap=True)
         console.print(f"tracking folder: {written}", markup=False, highlight=False, soft_wrap=True)
     return written
