@@ -13,6 +13,7 @@ one row per event and per account that changed owner, with its quota effect.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 from typing import Any
@@ -27,7 +28,7 @@ from scenarios.run.tables import balance_metrics
 from solver.assignment.checker import moved_mask, rep_targets, rep_totals
 from solver.money import cents_to_str
 from solver.problem import build_problem
-from solver.replan.events import Event, as_frame
+from solver.replan.events import Event, as_frame, roster_after
 from solver.replan.plan import ReplanResult
 from solver.results.run_data import RunData
 
@@ -103,6 +104,8 @@ def replan_files(
             "quota": [cents_to_str(int(c)) for c in quotas["quota_cents"]],
         }
     )
+    if "manager_id" in prep.reps:
+        quotas_csv["manager_id"] = _period_managers(prep.reps, events, quotas_csv)
     prep_like = Prepared(acc, rp, np.zeros((len(rp), 12)), problem)
     metrics = _metrics(run, problem, r, result, reps, quotas, prep_like, name)
     return {
@@ -114,6 +117,22 @@ def replan_files(
         "metrics.json": json_bytes(metrics),
         "scenario.toml": scenario_toml.encode("utf-8"),
     }
+
+
+def _period_managers(reps: pd.DataFrame, events: list[Event], quotas: pd.DataFrame) -> list[str]:
+    """Each (rep, period) quota's manager: the one in effect on the period's first day.
+
+    A ``manager`` event thus moves a rep's quotas to the new team from the
+    first period that starts on or after its date (tracking rolls up by it).
+    """
+    out = pd.Series("", index=quotas.index, dtype=object)
+    for period in sorted(set(quotas["period"])):
+        team = roster_after(reps, events, dt.date.fromisoformat(period))
+        managers = team.set_index(team["rep_id"].astype(str))["manager_id"]
+        rows = quotas["period"] == period
+        mapped = quotas.loc[rows, "rep_id"].astype(str).map(managers)
+        out[rows] = ["" if pd.isna(m) else str(m) for m in mapped]
+    return out.tolist()
 
 
 def _fmt(values: np.ndarray, spec: str) -> list[str]:

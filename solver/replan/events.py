@@ -1,7 +1,9 @@
-"""The events table of ``terraquota replan``: dated leave / join / move / transfer.
+"""The events table of ``terraquota replan``: dated leave / join / move / manager / transfer.
 
 Columns (CONTRACT.md, matched case-insensitively): event, date, rep_id,
-segment, region, account_id. ``date`` is the *effective* date, the first day
+segment, region, account_id, and manager_id (for ``manager``: the rep's new
+manager, whose team the rep's quota rolls up to from the first period that
+starts on or after the date; a ``join`` may name it too). ``date`` is the *effective* date, the first day
 of the new situation: a rep who leaves on 2027-08-01 works until 2027-07-31;
 a rep who joins, moves or receives an account on that date covers the new
 territory from that day.
@@ -23,11 +25,11 @@ import pandas as pd
 from solver.errors import InputError, InputProblem
 from solver.inputs.columns import header_key, parse_dates
 
-EVENT_KINDS = ("leave", "join", "move", "transfer")
-EVENT_COLUMNS = ("event", "date", "rep_id", "segment", "region", "account_id")
+EVENT_KINDS = ("leave", "join", "move", "manager", "transfer")
+EVENT_COLUMNS = ("event", "date", "rep_id", "segment", "region", "account_id", "manager_id")
 REQUIRED = ("event", "date", "rep_id")
 #: Order of events on one day: the team changes first, then accounts follow.
-_DAY_ORDER = {"join": 0, "move": 1, "leave": 2, "transfer": 3}
+_DAY_ORDER = {"join": 0, "move": 1, "manager": 2, "leave": 3, "transfer": 4}
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class Event:
     segment: str | None = None
     region: str | None = None
     account_id: str | None = None
+    manager_id: str | None = None
 
 
 @dataclass
@@ -49,6 +52,7 @@ class _RepState:
     region: str
     start: dt.date | None
     end: dt.date | None  # last day employed
+    manager: str | None = None
 
 
 def _text(table: pd.DataFrame, col: str) -> pd.Series:
@@ -118,7 +122,9 @@ def parse_events(
         raise InputError(problems)
     kind = _text(t, "event").str.lower()
     dates, bad_date = parse_dates(_text(t, "date"))
-    rep, seg, reg, acc = (_text(t, c) for c in ("rep_id", "segment", "region", "account_id"))
+    rep, seg, reg, acc, mgr = (
+        _text(t, c) for c in ("rep_id", "segment", "region", "account_id", "manager_id")
+    )
     rows = t.index.to_numpy()
     for i, row in enumerate(rows):
         if pd.isna(kind.iloc[i]) or kind.iloc[i] not in EVENT_KINDS:
@@ -150,6 +156,7 @@ def parse_events(
             None if pd.isna(seg.iloc[i]) else str(seg.iloc[i]),
             None if pd.isna(reg.iloc[i]) else str(reg.iloc[i]),
             None if pd.isna(acc.iloc[i]) else str(acc.iloc[i]),
+            None if pd.isna(mgr.iloc[i]) else str(mgr.iloc[i]),
         )
         for i, row in enumerate(rows)
     ]
@@ -173,9 +180,16 @@ def _check_sequence(
     regions: set[str],
 ) -> list[InputProblem]:
     """Replay the events on the team; each must make sense where it happens."""
+    managers = reps["manager_id"] if "manager_id" in reps else pd.Series(pd.NA, index=reps.index)
     team = {
-        str(r.rep_id): _RepState(str(r.segment), str(r.region), _date(r.start_date), _date(r.end_date))
-        for r in reps.itertuples()
+        str(r.rep_id): _RepState(
+            str(r.segment),
+            str(r.region),
+            _date(r.start_date),
+            _date(r.end_date),
+            None if pd.isna(m) else str(m),
+        )
+        for r, m in zip(reps.itertuples(), managers, strict=True)
     }
     acc = accounts.set_index(accounts["account_id"].astype(str))
     seen: set[tuple[str, dt.date]] = set()
@@ -207,7 +221,17 @@ def _check_sequence(
                 continue
             ok = _block_ok(e, segments, regions, bad, need_both=True)
             if ok:
-                team[e.rep_id] = _RepState(str(e.segment), str(e.region), e.date, None)
+                team[e.rep_id] = _RepState(str(e.segment), str(e.region), e.date, None, e.manager_id)
+        elif e.kind == "manager":
+            s = active(e)
+            if s is None:
+                continue
+            if e.manager_id is None:
+                bad(e, "manager_id", "missing: a manager event names the rep's new manager")
+            elif e.manager_id == s.manager:
+                bad(e, "manager_id", f"{e.rep_id} already reports to {e.manager_id}: nothing changes")
+            else:
+                s.manager = e.manager_id
         elif e.kind == "leave":
             s = active(e)
             if s is None:
@@ -308,6 +332,7 @@ def roster_after(reps: pd.DataFrame, events: list[Event], upto: dt.date) -> pd.D
                     "region": [e.region],
                     "start_date": [pd.Timestamp(e.date)],
                     "end_date": [pd.NaT],
+                    **({"manager_id": [e.manager_id]} if "manager_id" in out else {}),
                 },
                 index=[e.rep_id],
             )
@@ -317,6 +342,8 @@ def roster_after(reps: pd.DataFrame, events: list[Event], upto: dt.date) -> pd.D
                 out.loc[e.rep_id, "segment"] = e.segment
             if e.region:
                 out.loc[e.rep_id, "region"] = e.region
+        elif e.kind == "manager":
+            out.loc[e.rep_id, "manager_id"] = e.manager_id
     out = out.sort_index(kind="stable").reset_index(drop=True)
     for col in ("start_date", "end_date"):
         out[col] = pd.to_datetime(out[col])
@@ -337,6 +364,7 @@ def as_frame(events: list[Event]) -> pd.DataFrame:
             "segment": [e.segment or "" for e in events],
             "region": [e.region or "" for e in events],
             "account_id": [e.account_id or "" for e in events],
+            "manager_id": [e.manager_id or "" for e in events],
         },
         index=np.arange(len(events)),
     )

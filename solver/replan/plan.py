@@ -340,6 +340,12 @@ def _change_rows(
             note = f"from {f.loc[e.rep_id, 'segment']} x {f.loc[e.rep_id, 'region']}"
         elif e.kind == "join":
             note = "starts on this date (ramp applies)"
+        elif e.kind == "manager" and e.rep_id in f.index:
+            old = f.loc[e.rep_id, "manager_id"] if "manager_id" in f else None
+            note = (
+                f"manager {'none' if old is None or pd.isna(old) else old} -> {e.manager_id}; "
+                "quotas roll up to the new team from the first period starting on or after this date"
+            )
         out.append(
             {
                 "date": d.isoformat(),

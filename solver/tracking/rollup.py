@@ -370,6 +370,23 @@ class Tracking:
     counts: dict[str, Any] = field(default_factory=dict)
 
 
+def _period_managers(measures: pd.DataFrame, quotas: pd.DataFrame) -> pd.DataFrame:
+    """A quotas table with ``manager_id`` (a re-plan with manager events) sets the manager per period."""
+    if "manager_id" not in quotas:
+        return measures
+    q = quotas.assign(period=pd.to_datetime(quotas["period"].astype(str)).dt.strftime("%Y-%m-%d"))
+    q = q[q["manager_id"].astype("string").fillna("") != ""]
+    by = pd.Series(
+        q["manager_id"].astype("string").to_numpy(),
+        index=pd.MultiIndex.from_arrays([q["rep_id"].astype(str), q["period"]]),
+    )
+    keys = pd.MultiIndex.from_arrays([measures["rep_id"].astype(str), measures["period"].astype(str)])
+    mapped = pd.Series(by.reindex(keys).to_numpy(), index=measures.index, dtype="string")
+    out = measures.copy()
+    out["manager_id"] = mapped.fillna(out["manager_id"].astype("string"))
+    return out
+
+
 def track(
     opportunities: pd.DataFrame,
     reps: pd.DataFrame,
@@ -378,6 +395,7 @@ def track(
 ) -> Tracking:
     """Attainment and forecast of a run from its opportunities (see the module doc)."""
     measures, periods, counts = rep_measures(opportunities, reps, quotas)
+    measures = _period_managers(measures, quotas)
     measures, applied = apply_overrides(measures, overrides, periods)
     return Tracking(periods=periods, reps=measures, overrides=applied, counts=counts)
 

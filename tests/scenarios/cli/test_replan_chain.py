@@ -108,3 +108,26 @@ def test_a_missing_input_is_named(tiny: Path) -> None:
     with pytest.raises(InputError, match="no longer exists") as e:
         explain_in_run(tiny / "run", "A01", console=_quiet())
     assert e.value.problems[0].file == str(tiny / "reps.csv")
+
+
+def test_a_manager_event_moves_the_rep_s_quotas_to_the_new_team_from_the_date(tiny: Path) -> None:
+    (tiny / "manager.csv").write_text(
+        "event,date,rep_id,segment,region,account_id,manager_id\nmanager,2027-08-01,R2,,,,M2\n"
+    )
+    assert _replan(tiny / "run", tiny / "manager.csv", tiny / "r") == 0
+    quotas = (tiny / "r" / "quotas.csv").read_text().splitlines()
+    r2 = [line.split(",") for line in quotas if line.startswith("R2,")]
+    assert [(p, m) for _, p, _, m in r2] == [
+        ("2027-02-01", "M1"),
+        ("2027-05-01", "M1"),
+        ("2027-08-01", "M2"),
+        ("2027-11-01", "M2"),
+    ]
+    assert "R2,Ben Philly,SMB,NA,M2," in (tiny / "r" / "reps.csv").read_text()
+    assert (tiny / "r" / "assignment.csv").read_bytes().count(b",true,") == 0  # no account moves
+    (tiny / "opps.csv").write_text(
+        "opportunity_id,account_id,amount,close_date,stage\nO1,A05,10,2027-09-01,Closed Won\n"
+    )
+    track_folder(tiny / "r", tiny / "opps.csv", tiny / "t")
+    by_manager = (tiny / "t" / "attainment_by_manager.csv").read_text()
+    assert "M2,3,2027-08-01," in by_manager and "M1,1,2027-08-01," in by_manager
