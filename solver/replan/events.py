@@ -24,6 +24,7 @@ import pandas as pd
 
 from solver.errors import InputError, InputProblem
 from solver.inputs.columns import header_key, parse_dates
+from solver.inputs.validation import formula_id_problems
 
 EVENT_KINDS = ("leave", "join", "move", "manager", "transfer")
 EVENT_COLUMNS = ("event", "date", "rep_id", "segment", "region", "account_id", "manager_id")
@@ -144,6 +145,9 @@ def parse_events(
             )
         if pd.isna(rep.iloc[i]):
             problems.append(InputProblem(file, int(row), "rep_id", "missing: every event names a rep"))
+    for col in ("rep_id", "account_id", "manager_id"):
+        if col in t:
+            problems += formula_id_problems(t, col, file)
     if problems:
         raise InputError(problems)
 
