@@ -171,8 +171,122 @@ def parse_events(
     return events
 
 
+def _opt(value: object) -> str | None:
+    return None if value is None or pd.isna(value) else str(value)  # type: ignore[call-overload]
+
+
 def _date(v: object) -> dt.date | None:
     return None if pd.isna(v) else pd.Timestamp(v).date()  # type: ignore[arg-type]
+
+
+class _Replay:
+    """The team as the events leave it; each event kind is checked by its own method."""
+
+    def __init__(
+        self, file: str, reps: pd.DataFrame, accounts: pd.DataFrame, segments: set[str], regions: set[str]
+    ):
+        managers = reps["manager_id"] if "manager_id" in reps else pd.Series(pd.NA, index=reps.index)
+        self.team = {
+            str(r.rep_id): _RepState(
+                str(r.segment), str(r.region), _date(r.start_date), _date(r.end_date), _opt(m)
+            )
+            for r, m in zip(reps.itertuples(), managers, strict=True)
+        }
+        self.acc = accounts.set_index(accounts["account_id"].astype(str))
+        self.file, self.segments, self.regions = file, segments, regions
+        self.seen: set[tuple[str, dt.date]] = set()
+        self.moved: dict[tuple[str, dt.date], Event] = {}
+        self.out: list[InputProblem] = []
+
+    def bad(self, e: Event, col: str, why: str) -> None:
+        self.out.append(InputProblem(self.file, e.row, col, why))
+
+    def active(self, e: Event) -> _RepState | None:
+        s = self.team.get(e.rep_id)
+        if s is None:
+            self.bad(e, "rep_id", f"{e.rep_id} is not a rep of the run (nor joins before {e.date})")
+            return None
+        if s.end is not None and s.end < e.date:
+            self.bad(e, "rep_id", f"{e.rep_id} has left (last day {s.end}) before {e.date}")
+            return None
+        return s
+
+    def apply(self, e: Event) -> None:
+        if e.kind != "transfer":
+            if (e.rep_id, e.date) in self.seen:
+                self.bad(e, "rep_id", f"{e.rep_id} has two events on {e.date}: give one per rep and day")
+                return
+            self.seen.add((e.rep_id, e.date))
+        getattr(self, f"_{e.kind}")(e)
+
+    def _join(self, e: Event) -> None:
+        if e.rep_id in self.team:
+            self.bad(e, "rep_id", f"{e.rep_id} is already a rep of the run: use a new id to join")
+        elif _block_ok(e, self.segments, self.regions, self.bad, need_both=True):
+            self.team[e.rep_id] = _RepState(str(e.segment), str(e.region), e.date, None, e.manager_id)
+
+    def _manager(self, e: Event) -> None:
+        s = self.active(e)
+        if s is None:
+            return
+        if e.manager_id is None:
+            self.bad(e, "manager_id", "missing: a manager event names the rep's new manager")
+        elif e.manager_id == s.manager:
+            self.bad(e, "manager_id", f"{e.rep_id} already reports to {e.manager_id}: nothing changes")
+        else:
+            s.manager = e.manager_id
+
+    def _leave(self, e: Event) -> None:
+        s = self.active(e)
+        if s is None:
+            return
+        if s.start is not None and s.start > e.date:
+            self.bad(e, "date", f"{e.rep_id} starts on {s.start}, after the leave date {e.date}")
+            return
+        s.end = e.date - dt.timedelta(days=1)
+
+    def _move(self, e: Event) -> None:
+        s = self.active(e)
+        if s is None or not _block_ok(e, self.segments, self.regions, self.bad, need_both=False):
+            return
+        new = (e.segment or s.segment, e.region or s.region)
+        if new == (s.segment, s.region):
+            self.bad(e, "segment", f"{e.rep_id} already covers {s.segment} x {s.region}: nothing moves")
+            return
+        s.segment, s.region = new
+
+    def _transfer(self, e: Event) -> None:
+        s = self.active(e)
+        if e.account_id is None:
+            self.bad(e, "account_id", "missing: a transfer names the account")
+            return
+        if e.account_id not in self.acc.index:
+            self.bad(e, "account_id", f"{e.account_id} is not an account of the run")
+            return
+        twin = self.moved.setdefault((e.account_id, e.date), e)
+        if twin is not e:
+            why = (
+                f"{e.account_id} is transferred twice on {e.date} (to {twin.rep_id} in row "
+                f"{twin.row} and to {e.rep_id}): keep one"
+            )
+            self.bad(e, "account_id", why)
+            return
+        if s is not None:
+            self._transfer_fits(e, s)
+
+    def _transfer_fits(self, e: Event, s: _RepState) -> None:
+        a = self.acc.loc[str(e.account_id)]
+        if (str(a["segment"]), str(a["region"])) != (s.segment, s.region):
+            why = (
+                f"{e.rep_id} covers {s.segment} x {s.region} on {e.date}, but account "
+                f"{e.account_id} is {a['segment']} x {a['region']}"
+            )
+            self.bad(e, "rep_id", why)
+        lock = a.get("locked_owner")
+        if lock is not None and not pd.isna(lock) and str(lock) != e.rep_id:
+            keeper = self.team.get(str(lock))
+            if keeper is not None and (keeper.end is None or keeper.end >= e.date):
+                self.bad(e, "account_id", f"{e.account_id} is pinned to {lock} (locked_owner)")
 
 
 def _check_sequence(
@@ -184,107 +298,10 @@ def _check_sequence(
     regions: set[str],
 ) -> list[InputProblem]:
     """Replay the events on the team; each must make sense where it happens."""
-    managers = reps["manager_id"] if "manager_id" in reps else pd.Series(pd.NA, index=reps.index)
-    team = {
-        str(r.rep_id): _RepState(
-            str(r.segment),
-            str(r.region),
-            _date(r.start_date),
-            _date(r.end_date),
-            None if pd.isna(m) else str(m),
-        )
-        for r, m in zip(reps.itertuples(), managers, strict=True)
-    }
-    acc = accounts.set_index(accounts["account_id"].astype(str))
-    seen: set[tuple[str, dt.date]] = set()
-    moved: dict[tuple[str, dt.date], Event] = {}
-    out: list[InputProblem] = []
-
-    def bad(e: Event, col: str, why: str) -> None:
-        out.append(InputProblem(file, e.row, col, why))
-
-    def active(e: Event) -> _RepState | None:
-        s = team.get(e.rep_id)
-        if s is None:
-            bad(e, "rep_id", f"{e.rep_id} is not a rep of the run (nor joins before {e.date})")
-            return None
-        if s.end is not None and s.end < e.date:
-            bad(e, "rep_id", f"{e.rep_id} has left (last day {s.end}) before {e.date}")
-            return None
-        return s
-
+    replay = _Replay(file, reps, accounts, segments, regions)
     for e in events:
-        if e.kind != "transfer":
-            if (e.rep_id, e.date) in seen:
-                bad(e, "rep_id", f"{e.rep_id} has two events on {e.date}: give one per rep and day")
-                continue
-            seen.add((e.rep_id, e.date))
-        if e.kind == "join":
-            if e.rep_id in team:
-                bad(e, "rep_id", f"{e.rep_id} is already a rep of the run: use a new id to join")
-                continue
-            ok = _block_ok(e, segments, regions, bad, need_both=True)
-            if ok:
-                team[e.rep_id] = _RepState(str(e.segment), str(e.region), e.date, None, e.manager_id)
-        elif e.kind == "manager":
-            s = active(e)
-            if s is None:
-                continue
-            if e.manager_id is None:
-                bad(e, "manager_id", "missing: a manager event names the rep's new manager")
-            elif e.manager_id == s.manager:
-                bad(e, "manager_id", f"{e.rep_id} already reports to {e.manager_id}: nothing changes")
-            else:
-                s.manager = e.manager_id
-        elif e.kind == "leave":
-            s = active(e)
-            if s is None:
-                continue
-            if s.start is not None and s.start > e.date:
-                bad(e, "date", f"{e.rep_id} starts on {s.start}, after the leave date {e.date}")
-                continue
-            s.end = e.date - dt.timedelta(days=1)
-        elif e.kind == "move":
-            s = active(e)
-            if s is None or not _block_ok(e, segments, regions, bad, need_both=False):
-                continue
-            new = (e.segment or s.segment, e.region or s.region)
-            if new == (s.segment, s.region):
-                bad(e, "segment", f"{e.rep_id} already covers {s.segment} x {s.region}: nothing moves")
-                continue
-            s.segment, s.region = new
-        elif e.kind == "transfer":
-            s = active(e)
-            if e.account_id is None:
-                bad(e, "account_id", "missing: a transfer names the account")
-                continue
-            if e.account_id not in acc.index:
-                bad(e, "account_id", f"{e.account_id} is not an account of the run")
-                continue
-            twin = moved.setdefault((e.account_id, e.date), e)
-            if twin is not e:
-                why = (
-                    f"{e.account_id} is transferred twice on {e.date} (to {twin.rep_id} in row "
-                    f"{twin.row} and to {e.rep_id}): keep one"
-                )
-                bad(e, "account_id", why)
-                continue
-            if s is None:
-                continue
-            a = acc.loc[e.account_id]
-            if (str(a["segment"]), str(a["region"])) != (s.segment, s.region):
-                bad(
-                    e,
-                    "rep_id",
-                    f"{e.rep_id} covers {s.segment} x {s.region} on {e.date}, but account "
-                    f"{e.account_id} is {a['segment']} x {a['region']}",
-                )
-            lock = a.get("locked_owner")
-            if lock is not None and not pd.isna(lock) and str(lock) != e.rep_id:
-                keeper = team.get(str(lock))
-                if keeper is not None and (keeper.end is None or keeper.end >= e.date):
-                    bad(e, "account_id", f"{e.account_id} is pinned to {lock} (locked_owner)")
-    return out
+        replay.apply(e)
+    return replay.out
 
 
 def _block_ok(
