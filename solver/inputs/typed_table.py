@@ -238,10 +238,10 @@ def typed_table(
         used[spec_col.name] = original[positions[0]]
         problems += source_conflicts(table, positions, spec_col, file)
         text = _combine(table, positions)
-        values, bad_mask, found = _parse(spec_col, text, rows, file, used[spec_col.name])
+        values, bad_mask, parsed = _parse(spec_col, text, rows, file, used[spec_col.name])
         cols[spec_col.name] = values
         bad[spec_col.name] = bad_mask
-        problems += found
+        problems += parsed
     frame = pd.DataFrame(cols).astype({c.name: c.dtype for c in spec.columns})
     frame.index = pd.Index(rows, name="row")
     dropped = [original[i] or f"(column {i + 1}, no header)" for i in unknown]

@@ -172,11 +172,11 @@ def parse_events(
 
 
 def _opt(value: object) -> str | None:
-    return None if value is None or pd.isna(value) else str(value)  # type: ignore[call-overload]
+    return None if value is None or pd.isna(value) else str(value)
 
 
 def _date(v: object) -> dt.date | None:
-    return None if pd.isna(v) else pd.Timestamp(v).date()  # type: ignore[arg-type]
+    return None if pd.isna(v) else pd.Timestamp(v).date()
 
 
 class _Replay:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -151,7 +152,7 @@ def replan(inputs: ReplanInputs, events: list[Event]) -> ReplanResult:
     pins: dict[str, str] = {}
     rows: list[dict[str, object]] = []
     notes: list[str] = []
-    per_date = []
+    per_date: list[dict[str, Any]] = []
     status = Status.OPTIMAL
     problem: Problem | None = None
     for d in event_dates(events):

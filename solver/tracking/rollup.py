@@ -342,18 +342,18 @@ def apply_overrides(
         idx = by_key[(manager, period)]
         idx = idx[out.loc[idx, "in_plan"].to_numpy(dtype=bool)]
         idx = idx[np.argsort(out.loc[idx, "rep_id"].to_numpy(dtype=object), kind="stable")]
-        row: dict[str, Any] = {"manager_id": manager, "period": period, "reps": len(idx), "note": note}
+        entry: dict[str, Any] = {"manager_id": manager, "period": period, "reps": len(idx), "note": note}
         for measure, value in (("commit", commit), ("best_case", best)):
             rollup_values = out.loc[idx, f"{measure}_rollup"].to_numpy(dtype=np.int64)
-            row[f"{measure}_rollup"] = int(rollup_values.sum())
+            entry[f"{measure}_rollup"] = int(rollup_values.sum())
             if pd.isna(value):
-                row[measure] = row[f"{measure}_rollup"]
+                entry[measure] = entry[f"{measure}_rollup"]
             else:
                 total = int(np.rint(float(value) * 100.0))
                 out.loc[idx, measure] = np.asarray(allocate_cents(total, rollup_values), dtype=np.int64)
-                row[measure] = total
-            row[f"{measure}_difference"] = row[measure] - row[f"{measure}_rollup"]
-        applied.append(row)
+                entry[measure] = total
+            entry[f"{measure}_difference"] = entry[measure] - entry[f"{measure}_rollup"]
+        applied.append(entry)
     out["commit_adjustment"] = out["commit"] - out["commit_rollup"]
     out["best_case_adjustment"] = out["best_case"] - out["best_case_rollup"]
     table = pd.DataFrame(applied, columns=columns).sort_values(["manager_id", "period"], kind="stable")
