@@ -215,9 +215,9 @@ def replan_run(
     """Re-plan ``run_dir`` after the events in ``events_path``; write ``output``; return the exit code."""
     run_dir = Path(run_dir)
     _check_run_folder(run_dir)
-    output = check_output(output, inputs=[run_dir, events_path])
     check_inputs_unchanged(run_dir)
     chain = chain_of(run_dir)
+    output = check_output(output, inputs=[run_dir, chain.base, events_path])
     run = RunData.from_folder(chain.base)
     scenario = load_scenario(chain.base / "scenario.toml")
     log(f"reading the inputs of run {run.name}")
