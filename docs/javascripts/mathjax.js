@@ -1,3 +1,5 @@
+// MathJax settings for the arithmatex markup; MathJax itself is vendored
+// (vendor/mathjax-3.2.2, loaded after this file), so the pages need no network.
 window.MathJax = {
   tex: {
     inlineMath: [["\\(", "\\)"]],
@@ -7,7 +9,9 @@ window.MathJax = {
   },
   options: {
     ignoreHtmlClass: ".*|",
-    processHtmlClass: "arithmatex"
+    processHtmlClass: "arithmatex",
+    // The menu's accessibility explorer would fetch speech data from outside.
+    enableMenu: false
   }
 };
 
