@@ -14,6 +14,7 @@ The functions are importable on their own (``tests/docs`` uses them).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import importlib
 import importlib.util
@@ -292,6 +293,33 @@ def _block_model() -> type[BaseModel]:
     return CapacityBlock
 
 
+def _salesforce_keys() -> list[tuple[str, str, str, bool]]:
+    """``[salesforce]``: read by `pull` (`PullConfig`) and `push` (`PushOptions`), not by the solver."""
+    from scenarios.cli.push import PushOptions
+    from solver.inputs.salesforce_pull import ObjectPull, PullConfig
+
+    defaults = PullConfig()
+    out: list[tuple[str, str, str, bool]] = []
+    for k, f in PullConfig.model_fields.items():
+        if f.annotation is not ObjectPull:
+            out.append((f"salesforce.{k}", _type_text(f.annotation), _default_text(f), False))
+            continue
+        out.append((f"salesforce.{k}", "table", "", False))
+        for sub, g in ObjectPull.model_fields.items():
+            if sub == "fields":
+                default = "the standard fields"
+            else:
+                where = defaults.where(k)
+                default = f"`{_toml(where)}`" if where else ""
+            out.append((f"salesforce.{k}.{sub}", _type_text(g.annotation), default, False))
+    out.append(("salesforce.push", "table", "", False))
+    hints = typing.get_type_hints(PushOptions)
+    for field in dataclasses.fields(PushOptions):
+        default = "" if field.default is None else f"`{_toml(field.default)}`"
+        out.append((f"salesforce.push.{field.name}", _type_text(hints[field.name]), default, False))
+    return out
+
+
 #: Keys whose section is free-form in the code: their sub-keys are names the user picks.
 _NAMED = {"segments": "NAME", "regions": "NAME", "workload": "SEGMENT"}
 _NAMED_TYPES = {"segments": "list of 2 numbers", "regions": "list of str", "workload": "float"}
@@ -317,6 +345,8 @@ def _section_keys(key: str, sub: Any, model: type[BaseModel] | None) -> list[tup
             out.append((f"{key}.{k}", "tables by region, then segment", "", False))
         else:
             out.append((f"{key}.{k}", _type_text(f.annotation), _default_text(f), f.is_required()))
+    if key == "salesforce":
+        out += _salesforce_keys()
     if key == "capacity":
         for k, f in _block_model().model_fields.items():
             out.append(

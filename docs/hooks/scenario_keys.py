@@ -30,8 +30,11 @@ DESCRIPTIONS: dict[str, str] = {
     "segments": "Employee bands: `NAME = [lower, upper]`, lower inclusive, upper exclusive "
     "(`inf` for no upper bound). Bands may not overlap. Used for accounts without a `segment` column.",
     "segments.NAME": "One segment's employee band `[lower, upper)`.",
-    "regions": "Region name -> list of ISO country codes. A country may be in one region only.",
-    "regions.NAME": "Countries (ISO 3166 alpha-2) of one region.",
+    "regions": "Region name -> list of entries. Every account must fall in exactly one region: one "
+    "in none or in several is an input error naming its row and the entries that matched.",
+    "regions.NAME": "Entries of one region: countries (`US`, ISO alpha-2), ISO 3166-2 subdivisions "
+    "(`US-CA`), US ZIP prefixes (`zip:941`), NUTS codes (`DE21`, finer levels included) or polygon files "
+    "(`west.geojson`; `NUTS.geojson#DE,AT` keeps the features whose id starts with a listed code).",
     "workload": "Segment -> workload per account, for accounts without a `workload` column (numbers >= 0).",
     "workload.SEGMENT": "Workload of one account of this segment.",
     "scoring": "How potential is scored for accounts without a `potential` column.",
@@ -104,6 +107,34 @@ DESCRIPTIONS: dict[str, str] = {
     "mapping from planner columns to Salesforce fields (custom fields included; the reps need "
     "`segment` and `region`) and a `where` filter; `bulk` (auto, true, false), `bulk_threshold`, "
     "`bulk_poll_seconds`; and `[salesforce.push]`.",
+    "salesforce.bulk": "`auto`: a Bulk API 2.0 query job for an object of more than `bulk_threshold` "
+    "records (one COUNT() query decides), REST pages otherwise; `true` always Bulk, `false` never.",
+    "salesforce.bulk_threshold": 'Records above which `bulk = "auto"` pulls an object with a Bulk API '
+    "2.0 job.",
+    "salesforce.bulk_poll_seconds": "Seconds between two looks at a running Bulk API 2.0 job.",
+    "salesforce.accounts": "How `terraquota pull` reads Account into the accounts table.",
+    "salesforce.accounts.fields": "Planner column -> Account field, on top of the standard mapping "
+    '(`account_id = "Id"`, `country = "BillingCountry"`, ...); custom fields welcome '
+    '(`potential = "Fit_Score__c"`), `""` drops a standard field.',
+    "salesforce.accounts.where": "SOQL condition on Account, as written (e.g. `\"Type = 'Customer'\"`).",
+    "salesforce.reps": "How `terraquota pull` reads User into the reps table.",
+    "salesforce.reps.fields": "Planner column -> User field, on top of the standard mapping (Id, Name, "
+    "ManagerId, Latitude and Longitude as the rep's home). `segment` and `region` must be named, e.g. "
+    '`segment = "Department"`, `region = "Division"` or custom fields.',
+    "salesforce.reps.where": "SOQL condition on User; replaces the default (active standard users).",
+    "salesforce.opportunities": "How `terraquota pull` reads Opportunity into the opportunities table.",
+    "salesforce.opportunities.fields": "Planner column -> Opportunity field, on top of the standard "
+    "mapping (Id, AccountId, OwnerId, Amount, CloseDate, StageName, ...).",
+    "salesforce.opportunities.where": 'SOQL condition on Opportunity, e.g. `"CloseDate >= 2027-02-01"`.',
+    "salesforce.push": "What `terraquota push` writes besides account owners. Read from the run "
+    "folder's `scenario.toml`; unknown keys are refused.",
+    "salesforce.push.territory_model": "DeveloperName of a Territory2Model: push one Territory2 per rep "
+    "and the rep's and the accounts' associations. Unset: no territories.",
+    "salesforce.push.territory_type": "DeveloperName of the Territory2Type of the territories pushed "
+    "(needed with `territory_model`).",
+    "salesforce.push.forecasting_type": "DeveloperName of a ForecastingType: push one ForecastingQuota "
+    "per rep and period (updated where one exists). Unset: no quotas.",
+    "salesforce.push.batch_size": "Records per sObject Collections request (200 is the API's limit).",
     "sweep": "Makes the file a sweep for `terraquota batch`: many members from one scenario.",
     "sweep.grid": '`{ "dotted.key" = [values...] }`: every combination of the lists (cartesian).',
     "sweep.zip": "Lists of equal length, taken row by row, combined cartesian with the grid.",

@@ -148,3 +148,22 @@ def test_angle_brackets_outside_code_are_escaped(reference: ModuleType) -> None:
     """Help such as "default runs/<name>" must not vanish as an unknown HTML tag."""
     assert reference._cell("default runs/<name>") == "default runs/&lt;name&gt;"
     assert reference._cell("`runs/<name>` or <x>") == "`runs/<name>` or &lt;x&gt;"
+
+
+def test_every_salesforce_key_is_in_the_reference(reference: ModuleType) -> None:
+    """`[salesforce]` is read by pull and push, not by the scenario models: keys come from theirs."""
+    import dataclasses
+
+    from scenarios.cli.push import PushOptions
+    from solver.inputs.salesforce_pull import ObjectPull, PullConfig
+
+    keys = {row.key for row in reference.scenario_keys()}
+    for field, info in PullConfig.model_fields.items():
+        assert f"salesforce.{field}" in keys
+        if info.annotation is ObjectPull:
+            for sub in ObjectPull.model_fields:
+                assert f"salesforce.{field}.{sub}" in keys
+    for option in dataclasses.fields(PushOptions):
+        assert f"salesforce.push.{option.name}" in keys
+    page = reference.scenario_keys_markdown()
+    assert "| `salesforce.reps.where` | str | `\"IsActive = true AND UserType = 'Standard'\"` |" in page
