@@ -61,7 +61,7 @@ def assemble(
         for i in mine:
             rep_of_unit[pieces[i].units] = outs[i].rep_of_unit
         obj_b = sum(outs[i].outcome.objective for i in mine)
-        own = [budgets[i] for i in mine if budgets[i] is not None]
+        own = [x for x in (budgets[i] for i in mine) if x is not None]
         budget_b = float(sum(own)) if own else None
         if len(mine) == 1:
             bound_b, status_b = outs[mine[0]].outcome.bound, outs[mine[0]].outcome.status

@@ -355,7 +355,7 @@ def improve(
     load = bands.loads(r_of, nr)
     units = np.arange(nu)
     moved_now = float(moved[units, r_of].sum())
-    eps = 1e-9 * bands.scale[:, None] if bands.n else 0.0
+    eps = 1e-9 * bands.scale[:, None] if bands.n else np.zeros((0, 1))
     for _ in range(MAX_IMPROVE_ROUNDS):
         if time.perf_counter() > deadline:
             break

@@ -262,16 +262,69 @@ def _retry_failed(
     return outs
 
 
+@dataclass(frozen=True)
+class _Pass:
+    """What one pass of `_solve` inherits from the run: the budget-free or budgeted pass,
+    blocks to solve whole, the run's deadline, the split of the blocks, the distance reference."""
+
+    budgeted: bool = False
+    whole: frozenset[int] = frozenset()
+    hard_deadline: float | None = None
+    splits: dict[int, Split] | None = None
+    d_ref: np.ndarray | None = None
+
+
+@dataclass
+class _CheckedPieces:
+    """The pieces to solve after the pre-checks (a block failing them in pieces is solved whole)."""
+
+    splits: dict[int, Split]
+    pieces: list[Piece]
+    built: list[BlockData]
+    sizes: list[int]
+    potential: list[float]
+    findings: list[str]
+    forced: float
+    too_big: str | None = None
+
+
+def _check_pieces(
+    problem: Problem, rules: AssignmentConfig, splits: dict[int, Split], keep: bool
+) -> _CheckedPieces:
+    """Pre-checks, piece by piece. Large problems let their workers rebuild the pieces:
+    the parent keeps only their sizes."""
+    out = _CheckedPieces(dict(splits), [], [], [], [], [], 0.0)
+    checked = _prechecks(problem, rules, splits, keep)
+    for b in range(len(problem.blocks)):
+        mine = checked[b]
+        found = [f for c in mine for f in c.findings]
+        if found and len(mine) > 1:
+            if _too_big(problem, b):
+                out.too_big = _too_big_text(problem, b, found)
+                return out
+            out.splits[b] = _whole_block(problem, b)
+            mine = [_precheck(problem, out.splits[b].pieces[0], rules, keep)]
+            found = mine[0].findings
+        out.findings += found
+        if rules.max_moved_share is not None and len(mine) == 1:
+            out.forced += mine[0].forced
+        out.pieces += out.splits[b].pieces
+        out.sizes += [c.pairs for c in mine]
+        out.potential += [c.potential for c in mine]
+        out.built += [c.block for c in mine if c.block is not None]
+        del mine
+    split_blocks = [b for b in out.splits if len(out.splits[b].pieces) > 1]
+    budget_problem = budget_finding(problem, out.forced, rules, split_blocks)
+    if budget_problem:
+        out.findings.append(budget_problem)
+    return out
+
+
 def solve(
     problem: Problem,
     rules: AssignmentConfig,
     progress: Callable[[str], None] | None = None,
     avoid: Avoid | None = None,
-    _budget_pass: bool = False,
-    _whole: frozenset[int] = frozenset(),
-    _hard_deadline: float | None = None,
-    _splits: dict[int, Split] | None = None,
-    _d_ref: np.ndarray | None = None,
 ) -> Result:
     """Assign every account to one eligible rep under ``rules`` (see `solver.assignment.block`).
 
@@ -279,75 +332,57 @@ def solve(
     (unit, rep) pairs of earlier plans, to find a different good plan; the
     reported objective never includes it.
     """
+    return _solve(problem, rules, progress, avoid, _Pass())
+
+
+def _solve(
+    problem: Problem,
+    rules: AssignmentConfig,
+    progress: Callable[[str], None] | None,
+    avoid: Avoid | None,
+    run: _Pass,
+) -> Result:
+    """One pass of `solve` (see the module docstring for the passes)."""
     t0 = time.perf_counter()
     total_p = total_potential(problem)
     # computed once per run (16 s at a million accounts), then handed to every pass
-    d_ref = block_distance_reference_km(problem) if _d_ref is None else _d_ref
+    d_ref = block_distance_reference_km(problem) if run.d_ref is None else run.d_ref
     plan_cost = PlanCost(rules, total_p, d_ref, avoid)
-    if _splits is None:
+    first_splits = run.splits
+    if first_splits is None:
         # large blocks are cut into pieces (see `solver.assignment.split.pieces`), once for every pass
-        _splits = _split_blocks(problem, rules, plan_cost, t0 + SPLIT_SHARE * rules.time_limit, _whole)
-    if rules.max_moved_share is not None and rules.objective == "weighted" and not _budget_pass:
-        return _solve_with_budget(problem, rules, progress, avoid, t0, _splits, d_ref)
+        first_splits = _split_blocks(
+            problem, rules, plan_cost, t0 + SPLIT_SHARE * rules.time_limit, run.whole
+        )
+    if rules.max_moved_share is not None and rules.objective == "weighted" and not run.budgeted:
+        return _solve_with_budget(problem, rules, progress, avoid, t0, first_splits, d_ref)
     solver_name = highs_version()
     if rules.solver not in ("auto", "highs"):
         # the chosen backend solves the exact (small) blocks; HiGHS runs the LP pipeline
         solver_name = f"{backend_version(rules.solver)} + {solver_name}"
     nothing = np.full(problem.n_accounts, -1)
-    hard = _hard_deadline if _hard_deadline is not None else t0 + rules.time_limit
+    hard = run.hard_deadline if run.hard_deadline is not None else t0 + rules.time_limit
     say = (lambda text: progress(text)) if progress else (lambda text: None)
 
-    # pre-checks, piece by piece; a block whose pieces fail one is solved whole. Large
-    # problems let their workers rebuild the pieces: the parent keeps only their sizes
-    splits = dict(_splits)
     keep = problem.n_accounts < PARALLEL_MIN_ACCOUNTS
-    pieces: list[Piece] = []
-    built: list[BlockData] = []
-    sizes: list[int] = []
-    piece_p: list[float] = []
-    findings: list[str] = []
-    forced = 0.0
-    checked = _prechecks(problem, rules, splits, keep)
-    for b in range(len(problem.blocks)):
-        mine = checked[b]
-        found = [f for c in mine for f in c.findings]
-        if found and len(mine) > 1:
-            if _too_big(problem, b):
-                return _no_plan(
-                    Status.NO_SOLUTION, _too_big_text(problem, b, found), t0, rules, solver_name, nothing
-                )
-            splits[b] = _whole_block(problem, b)
-            mine = [_precheck(problem, splits[b].pieces[0], rules, keep)]
-            found = mine[0].findings
-        findings += found
-        if rules.max_moved_share is not None and len(mine) == 1:
-            forced += mine[0].forced
-        pieces += splits[b].pieces
-        sizes += [c.pairs for c in mine]
-        piece_p += [c.potential for c in mine]
-        built += [c.block for c in mine if c.block is not None]
-        del mine
-    split_blocks = [b for b in splits if len(splits[b].pieces) > 1]
-    budget_problem = budget_finding(problem, forced, rules, split_blocks)
-    if budget_problem:
-        findings.append(budget_problem)
-    if findings:
-        return _no_plan(Status.INFEASIBLE, "\n".join(findings), t0, rules, solver_name, nothing)
+    checked = _check_pieces(problem, rules, first_splits, keep)
+    if checked.too_big is not None:
+        return _no_plan(Status.NO_SOLUTION, checked.too_big, t0, rules, solver_name, nothing)
+    if checked.findings:
+        return _no_plan(Status.INFEASIBLE, "\n".join(checked.findings), t0, rules, solver_name, nothing)
+    splits, pieces, built, sizes = checked.splits, checked.pieces, checked.built, checked.sizes
+    piece_p = checked.potential
     workers = _block_workers(problem, pieces)
     kept = built if keep else None
 
     def retry_whole(b: int) -> Result:
         log.info("a piece of %s has no plan: solving the block whole", problem.block_name(b))
-        again = solve(
+        again = _solve(
             problem,
             rules.model_copy(update={"time_limit": max(hard - time.perf_counter(), 0.5)}),
             progress,
             avoid,
-            _budget_pass=True,
-            _whole=_whole | {b},
-            _hard_deadline=hard,
-            _splits=splits | {b: _whole_block(problem, b)},
-            _d_ref=d_ref,
+            _Pass(True, run.whole | {b}, hard, splits | {b: _whole_block(problem, b)}, d_ref),
         )
         return dataclasses.replace(again, seconds=time.perf_counter() - t0)
 
@@ -406,7 +441,7 @@ def solve(
             if len(mine) == 1:
                 bound_b, tie_b = outs[mine[0]].outcome.bound, outs[mine[0]].most_tie
             else:
-                duals = [outs[i].duals for i in mine if outs[i].duals is not None]
+                duals = [d for d in (outs[i].duals for i in mine) if d is not None]
                 bound_b, tie_b, _ = lagrangian_bound(
                     problem, b, rules, duals, least_cost, extra_of=least_cost.tie
                 )
@@ -480,14 +515,12 @@ def _solve_with_budget(
         update={"max_moved_share": None, "time_limit": rules.time_limit * RELAXED_FIRST_SHARE}
     )
     # the relaxed pass may run on to the run's own time limit to finish a plan
-    relaxed = solve(
+    relaxed = _solve(
         problem,
         relaxed_rules,
         progress,
         avoid,
-        _hard_deadline=t0 + rules.time_limit,
-        _splits=splits,
-        _d_ref=d_ref,
+        _Pass(hard_deadline=t0 + rules.time_limit, splits=splits, d_ref=d_ref),
     )
     keeps_budget = relaxed.status.has_plan and not violations(problem, relaxed.rep_of_account, rules)
     if keeps_budget or relaxed.status in (Status.INFEASIBLE, Status.ERROR):
@@ -506,14 +539,12 @@ def _solve_with_budget(
             relaxed.solver,
             np.full(problem.n_accounts, -1),
         )
-    budgeted = solve(
+    budgeted = _solve(
         problem,
         rules.model_copy(update={"time_limit": left}),
         progress,
         avoid,
-        _budget_pass=True,
-        _splits=splits,
-        _d_ref=d_ref,
+        _Pass(budgeted=True, splits=splits, d_ref=d_ref),
     )
     return dataclasses.replace(budgeted, seconds=time.perf_counter() - t0)
 
