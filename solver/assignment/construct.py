@@ -83,18 +83,18 @@ def _neediest(
     if not fits.any():
         pool = np.flatnonzero(ok)
         return 0 if len(pool) == 0 else int(pool[np.lexsort((pool, over[pool]))[0]])
-    need = (np.where(two_sided, middle - load, -np.inf) / scale).max(axis=0, initial=-np.inf)
-    need = np.where(np.isfinite(need), need, 0.0)
-    # the cheapest rep still short of its target by at least the unit's own size keeps
-    # the balance and the objective; else the neediest (within a tenth), then the cheapest
-    size = (add / scale).max(axis=0)
-    room = fits & (need >= size)
+    # fill: each rep's fullest two-sided band after taking the unit, as a share of its target
+    after = np.where(two_sided, (load + add) / np.where(middle > 0, middle, np.inf) - 1.0, -np.inf)
+    fill = after.max(axis=0)
+    # the cheapest rep the unit leaves at or under every target keeps the balance and the
+    # objective; else the least filled (within a tenth of a unit), then the cheapest
+    room = fits & (fill <= 0)
     if room.any():
         pool = np.flatnonzero(room)
-        return int(pool[np.lexsort((pool, -need[pool], cost[pool]))[0]])
-    best = need[fits].max()
-    pool = np.flatnonzero(fits & (need >= best - 0.1 * max(abs(best), 1e-12)))
-    return int(pool[np.lexsort((pool, -need[pool], cost[pool]))[0]])
+        return int(pool[np.lexsort((pool, fill[pool], cost[pool]))[0]])
+    best = fill[fits].min()
+    pool = np.flatnonzero(fits & (fill <= best + 1e-3))
+    return int(pool[np.lexsort((pool, fill[pool], cost[pool]))[0]])
 
 
 def rebalance(
