@@ -2,11 +2,14 @@
 
 The plan being changed is the owner for continuity: disruption counts the
 potential that leaves the rep it has *in that plan*, so a re-solve moves as
-little as it can from it. Each touched block starts from its current plan,
-repaired to the changed rules (a pin, a rep's new capacity), and is solved
-as a cold block is (LP bound, rounding, local search from the start,
-polish), so its quality is a cold solve's. Every other block keeps its plan
-account for account; its bound carries over (`solver.assignment.resolve.carry`).
+little as it can from it. A block whose only change is new pins starts from
+its current plan, repaired and improved, and keeps the bound it had (a pin
+only takes plans away). Any other touched block is solved as a cold block is
+(LP bound, rounding and repair, local search, polish) on those continuity
+costs, whose optimum is the current plan plus the moves the change needs, so
+its quality is a cold solve's; a block too large to build whole goes through
+`solve` on its own, in pieces. Every other block keeps its plan account for
+account; its bound carries over (`solver.assignment.resolve.carry`).
 
 A plan-wide disruption budget counts moves from the *previous* owners; the
 touched blocks are solved without it and the plan is checked against it: a
