@@ -79,3 +79,56 @@ def test_workers_end_within_seconds_of_their_parent(sig: signal.Signals) -> None
     finally:
         for pid in _session_alive(parent.pid):
             os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_batch_killed_alone_leaves_no_worker_and_resumes_each_member_once(tmp_path: Path) -> None:
+    import shutil
+
+    from tests.tests_paths import TINY
+
+    for f in ("accounts.csv", "reps.csv", "scenario.toml"):
+        shutil.copy(TINY / f, tmp_path / f)
+    values = ", ".join(f"{0.1 * (i + 1):.1f}" for i in range(8))
+    sweep = tmp_path / "sweep.toml"
+    sweep.write_text(
+        'extends = "scenario.toml"\nname = "b"\n[sweep]\n'
+        f'grid = {{ "assignment.weights.distance" = [{values}] }}\n'
+    )
+    out = tmp_path / "out"
+    cmd = [
+        sys.executable,
+        "-m",
+        "scenarios",
+        "batch",
+        str(sweep),
+        "-o",
+        str(out),
+        "--workers",
+        "2",
+        "--no-render",
+    ]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    batch = subprocess.Popen(
+        cmd, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not list(out.glob("*/inputs.sha256")):
+            time.sleep(0.05)
+        batch.send_signal(signal.SIGKILL)  # the parent only: its workers must notice
+        batch.wait(timeout=10)
+        assert _gone_within(_session_alive(batch.pid), 5) == []
+        finished = {p.parent.name: p.parent.stat().st_ino for p in out.glob("*/inputs.sha256")}
+        assert 1 <= len(finished) < 8
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr
+        summary = (out / "batch_summary.csv").read_text()
+        assert summary.count("skipped (up to date)") == len(finished)
+        assert summary.count(",solved,") == 8 - len(finished)
+        for name, inode in finished.items():
+            assert (out / name).stat().st_ino == inode, f"{name} was written twice"
+    finally:
+        for pid in _session_alive(batch.pid):
+            os.kill(pid, signal.SIGKILL)
