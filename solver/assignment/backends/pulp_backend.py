@@ -39,6 +39,10 @@ PULP_STATUS = {
 
 _BOUND = re.compile(r"^(?:Lower bound|Objective bound):\s*([-+0-9.eE]+)", re.MULTILINE)
 
+#: Share of the remaining time limit given to CBC, and seconds kept back for its process and files.
+CBC_TIME_SHARE = 0.9
+CBC_OVERHEAD_S = 0.05
+
 
 def pulp_version() -> str:
     return f"pulp {pulp.__version__} (cbc)"
@@ -122,7 +126,8 @@ def solve_block_mip(
             xs[j].setInitialValue(float(v))
     with tempfile.TemporaryDirectory(prefix="terraquota-cbc-") as tmp:
         log_path = Path(tmp) / "cbc.log"
-        left = max(time_limit - (time.perf_counter() - t0), 0.05)
+        # CBC runs in its own process: keep back time for starting it and reading its answer.
+        left = max(CBC_TIME_SHARE * (time_limit - (time.perf_counter() - t0)) - CBC_OVERHEAD_S, 0.05)
         solver = pulp.COIN_CMD(
             path=_cbc(),
             msg=False,
@@ -132,7 +137,8 @@ def solve_block_mip(
             warmStart=start is not None,
             maxNodes=node_limit,
             logPath=str(log_path),
-            options=[f"randomSeed {int(seed) + 1}", f"randomCbcSeed {int(seed) + 1}"],
+            # CBC counts CPU seconds by default: on a busy machine the wall clock would overrun.
+            options=[f"randomSeed {int(seed) + 1}", f"randomCbcSeed {int(seed) + 1}", "timeMode elapsed"],
         )
         prob.solve(solver)
         log = log_path.read_text(errors="replace") if log_path.exists() else ""
