@@ -37,7 +37,7 @@ from solver.assignment.resolve import Resolved, base_plan_on, continuity_problem
 from solver.config import AssignmentConfig
 from solver.problem import Problem
 
-#: Seconds a re-solve may take, by change (the issue's targets); None: no time target.
+#: Seconds a re-solve should take, by change (what interactive planning needs); None: no time target.
 TARGET_SECONDS = {"pin": 2.0, "rep leaves": 5.0}
 #: A re-solve's objective may exceed the cold solve's bound by this share of it.
 TARGET_GAP = 0.005
