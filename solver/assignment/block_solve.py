@@ -122,11 +122,11 @@ class _Seed:
 
 
 #: Seconds per unit kept back from the LP for the construction, should the LP route fail.
-CONSTRUCTION_SECONDS_PER_UNIT = 1e-4
+CONSTRUCTION_SECONDS_PER_UNIT = 4e-4
 
 
 def _construction_reserve(block: BlockData, seconds: float) -> float:
-    return min(0.25 * seconds, 0.2 + CONSTRUCTION_SECONDS_PER_UNIT * len(block.units))
+    return min(0.3 * seconds, 0.5 + CONSTRUCTION_SECONDS_PER_UNIT * len(block.units))
 
 
 def _flat_costs(block: BlockData, cost: np.ndarray) -> bool:
