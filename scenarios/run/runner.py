@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from reports.exports.safe_cells import csv_bytes
@@ -64,29 +65,34 @@ class RunOutcome:
     run: RunData | None
 
 
+#: printf formats of the run tables' float columns (assignment.csv uses the first five)
+_FORMATS = {
+    "lat": "%.5f",
+    "lon": "%.5f",
+    "potential": "%.2f",
+    "workload": "%.4g",
+    "arr": "%.2f",
+    "capacity_factor": "%.6f",
+    "target_potential": "%.2f",
+    "balance_ratio": "%.6f",
+}
+_ASSIGNMENT_FLOATS = ("lat", "lon", "potential", "workload", "arr")
+
+
+def _formatted(values: pd.Series, fmt: str) -> pd.Series:
+    """``values`` as text in ``fmt``, blank where missing: one pass over plain floats, not a map per cell."""
+    floats = values.to_numpy(dtype=float, na_value=np.nan).tolist()
+    return pd.Series([fmt % v if v == v else "" for v in floats], index=values.index, dtype=object)
+
+
 def _format_tables(assignment: pd.DataFrame, reps: pd.DataFrame) -> tuple[bytes, bytes]:
     a = assignment.copy()
     a["moved"] = a["moved"].map({True: "true", False: "false"})
-    for col, fmt in (
-        ("lat", "{:.5f}"),
-        ("lon", "{:.5f}"),
-        ("potential", "{:.2f}"),
-        ("workload", "{:.4g}"),
-        ("arr", "{:.2f}"),
-    ):
-        a[col] = a[col].map(lambda v, f=fmt: "" if pd.isna(v) else f.format(v))
+    for col in _ASSIGNMENT_FLOATS:
+        a[col] = _formatted(a[col], _FORMATS[col])
     r = reps.copy()
-    for col, fmt in (
-        ("lat", "{:.5f}"),
-        ("lon", "{:.5f}"),
-        ("potential", "{:.2f}"),
-        ("workload", "{:.4g}"),
-        ("arr", "{:.2f}"),
-        ("capacity_factor", "{:.6f}"),
-        ("target_potential", "{:.2f}"),
-        ("balance_ratio", "{:.6f}"),
-    ):
-        r[col] = r[col].map(lambda v, f=fmt: "" if pd.isna(v) else f.format(v))
+    for col, fmt in _FORMATS.items():
+        r[col] = _formatted(r[col], fmt)
     return csv_bytes(a), csv_bytes(r)
 
 

@@ -101,10 +101,13 @@ def state_codes(country: pd.Series, state: pd.Series) -> pd.Series:
     """USPS state / Canadian province code of each account (NA elsewhere or when unknown)."""
     lookup = _state_lookup()
     pairs = pd.DataFrame({"c": country.astype("string"), "s": state.astype("string")})
-    keys = [
+    # a plan has few distinct (country, state) pairs: each is keyed once
+    codes, uniques = pd.MultiIndex.from_frame(pairs).factorize()
+    found = [
         lookup.get((c, country_key(s))) if isinstance(c, str) and isinstance(s, str) else None
-        for c, s in zip(pairs["c"].tolist(), pairs["s"].tolist(), strict=True)
+        for c, s in uniques
     ]
+    keys = np.array([*found, None], dtype=object)[codes]  # code -1 (a missing value) -> None
     return pd.Series(keys, index=country.index, dtype="string")
 
 
@@ -134,12 +137,23 @@ def geocode(accounts: pd.DataFrame) -> pd.DataFrame:
     pandas.DataFrame
         ``lat``, ``lon``, ``geocode_quality`` on the accounts' index.
     """
-    n = len(accounts)
     lat = pd.to_numeric(accounts["lat"], errors="coerce").to_numpy(dtype=float, na_value=np.nan, copy=True)
     lon = pd.to_numeric(accounts["lon"], errors="coerce").to_numpy(dtype=float, na_value=np.nan, copy=True)
-    quality = np.full(n, "none", dtype=object)
     exact = np.isfinite(lat) & np.isfinite(lon)
-    quality[exact] = "exact"
+    quality = np.where(exact, "exact", "none").astype(object)
+    missing = np.flatnonzero(~exact)
+    if len(missing):  # only accounts without coordinates are looked up: a located plan costs nothing
+        lat[missing], lon[missing], quality[missing] = _place(accounts.iloc[missing])
+    return pd.DataFrame(
+        {"lat": lat, "lon": lon, "geocode_quality": pd.array(quality, dtype="string")}, index=accounts.index
+    )
+
+
+def _place(accounts: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Latitude, longitude and quality (postal / city / none) of accounts that came without coordinates."""
+    n = len(accounts)
+    lat, lon = np.full(n, np.nan), np.full(n, np.nan)
+    quality = np.full(n, "none", dtype=object)
     country = _column(accounts, "country")
     state = _column(accounts, "state")
     hint, _ = normalise_countries(state)
@@ -148,7 +162,7 @@ def geocode(accounts: pd.DataFrame) -> pd.DataFrame:
     postal = _lookup(
         frame.assign(zip=frame["zip"].where(country == "US")), _zips()[["zip", "lat", "lon"]], ["zip"]
     )
-    use = ~exact & np.isfinite(postal[:, 0])
+    use = np.isfinite(postal[:, 0])
     lat[use], lon[use] = postal[use, 0], postal[use, 1]
     quality[use] = "postal"
     frame["key"] = city_key(_column(accounts, "city"))
@@ -160,9 +174,7 @@ def geocode(accounts: pd.DataFrame) -> pd.DataFrame:
     use = (quality == "none") & np.isfinite(city[:, 0])
     lat[use], lon[use] = city[use, 0], city[use, 1]
     quality[use] = "city"
-    return pd.DataFrame(
-        {"lat": lat, "lon": lon, "geocode_quality": pd.array(quality, dtype="string")}, index=accounts.index
-    )
+    return lat, lon, quality
 
 
 def geocode_counts(quality: pd.Series) -> dict[str, int]:
