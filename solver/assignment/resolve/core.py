@@ -31,6 +31,7 @@ from solver.assignment.checker import violations
 from solver.assignment.resolve import warm
 from solver.assignment.resolve.assemble import checked_result
 from solver.assignment.resolve.carry import block_objectives, kept_block
+from solver.assignment.resolve.infeasible import infeasible_result, touched_findings
 from solver.assignment.resolve.touched import pinned_only, touched_blocks
 from solver.assignment.resolve.warm import Solved, solve_block, tighten_block
 from solver.assignment.result import BlockResult, Result
@@ -160,6 +161,12 @@ def resolve(
         say(f"re-solving {cont.block_name(b)}")
         got = blocks.solve(b, [k for k in touched if k not in solved])
         if got is None:
+            findings = touched_findings(problem, touched, rules)
+            if findings:  # what a full solve would say, without solving every block to say it
+                note = "the changed rules cannot hold in " + ", ".join(cont.block_name(k) for k in touched)
+                result = infeasible_result(findings, rules, t0, problem.n_accounts)
+                result = dataclasses.replace(result, notes=(note,))
+                return _resolved(result, tuple(cont.block_name(k) for k in touched), cont, plan, False, note)
             note = f"re-solved whole: {cont.block_name(b)} had no plan from its current one"
             return _whole(problem, cont, rules, note, t0, progress)
         units, reps, solved[b] = got

@@ -11,7 +11,9 @@ from typer.testing import CliRunner
 
 from scenarios.cli.commands import app
 from scenarios.demo.data import write_demo_inputs
+from scenarios.run.prepare import prepare_tables
 from scenarios.run.resolve import load_base, resolve_run
+from scenarios.run.resolve_changes import apply_changes
 from scenarios.run.runfolder import write_folder_atomically
 from scenarios.run.runner import run_scenario
 from scenarios.run.scenario import load_scenario
@@ -118,6 +120,29 @@ def test_the_run_is_read_once_for_many_resolves(demo_run: Path) -> None:
         demo_run, [{"type": "pin", "account_id": account, "rep_id": rep}], render=False, base=base
     )
     assert one.outcome.files["assignment.csv"] == two.outcome.files["assignment.csv"]
+
+
+@pytest.mark.parametrize("across", ["segment", "region"])
+def test_a_pin_out_of_its_block_is_infeasible_as_a_full_solve_says(
+    demo_run: Path, tmp_path: Path, across: str
+) -> None:
+    account, _, _ = _pin_target(demo_run)  # an SMB x NA account
+    reps = _table(demo_run / "reps.csv")
+    other = reps[(reps["segment"] != "SMB") if across == "segment" else (reps["region"] != "NA")]
+    changes = [{"type": "pin", "account_id": account, "rep_id": other["rep_id"].iloc[0]}]
+    done = resolve_run(demo_run, changes, render=False)
+    base = load_base(demo_run)
+    changed = apply_changes(base.accounts, base.reps, changes, "changes")
+    full = run_scenario(
+        base.scenario, render=False, prepared=prepare_tables(base.scenario, changed.accounts, changed.reps)
+    )
+    assert full.exit_code == done.outcome.exit_code == 3
+    assert done.outcome.files["explanation.txt"] == full.files["explanation.txt"]
+    assert account.encode() in full.files["explanation.txt"]
+    assert not done.resolved.whole, "no block is solved to learn that a pin cannot hold"
+    cli = _resolve(demo_run, changes, tmp_path / "pinned")
+    assert cli.exit_code == 3, cli.output
+    assert (tmp_path / "pinned" / "explanation.txt").read_bytes() == full.files["explanation.txt"]
 
 
 @pytest.mark.parametrize(
