@@ -143,16 +143,20 @@ _REP_ARRAYS = (
 )
 
 
-def test_an_impossible_pin_is_solved_whole_and_explained(base) -> None:
+def test_an_impossible_pin_is_explained_as_a_full_solve_explains_it(base) -> None:
     problem, result = base
     b = _block_of(problem, "MM x AMER")
     acc = np.flatnonzero(problem.account_block() == b)
     r = int(np.flatnonzero((problem.rep_block == b) & (problem.capacity_factor > 0))[0])
     pin = problem.pin.copy()
     pin[acc] = r  # the whole block on one rep breaks every other rep's band
-    done = resolve(problem, result, problem.replace(pin=pin), RULES, RULES)
-    assert done.whole and done.result.status == Status.INFEASIBLE
+    changed = problem.replace(pin=pin)
+    done = resolve(problem, result, changed, RULES, RULES)
+    full = solve(changed, RULES)
+    assert done.result.status == full.status == Status.INFEASIBLE
+    assert done.result.explanation == full.explanation
     assert "MM x AMER" in (done.result.explanation or "")
+    assert not done.whole and done.blocks == ("MM x AMER",), "only the touched block is checked"
 
 
 @pytest.mark.slow
