@@ -11,14 +11,18 @@ server (waitress, the job dispatcher) on a free port and times, over HTTP:
 - moving one account (a pin) until its job is done,
 - U concurrent users reading the plan (p95 latency).
 
-It prints one table (measure, seconds, target, ratio to target); nothing is
-asserted: targets are the workspace's goals, the ratios say how far off.
+It prints one table (measure, seconds, target, ratio to target, CPU seconds);
+nothing is asserted: targets are the workspace's goals, the ratios say how far
+off. CPU seconds are those the server process and its job workers spent during
+the measure (read from /proc; blank elsewhere): on a busy machine wall time
+waits for cores, CPU time says what the work itself costs.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import sys
@@ -59,14 +63,50 @@ class Client:
         return json.loads(raw)
 
 
-def _timed(fn: Callable[[], Any], repeat: int = 1) -> float:
-    """The best of ``repeat`` wall-clock timings (seconds)."""
-    best = float("inf")
+def _ticks(pid: int) -> float | None:
+    """CPU seconds (user + system) process ``pid`` has used, None when /proc cannot say."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuMeter:
+    """CPU seconds of this process and of the dispatcher's workers (they live on between jobs)."""
+
+    def __init__(self, dispatcher: Any = None):
+        self.dispatcher = dispatcher
+
+    def _pids(self) -> list[int]:
+        pool = getattr(self.dispatcher, "pool", [])
+        return [os.getpid(), *(w.process.pid for w in pool if w.process.pid)]
+
+    def snapshot(self) -> dict[int, float]:
+        return {pid: t for pid in self._pids() if (t := _ticks(pid)) is not None}
+
+    def since(self, before: dict[int, float]) -> float | None:
+        """CPU seconds used since ``before`` (a worker started meanwhile counts from zero)."""
+        now = self.snapshot()
+        if os.getpid() not in now:
+            return None
+        return sum(t - before.get(pid, 0.0) for pid, t in now.items())
+
+
+def _timed(
+    fn: Callable[[], Any], repeat: int = 1, meter: CpuMeter | None = None
+) -> tuple[float, float | None]:
+    """The best of ``repeat`` wall-clock timings (seconds) and the CPU seconds of that run."""
+    meter = meter or CpuMeter()
+    best, cpu = float("inf"), None
     for _ in range(repeat):
+        before = meter.snapshot()
         t0 = time.perf_counter()
         fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
+        wall = time.perf_counter() - t0
+        if wall < best:
+            best, cpu = wall, meter.since(before)
+    return best, cpu
 
 
 def _wait_job(client: Client, job: int, timeout: float = 1800) -> dict[str, Any]:
@@ -129,37 +169,33 @@ def _concurrent(client: Client, paths: list[str], users: int, per_user: int) -> 
         return [t for ts in pool.map(one_user, range(users)) for t in ts]
 
 
+#: one line of the table: measure, wall seconds, target (None: no target), CPU seconds (None: unknown)
+Row = tuple[str, float, float | None, float | None]
+
+
 def run(
     accounts: int, reps: int, users: int, per_user: int, keep: Path | None, think: float = 5.0
-) -> list[tuple[str, float, float]]:
+) -> list[Row]:
     folder = keep or Path(tempfile.mkdtemp(prefix="terraquota-bench-ws-"))
-    rows: list[tuple[str, float, float | None]] = []
+    rows: list[Row] = []
     try:
         base, (_server, dispatcher) = _start_server(folder, accounts, reps)
+        meter = CpuMeter(dispatcher)
         anon = Client(base)
         token = anon.json("POST", "/api/token", {"username": "planner", "password": PASSWORD})["token"]
         c = Client(base, token)
-        t0 = time.perf_counter()
-        job = c.json("POST", "/api/plans/1/versions/1/run")["job"]
-        state = _wait_job(c, job)
-        rows.append(
-            (f"full solve, {accounts:,} accounts ({state['status']})", time.perf_counter() - t0, None)
-        )
 
-        rows.append(
-            (
-                "plan page data (version summary)",
-                _timed(lambda: c.json("GET", "/api/plans/1/versions/1"), 5),
-                1.0,
-            )
-        )
-        rows.append(
-            (
-                "map data (assignment.csv)",
-                _timed(lambda: c.call("GET", "/api/plans/1/versions/1/files/assignment.csv"), 5),
-                1.0,
-            )
-        )
+        def solve() -> str:
+            job = c.json("POST", "/api/plans/1/versions/1/run")["job"]
+            return str(_wait_job(c, job)["status"])
+
+        status: list[str] = []
+        wall, cpu = _timed(lambda: status.append(solve()), meter=meter)
+        rows.append((f"full solve, {accounts:,} accounts ({status[0]})", wall, None, cpu))
+        summary = _timed(lambda: c.json("GET", "/api/plans/1/versions/1"), 5, meter)
+        rows.append(("plan page data (version summary)", summary[0], 1.0, summary[1]))
+        assignment = _timed(lambda: c.call("GET", "/api/plans/1/versions/1/files/assignment.csv"), 5, meter)
+        rows.append(("map data (assignment.csv)", assignment[0], 1.0, assignment[1]))
 
         def edit(number: int, changes: list[dict[str, Any]]) -> Callable[[], None]:
             def go() -> None:
@@ -171,12 +207,9 @@ def run(
             return go
 
         time.sleep(think)  # a planner reads the plan before editing; meanwhile the worker reads the run
+        quota = [{"type": "set", "key": "quota.target", "value": 130_000_000.0}]
         rows.append(
-            (
-                "quota-only edit, until solved",
-                _timed(edit(1, [{"type": "set", "key": "quota.target", "value": 130_000_000.0}])),
-                1.0,
-            )
+            ("quota-only edit, until solved", *_with_target(_timed(edit(1, quota), meter=meter), 1.0))
         )
         account = json.loads(c.call("GET", "/api/plans/1/versions/2/accounts")[1])[0]
         other = next(
@@ -188,12 +221,15 @@ def run(
         )
         pin = [{"type": "pin", "account_id": account["account_id"], "rep_id": other}]
         time.sleep(think)
-        rows.append(("move one account, until solved", _timed(edit(2, pin)), 3.0))
+        rows.append(("move one account, until solved", *_with_target(_timed(edit(2, pin), meter=meter), 3.0)))
 
         paths = ["/api/plans", "/api/plans/1/versions/3", "/api/plans/1/comments"]
+        before = meter.snapshot()
         latencies = _concurrent(c, paths, users, per_user)
         p95 = statistics.quantiles(latencies, n=20)[-1]
-        rows.append((f"{users} concurrent users, p95 of {len(latencies)} reads", p95, 1.0))
+        rows.append(
+            (f"{users} concurrent users, p95 of {len(latencies)} reads", p95, 1.0, meter.since(before))
+        )
         dispatcher.shutdown()  # the server's threads end with the process
     finally:
         if keep is None:
@@ -201,13 +237,19 @@ def run(
     return rows
 
 
-def table(rows: list[tuple[str, float, float | None]]) -> str:
+def _with_target(timed: tuple[float, float | None], target: float) -> tuple[float, float, float | None]:
+    return timed[0], target, timed[1]
+
+
+def table(rows: list[Row]) -> str:
+    """The measures, their targets and ratios, and the CPU seconds spent (all reads, for the users line)."""
     width = max(len(r[0]) for r in rows)
-    out = [f"{'measure':<{width}}  {'seconds':>9}  {'target':>7}  {'ratio':>6}"]
-    for name, seconds, target in rows:
+    out = [f"{'measure':<{width}}  {'seconds':>9}  {'target':>7}  {'ratio':>6}  {'cpu s':>8}"]
+    for name, seconds, target, cpu in rows:
         ratio = f"{seconds / target:6.2f}" if target else "     -"
         tgt = f"{target:7.1f}" if target else "      -"
-        out.append(f"{name:<{width}}  {seconds:9.3f}  {tgt}  {ratio}")
+        used = f"{cpu:8.3f}" if cpu is not None else "       -"
+        out.append(f"{name:<{width}}  {seconds:9.3f}  {tgt}  {ratio}  {used}")
     return "\n".join(out)
 
 
