@@ -51,11 +51,13 @@ def neutralise_series(series: pd.Series) -> pd.Series:
     """
     if not is_text_column(series):
         return series
-    if series.dtype == object:
-        is_text = series.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+    mask = formula_mask(series)
+    if not mask.any():
+        return series
+    if series.dtype == object:  # only the suspect cells are looked at one by one
+        mask[mask] = [isinstance(v, str) for v in series[mask]]
     else:
-        is_text = series.notna().to_numpy(dtype=bool)
-    mask = formula_mask(series) & is_text
+        mask &= series.notna().to_numpy(dtype=bool)
     if not mask.any():
         return series
     out = series.copy()

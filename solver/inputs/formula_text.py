@@ -29,6 +29,8 @@ def looks_like_formula(value: str) -> bool:
 def formula_mask(values: pd.Series) -> np.ndarray:
     """Vectorised `looks_like_formula` over a column (non-text and blank cells: False)."""
     text = values.astype("string")
-    starts = text.str.match(FORMULA_START, na=False).astype(bool)
-    number = text.str.fullmatch(PLAIN_NUMBER, na=False).astype(bool)
-    return (starts & ~number).to_numpy(dtype=bool)
+    starts = text.str.match(FORMULA_START, na=False).to_numpy(dtype=bool)
+    if starts.any():  # the number test only where a prefix is: most cells have none
+        suspects = text[starts]
+        starts[starts] = ~suspects.str.fullmatch(PLAIN_NUMBER, na=False).to_numpy(dtype=bool)
+    return starts
