@@ -73,68 +73,103 @@ def moved_mask(problem: Problem, rep_of_account: np.ndarray) -> np.ndarray:
 
 
 def violations(problem: Problem, rep_of_account: np.ndarray, rules: AssignmentConfig) -> list[Violation]:
-    """Every rule the plan breaks; empty for a valid plan."""
-    out: list[Violation] = []
-    ids = problem.account_ids
+    """Every rule the plan breaks; empty for a valid plan.
+
+    Per-account findings list at most 20 accounts per rule; per-rep findings list every rep.
+    """
     r = np.asarray(rep_of_account, dtype=np.int64)
     if r.shape != (problem.n_accounts,):
         return [Violation("shape", "plan", f"{r.shape} entries for {problem.n_accounts} accounts")]
     bad = (r < 0) | (r >= problem.n_reps)
-    for i in np.flatnonzero(bad)[:20]:
-        out.append(Violation("assigned", str(ids[i]), "no valid rep"))
     if bad.any():
-        return out
+        return [Violation("assigned", str(problem.account_ids[i]), "no valid rep") for i in _first(bad)]
     act = active_reps(problem)
-    inactive = ~act[r]
-    for i in np.flatnonzero(inactive)[:20]:
-        out.append(Violation("active", str(ids[i]), f"rep {problem.rep_ids[r[i]]} has no capacity"))
+    return [
+        *_account_violations(problem, r, act),
+        *_balance_violations(problem, r, act, rules),
+        *_capacity_violations(problem, r),
+        *continuity_violations(problem, r),
+        *_budget_violations(problem, r, rules),
+    ]
+
+
+def _first(mask: np.ndarray, limit: int = 20) -> np.ndarray:
+    """Indices of the first ``limit`` true entries (findings per rule are capped)."""
+    return np.flatnonzero(mask)[:limit]
+
+
+def _account_violations(problem: Problem, r: np.ndarray, act: np.ndarray) -> list[Violation]:
+    """Rules each account must keep: an active rep of its block it may have, its family, its pin."""
+    ids, reps = problem.account_ids, problem.rep_ids
+    out = [Violation("active", str(ids[i]), f"rep {reps[r[i]]} has no capacity") for i in _first(~act[r])]
     wrong_block = problem.rep_block[r] != problem.account_block()
-    for i in np.flatnonzero(wrong_block)[:20]:
-        out.append(Violation("eligibility", str(ids[i]), f"rep {problem.rep_ids[r[i]]} covers another block"))
+    out += [
+        Violation("eligibility", str(ids[i]), f"rep {reps[r[i]]} covers another block")
+        for i in _first(wrong_block)
+    ]
     not_allowed = ~eligible_pairs(problem, np.arange(problem.n_accounts), r)
-    for i in np.flatnonzero(not_allowed)[:20]:
+    for i in _first(not_allowed):
         for why in why_not(problem, int(i), int(r[i])):
             rule = "forbidden" if why.endswith("is forbidden") else "eligibility"
             out.append(Violation(rule, str(ids[i]), why))
     # families: every member with the same rep as the unit's first member
     first = np.full(problem.n_units, -1)
     first[problem.unit[::-1]] = r[::-1]
-    split = r != first[problem.unit]
-    for i in np.flatnonzero(split)[:20]:
-        out.append(Violation("family", str(ids[i]), "family split across reps"))
-    pinned = problem.pin >= 0
-    broken = pinned & (r != problem.pin)
-    for i in np.flatnonzero(broken)[:20]:
-        out.append(Violation("pin", str(ids[i]), f"pinned to {problem.rep_ids[problem.pin[i]]}"))
+    out += [
+        Violation("family", str(ids[i]), "family split across reps") for i in _first(r != first[problem.unit])
+    ]
+    broken = (problem.pin >= 0) & (r != problem.pin)
+    out += [Violation("pin", str(ids[i]), f"pinned to {reps[problem.pin[i]]}") for i in _first(broken)]
+    return out
+
+
+def _balance_violations(
+    problem: Problem, r: np.ndarray, act: np.ndarray, rules: AssignmentConfig
+) -> list[Violation]:
+    """Every active rep whose metric total lies outside its tolerance band."""
+    out = []
     for metric, tol in sorted(rules.balance.items()):
         values = metric_values(problem, metric)
         got = rep_totals(problem, r, values)
         target = rep_targets(problem, values)
         slack = tol * target + CHECK_TOLERANCE * max(1.0, float(target.max(initial=0.0)))
         off = act & (np.abs(got - target) > slack)
-        for j in np.flatnonzero(off):
-            out.append(
-                Violation(
-                    f"balance:{metric}",
-                    str(problem.rep_ids[j]),
-                    f"{got[j]:.2f} vs target {target[j]:.2f} (tolerance {tol:.1%})",
-                )
+        out += [
+            Violation(
+                f"balance:{metric}",
+                str(problem.rep_ids[j]),
+                f"{got[j]:.2f} vs target {target[j]:.2f} (tolerance {tol:.1%})",
             )
+            for j in np.flatnonzero(off)
+        ]
+    return out
+
+
+def _capacity_violations(problem: Problem, r: np.ndarray) -> list[Violation]:
+    """Reps over their ``max_accounts`` or ``max_workload``."""
+    out = []
     for name, limit, values in (
         ("max_accounts", problem.max_accounts, np.ones(problem.n_accounts)),
         ("max_workload", problem.max_workload, problem.workload),
     ):
         got = rep_totals(problem, r, values)
         over = ~np.isnan(limit) & (got > limit + CHECK_TOLERANCE)
-        for j in np.flatnonzero(over):
-            out.append(Violation(name, str(problem.rep_ids[j]), f"{got[j]:g} > {limit[j]:g}"))
-    out += continuity_violations(problem, r)
-    if rules.max_moved_share is not None:
-        moved = float(problem.potential[moved_mask(problem, r)].sum())
-        budget = rules.max_moved_share * float(problem.potential.sum())
-        if moved > budget * (1 + CHECK_TOLERANCE) + CHECK_TOLERANCE:
-            out.append(Violation("max_moved_share", "plan", f"moved {moved:.2f} > budget {budget:.2f}"))
+        out += [
+            Violation(name, str(problem.rep_ids[j]), f"{got[j]:g} > {limit[j]:g}")
+            for j in np.flatnonzero(over)
+        ]
     return out
+
+
+def _budget_violations(problem: Problem, r: np.ndarray, rules: AssignmentConfig) -> list[Violation]:
+    """The disruption budget (``max_moved_share``), when the rules set one."""
+    if rules.max_moved_share is None:
+        return []
+    moved = float(problem.potential[moved_mask(problem, r)].sum())
+    budget = rules.max_moved_share * float(problem.potential.sum())
+    if moved > budget * (1 + CHECK_TOLERANCE) + CHECK_TOLERANCE:
+        return [Violation("max_moved_share", "plan", f"moved {moved:.2f} > budget {budget:.2f}")]
+    return []
 
 
 def accounts_lost_gained(problem: Problem, rep_of_account: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
