@@ -244,6 +244,36 @@ def _families(
     return root, is_member
 
 
+def _places(
+    rng: np.random.Generator, home_lat: np.ndarray, home_lon: np.ndarray, reg: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Account coordinates: around the cluster rep's home, or anywhere in the region."""
+    n = len(home_lat)
+    lat = home_lat + rng.normal(0.0, CLUSTER_SIGMA_DEG, n)
+    lon = home_lon + rng.normal(0.0, CLUSTER_SIGMA_DEG, n)
+    background = rng.random(n) < BACKGROUND_SHARE
+    boxes = np.array([REGION_BOX[r] for r in REGIONS])
+    lat = np.where(background, rng.uniform(boxes[reg, 0], boxes[reg, 1]), lat)
+    lon = np.where(background, rng.uniform(boxes[reg, 2], boxes[reg, 3]), lon)
+    return lat, lon
+
+
+def _potentials(
+    rng: np.random.Generator,
+    seg: np.ndarray,
+    acc_block: np.ndarray,
+    rep_block: np.ndarray,
+    capacity_factor: np.ndarray,
+    n_blocks: int,
+) -> np.ndarray:
+    """Heavy-tailed potential, winsorised below a share of the block's mean rep target."""
+    potential = SEGMENT_MEDIAN_POTENTIAL[seg] * rng.lognormal(0.0, POTENTIAL_SIGMA, len(seg))
+    block_total = np.bincount(acc_block, weights=potential, minlength=n_blocks)
+    block_cf = np.bincount(rep_block, weights=capacity_factor, minlength=n_blocks)
+    cap = POTENTIAL_CAP_SHARE * block_total / block_cf
+    return np.round(np.minimum(potential, cap[acc_block]))
+
+
 def generate_tables(spec: SyntheticSpec) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Accounts and reps tables in the columns `solver.problem.build_problem` reads.
 
@@ -268,21 +298,9 @@ def generate_tables(spec: SyntheticSpec) -> tuple[pd.DataFrame, pd.DataFrame]:
     acc_block = np.repeat(np.arange(len(n_acc)), n_acc)
     seg, reg = block_seg[acc_block], block_reg[acc_block]
 
-    # geography: around the cluster rep's home, or anywhere in the region
     cluster = _sample_by_block(rng, acc_block, rep_block, reps["_book"].to_numpy())
-    lat = rep_lat[cluster] + rng.normal(0.0, CLUSTER_SIGMA_DEG, n)
-    lon = rep_lon[cluster] + rng.normal(0.0, CLUSTER_SIGMA_DEG, n)
-    background = rng.random(n) < BACKGROUND_SHARE
-    boxes = np.array([REGION_BOX[r] for r in REGIONS])
-    lat = np.where(background, rng.uniform(boxes[reg, 0], boxes[reg, 1]), lat)
-    lon = np.where(background, rng.uniform(boxes[reg, 2], boxes[reg, 3]), lon)
-
-    # heavy-tailed potential, winsorised below a quarter of the block's mean rep target
-    potential = SEGMENT_MEDIAN_POTENTIAL[seg] * rng.lognormal(0.0, POTENTIAL_SIGMA, n)
-    block_total = np.bincount(acc_block, weights=potential, minlength=len(n_acc))
-    block_cf = np.bincount(rep_block, weights=reps["capacity_factor"].to_numpy(), minlength=len(n_acc))
-    cap = POTENTIAL_CAP_SHARE * block_total / block_cf
-    potential = np.round(np.minimum(potential, cap[acc_block]))
+    lat, lon = _places(rng, rep_lat[cluster], rep_lon[cluster], reg)
+    potential = _potentials(rng, seg, acc_block, rep_block, reps["capacity_factor"].to_numpy(), len(n_acc))
 
     # owners: the cluster rep; hires have no book yet, so their cluster goes to a
     # full rep of the block; some owned accounts sit with another rep of the block
@@ -302,7 +320,8 @@ def generate_tables(spec: SyntheticSpec) -> tuple[pd.DataFrame, pd.DataFrame]:
     n_departed_reps = np.maximum(n_rep // 10, 1)
     departed_k = np.floor(rng.random(n) * n_departed_reps[acc_block]).astype(np.int64)
     rep_ids = reps["rep_id"].to_numpy()
-    owner_id = np.where(owned, rep_ids[owner], None)
+    nothing = np.array(None, dtype=object)  # a blank id (None), as numpy's typing wants an array
+    owner_id = np.where(owned, rep_ids[owner], nothing)
     departed_ids = np.char.add(
         np.char.add("X", acc_block.astype(str)), np.char.zfill(departed_k.astype(str), 3)
     ).astype(object)
@@ -314,7 +333,7 @@ def generate_tables(spec: SyntheticSpec) -> tuple[pd.DataFrame, pd.DataFrame]:
     n_pin = min(round(spec.pin_share * n), len(pin_pool))
     pinned = np.zeros(n, dtype=bool)
     pinned[rng.permutation(pin_pool)[:n_pin]] = True
-    locked = np.where(pinned, owner_id, None)
+    locked = np.where(pinned, owner_id, nothing)
 
     workload = np.round(1.0 + 0.5 * np.log1p(potential / 1_000.0), 3) if spec.with_workload else np.ones(n)
     has_arr = owned & (rng.random(n) < 0.6)
