@@ -17,7 +17,7 @@ import dataclasses
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -356,10 +356,7 @@ def _solve(
         )
     if rules.max_moved_share is not None and rules.objective == "weighted" and not run.budgeted:
         return _solve_with_budget(problem, rules, progress, avoid, t0, first_splits, d_ref)
-    solver_name = highs_version()
-    if rules.solver not in ("auto", "highs"):
-        # the chosen backend solves the exact (small) blocks; HiGHS runs the LP pipeline
-        solver_name = f"{backend_version(rules.solver)} + {solver_name}"
+    solver_name = _solver_name(rules)
     nothing = np.full(problem.n_accounts, -1)
     hard = run.hard_deadline if run.hard_deadline is not None else t0 + rules.time_limit
     say = (lambda text: progress(text)) if progress else (lambda text: None)
@@ -371,104 +368,24 @@ def _solve(
     if checked.findings:
         return _no_plan(Status.INFEASIBLE, "\n".join(checked.findings), t0, rules, solver_name, nothing)
     splits, pieces, built, sizes = checked.splits, checked.pieces, checked.built, checked.sizes
-    piece_p = checked.potential
     workers = _block_workers(problem, pieces)
     kept = built if keep else None
 
-    def retry_whole(b: int) -> Result:
-        log.info("a piece of %s has no plan: solving the block whole", problem.block_name(b))
-        again = _solve(
-            problem,
-            rules.model_copy(update={"time_limit": max(hard - time.perf_counter(), 0.5)}),
-            progress,
-            avoid,
-            _Pass(True, run.whole | {b}, hard, splits | {b: _whole_block(problem, b)}, d_ref),
-        )
-        return dataclasses.replace(again, seconds=time.perf_counter() - t0)
-
-    def failure(i: int, out: PieceOutcome, budget: float | None, outs: list[PieceOutcome]) -> Result:
-        piece = pieces[i]
-        failed = out.failed or out.outcome
-        progress_text = _progress_text(problem, pieces, sizes, outs, max(rules.time_limit, hard - t0))
-        if piece.parts > 1 and failed.status != Status.INFEASIBLE and time.perf_counter() >= hard - 1.0:
-            text = (
-                f"{problem.block_name(piece.block)}: piece {piece.part + 1} of {piece.parts} found no plan "
-                f"within the time limit ({failed.raw_status}). {progress_text}"
-            )
-            return _no_plan(Status.NO_SOLUTION, text, t0, rules, solver_name, nothing)
-        if piece.parts > 1 and _too_big(problem, piece.block):
-            why = [f"piece {piece.part + 1} of {piece.parts}: {failed.raw_status}"]
-            return _no_plan(
-                Status.NO_SOLUTION, _too_big_text(problem, piece.block, why), t0, rules, solver_name, nothing
-            )
-        if piece.parts > 1 and time.perf_counter() < hard - 1.0:
-            return retry_whole(piece.block)
-        block = built[i] if keep else build_piece(problem, piece)
-        return _unsolved(problem, block, failed, rules, solver_name, t0, nothing, budget, progress_text)
+    fail = _Failure(problem, rules, progress, avoid, run, checked, keep, (t0, hard), (solver_name, d_ref))
 
     limit = rules.time_limit - (time.perf_counter() - t0)
     budgets: list[float | None] = [None] * len(pieces)
     starts: list[np.ndarray | None] = [None] * len(pieces)
     notes: list[str] = []
     if rules.max_moved_share is not None:
-        clock = _Clock(sizes, limit * FIRST_PASS_SHARE)
-        spread = shares(sizes, limit * FIRST_PASS_SHARE, workers)
-        least_cost = LeastCost(rules, total_p, d_ref)
-
-        def least_task(i: int) -> PlanTask:
-            share = spread[i] if workers > 1 else clock.share(i)
-            return PlanTask(rules, total_p, float(d_ref[pieces[i].block]), None, None, share, hard)
-
-        outs = _run_pieces(
-            problem,
-            pieces,
-            kept,
-            sizes,
-            least_piece,
-            least_task,
-            workers,
-            lambda i: say(f"least disruption in {problem.block_name(pieces[i].block)}"),
+        split = _least_disruption_pass(
+            problem, rules, checked, workers, kept, (total_p, d_ref), (hard, limit), say
         )
-        outs = _retry_failed(problem, pieces, kept, outs, least_piece, least_task, hard)
-        for i, out in enumerate(outs):
-            if out.failed is not None:
-                return failure(i, out, None, outs)
-        least = [o.least for o in outs]
-        starts = [o.start for o in outs]
-        least_bound = []
-        for b in splits:
-            mine = [i for i, p in enumerate(pieces) if p.block == b]
-            if len(mine) == 1:
-                bound_b, tie_b = outs[mine[0]].outcome.bound, outs[mine[0]].most_tie
-            else:
-                duals = [d for d in (outs[i].duals for i in mine) if d is not None]
-                bound_b, tie_b, _ = lagrangian_bound(
-                    problem, b, rules, duals, least_cost, extra_of=least_cost.tie
-                )
-            # moves(x)/P >= bound - tie(x) >= bound - sum_u max_r tie_ur, for every plan x
-            least_bound.append(max(0.0, (bound_b - tie_b) * total_p))
-        budget = rules.max_moved_share * float(problem.potential.sum())
-        if sum(least_bound) > budget * (1 + 1e-9):
-            text = (
-                f"plan: keeping every block balanced moves at least {sum(least_bound):,.0f} of "
-                f"potential ({sum(least_bound) / total_p:.1%}; the least found is "
-                f"{sum(least):,.0f} = {sum(least) / total_p:.1%}), above the budget "
-                f"max_moved_share = {rules.max_moved_share:.1%} ({budget:,.0f}). Rules: "
-                "max_moved_share vs balance. Least moves by block: "
-                + "; ".join(
-                    f"{problem.block_name(b)} {m:,.0f}" for b, m in zip(splits, least_bound, strict=True)
-                )
-            )
-            return _no_plan(Status.INFEASIBLE, text, t0, rules, solver_name, nothing)
-        if sum(least) > budget * (1 + 1e-9):
-            text = (
-                f"plan: the best moves found ({sum(least):,.0f}) exceed the budget ({budget:,.0f}) "
-                "within the time limit; no plan found (raise time_limit or max_moved_share)"
-            )
-            return _no_plan(Status.NO_SOLUTION, text, t0, rules, solver_name, nothing)
-        slack = budget - sum(least)
-        budgets = [m + slack * p / max(sum(piece_p), 1e-12) for m, p in zip(least, piece_p, strict=True)]
-        notes.append("bound is relative to the split of the disruption budget between blocks")
+        if isinstance(split, _LeastFailed):
+            if split.index is not None:
+                return fail(split.index, split.outcomes[split.index], None, split.outcomes)
+            return _no_plan(split.status, split.text, t0, rules, solver_name, nothing)
+        budgets, starts, notes = split.budgets, split.starts, split.notes
         limit = rules.time_limit - (time.perf_counter() - t0)
 
     clock = _Clock(sizes, max(limit, 0.5))
@@ -493,11 +410,188 @@ def _solve(
     outs = _retry_failed(problem, pieces, kept, outs, plan_piece, plan_task, hard)
     for i, out in enumerate(outs):
         if out.failed is not None:
-            return failure(i, out, budgets[i], outs)
+            return fail(i, out, budgets[i], outs)
     split_bounds = _split_bounds(problem, rules, pieces, splits, outs, budgets, plan_cost)
     return assemble(
         problem, rules, pieces, splits, outs, budgets, split_bounds, avoid, solver_name, t0, notes
     )
+
+
+def _solver_name(rules: AssignmentConfig) -> str:
+    """The solvers a result names: HiGHS runs the LP pipeline, a chosen backend the exact blocks."""
+    if rules.solver in ("auto", "highs"):
+        return highs_version()
+    return f"{backend_version(rules.solver)} + {highs_version()}"
+
+
+@dataclass(frozen=True)
+class _Failure:
+    """What a pass does when a piece has no plan: retry its block whole, or say why there is none."""
+
+    problem: Problem
+    rules: AssignmentConfig
+    progress: Callable[[str], None] | None
+    avoid: Avoid | None
+    run: _Pass
+    checked: _CheckedPieces
+    keep: bool
+    clock: tuple[float, float]  # the pass's start and hard deadline (perf_counter)
+    names: tuple[str, np.ndarray]  # the solver's name and the distance reference
+
+    def retry_whole(self, b: int) -> Result:
+        """Solve block ``b`` whole with the time left (its pieces failed)."""
+        problem, rules, run = self.problem, self.rules, self.run
+        t0, hard = self.clock
+        log.info("a piece of %s has no plan: solving the block whole", problem.block_name(b))
+        again = _solve(
+            problem,
+            rules.model_copy(update={"time_limit": max(hard - time.perf_counter(), 0.5)}),
+            self.progress,
+            self.avoid,
+            _Pass(
+                True,
+                run.whole | {b},
+                hard,
+                self.checked.splits | {b: _whole_block(problem, b)},
+                self.names[1],
+            ),
+        )
+        return dataclasses.replace(again, seconds=time.perf_counter() - t0)
+
+    def __call__(self, i: int, out: PieceOutcome, budget: float | None, outs: list[PieceOutcome]) -> Result:
+        problem, rules = self.problem, self.rules
+        pieces, sizes = self.checked.pieces, self.checked.sizes
+        t0, hard = self.clock
+        solver_name = self.names[0]
+        nothing = np.full(problem.n_accounts, -1)
+        piece = pieces[i]
+        failed = out.failed or out.outcome
+        progress_text = _progress_text(problem, pieces, sizes, outs, max(rules.time_limit, hard - t0))
+        if piece.parts > 1 and failed.status != Status.INFEASIBLE and time.perf_counter() >= hard - 1.0:
+            text = (
+                f"{problem.block_name(piece.block)}: piece {piece.part + 1} of {piece.parts} found no plan "
+                f"within the time limit ({failed.raw_status}). {progress_text}"
+            )
+            return _no_plan(Status.NO_SOLUTION, text, t0, rules, solver_name, nothing)
+        if piece.parts > 1 and _too_big(problem, piece.block):
+            why = [f"piece {piece.part + 1} of {piece.parts}: {failed.raw_status}"]
+            return _no_plan(
+                Status.NO_SOLUTION, _too_big_text(problem, piece.block, why), t0, rules, solver_name, nothing
+            )
+        if piece.parts > 1 and time.perf_counter() < hard - 1.0:
+            return self.retry_whole(piece.block)
+        block = self.checked.built[i] if self.keep else build_piece(problem, piece)
+        return _unsolved(problem, block, failed, rules, solver_name, t0, nothing, budget, progress_text)
+
+
+@dataclass(frozen=True)
+class _LeastFailed:
+    """Why the least-disruption pass gives no budgets: a piece without a plan, or a finding."""
+
+    index: int | None = None
+    outcomes: list[PieceOutcome] = field(default_factory=list)
+    status: Status = Status.NO_SOLUTION
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class _BudgetSplit:
+    """Each piece's share of the disruption budget, its least-disruption start, and notes."""
+
+    budgets: list[float | None]
+    starts: list[np.ndarray | None]
+    notes: list[str]
+
+
+def _least_disruption_pass(
+    problem: Problem,
+    rules: AssignmentConfig,
+    checked: _CheckedPieces,
+    workers: int,
+    kept: list[BlockData] | None,
+    costs: tuple[float, np.ndarray],
+    clock_at: tuple[float, float],
+    say: Callable[[str], None],
+) -> _BudgetSplit | _LeastFailed:
+    """Least moves per piece, a bound on them, and the budget split in proportion to potential.
+
+    The budget is infeasible when even the bound on the least moves exceeds it,
+    and out of reach when the least moves found do.
+    """
+    total_p, d_ref = costs
+    hard, limit = clock_at
+    pieces, sizes, splits = checked.pieces, checked.sizes, checked.splits
+    clock = _Clock(sizes, limit * FIRST_PASS_SHARE)
+    spread = shares(sizes, limit * FIRST_PASS_SHARE, workers)
+
+    def least_task(i: int) -> PlanTask:
+        share = spread[i] if workers > 1 else clock.share(i)
+        return PlanTask(rules, total_p, float(d_ref[pieces[i].block]), None, None, share, hard)
+
+    outs = _run_pieces(
+        problem,
+        pieces,
+        kept,
+        sizes,
+        least_piece,
+        least_task,
+        workers,
+        lambda i: say(f"least disruption in {problem.block_name(pieces[i].block)}"),
+    )
+    outs = _retry_failed(problem, pieces, kept, outs, least_piece, least_task, hard)
+    for i, out in enumerate(outs):
+        if out.failed is not None:
+            return _LeastFailed(index=i, outcomes=outs)
+    least = [o.least for o in outs]
+    least_bound = _least_move_bounds(problem, rules, pieces, splits, outs, LeastCost(rules, total_p, d_ref))
+    budget = rules.max_moved_share * float(problem.potential.sum()) if rules.max_moved_share else 0.0
+    if sum(least_bound) > budget * (1 + 1e-9):
+        text = (
+            f"plan: keeping every block balanced moves at least {sum(least_bound):,.0f} of "
+            f"potential ({sum(least_bound) / total_p:.1%}; the least found is "
+            f"{sum(least):,.0f} = {sum(least) / total_p:.1%}), above the budget "
+            f"max_moved_share = {rules.max_moved_share:.1%} ({budget:,.0f}). Rules: "
+            "max_moved_share vs balance. Least moves by block: "
+            + "; ".join(f"{problem.block_name(b)} {m:,.0f}" for b, m in zip(splits, least_bound, strict=True))
+        )
+        return _LeastFailed(status=Status.INFEASIBLE, text=text)
+    if sum(least) > budget * (1 + 1e-9):
+        text = (
+            f"plan: the best moves found ({sum(least):,.0f}) exceed the budget ({budget:,.0f}) "
+            "within the time limit; no plan found (raise time_limit or max_moved_share)"
+        )
+        return _LeastFailed(status=Status.NO_SOLUTION, text=text)
+    slack = budget - sum(least)
+    piece_p = checked.potential
+    budgets: list[float | None] = [
+        m + slack * p / max(sum(piece_p), 1e-12) for m, p in zip(least, piece_p, strict=True)
+    ]
+    notes = ["bound is relative to the split of the disruption budget between blocks"]
+    return _BudgetSplit(budgets, [o.start for o in outs], notes)
+
+
+def _least_move_bounds(
+    problem: Problem,
+    rules: AssignmentConfig,
+    pieces: list[Piece],
+    splits: dict[int, Split],
+    outs: list[PieceOutcome],
+    least_cost: LeastCost,
+) -> list[float]:
+    """Per split block, a lower bound on the potential any balanced plan moves."""
+    least_bound = []
+    for b in splits:
+        mine = [i for i, p in enumerate(pieces) if p.block == b]
+        if len(mine) == 1:
+            bound_b, tie_b = outs[mine[0]].outcome.bound, outs[mine[0]].most_tie
+        else:
+            duals = [d for d in (outs[i].duals for i in mine) if d is not None]
+            bound_b, tie_b, _ = lagrangian_bound(
+                problem, b, rules, duals, least_cost, extra_of=least_cost.tie
+            )
+        # moves(x)/P >= bound - tie(x) >= bound - sum_u max_r tie_ur, for every plan x
+        least_bound.append(max(0.0, (bound_b - tie_b) * total_potential(problem)))
+    return least_bound
 
 
 def _solve_with_budget(
