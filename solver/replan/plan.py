@@ -161,8 +161,6 @@ def replan(inputs: ReplanInputs, events: list[Event]) -> ReplanResult:
         after = roster_after(original, events, d)
         m_after = _monthly(after, inputs)
         weight = territory_capacity(after, events, d, inputs)
-        left = {e.rep_id for e in today if e.kind == "leave"}
-        moved_reps = {e.rep_id for e in today if e.kind == "move"}
         pins.update(_family_pins(inputs.accounts, [e for e in today if e.kind == "transfer"]))
         problem = _problem(inputs, after, owner, pins, weight)
         blocks = _touched_blocks(problem, today, before, after, pins, owner)
@@ -172,26 +170,11 @@ def replan(inputs: ReplanInputs, events: list[Event]) -> ReplanResult:
         if outcome.status == Status.FEASIBLE:
             status = Status.FEASIBLE
         budget_left = max(budget_left - outcome.moved_beyond_freed, 0.0)
-        new_owner = owner.copy()
-        unit_rep = outcome.rep_of_unit[problem.unit]
-        placed = unit_rep >= 0
-        new_owner[placed] = problem.rep_ids[unit_rep[placed]]
+        new_owner = _new_owners(problem, outcome.rep_of_unit, owner)
         changed = new_owner != owner
-        moves = pd.DataFrame(
-            {
-                "account_id": ids[changed],
-                "giver": owner[changed],
-                "receiver": new_owner[changed],
-                "potential": potential[changed],
-            }
-        )
+        moves = _moves(ids, owner, new_owner, potential)
         holdings = pd.Series(potential).groupby(owner).sum()
-        givers_with_moves = set(moves["giver"])
-        orphans = {
-            r: _team_of(after, weight, before, r)
-            for r in sorted(left | moved_reps)
-            if r not in givers_with_moves and book.annual(r)
-        }
+        orphans = _orphans(today, moves, book, (before, after), weight)
         annual_before = {r: book.annual(r) for r in set(book.cents) | set(after["rep_id"].astype(str))}
         carried = move_quotas(
             book,
@@ -205,9 +188,11 @@ def replan(inputs: ReplanInputs, events: list[Event]) -> ReplanResult:
             monthly_after=m_after,
             orphans=orphans,
         )
-        for r, team in orphans.items():
-            if not team:
-                notes.append(f"{r}: no rep is left in its block after {d}; it keeps its quota after then")
+        notes += [
+            f"{r}: no rep is left in its block after {d}; it keeps its quota after then"
+            for r, team in orphans.items()
+            if not team
+        ]
         rows += _change_rows(d, today, moves, carried, before, pins, annual_before, book)
         per_date.append(
             {
@@ -224,22 +209,9 @@ def replan(inputs: ReplanInputs, events: list[Event]) -> ReplanResult:
         owner = new_owner
     if book.total() != total_before:
         raise ConservationError(f"replan: quotas add up to {book.total()}, not {total_before}")
-    final = roster_after(original, events, events[-1].date) if events else original.copy()
-    final["capacity_factor"] = np.array([v.sum() / PLAN_MONTHS for v in _monthly(final, inputs).values()])
-    last = max((e.date for e in events), default=inputs.plan_start)
-    final["territory_capacity"] = territory_capacity(final, events, last, inputs)
+    final = _final_roster(inputs, original, events)
     changes = pd.DataFrame(rows, columns=CHANGE_COLUMNS)
-    summary = {
-        "events": len(events),
-        "dates": per_date,
-        "budget": inputs.max_moved_share * float(potential.sum()),
-        "max_moved_share": inputs.max_moved_share,
-        "moved_beyond_freed": sum(float(x["moved_beyond_freed"]) for x in per_date),
-        "freed_potential": sum(float(x["freed_potential"]) for x in per_date),
-        "quota_total_before": cents_to_str(total_before),
-        "quota_total_after": cents_to_str(book.total()),
-        "quota_moved": cents_to_str(int(pd.to_numeric(changes["quota_moved_cents"]).fillna(0).sum())),
-    }
+    summary = _summary(inputs, events, per_date, float(potential.sum()), total_before, book, changes)
     return ReplanResult(
         status,
         owner,
@@ -251,6 +223,78 @@ def replan(inputs: ReplanInputs, events: list[Event]) -> ReplanResult:
         None,
         tuple(notes),
     )
+
+
+def _new_owners(problem: Problem, rep_of_unit: np.ndarray, owner: np.ndarray) -> np.ndarray:
+    """Owner ids after a re-assignment (accounts of units it did not place keep theirs)."""
+    new_owner = owner.copy()
+    unit_rep = rep_of_unit[problem.unit]
+    placed = unit_rep >= 0
+    new_owner[placed] = problem.rep_ids[unit_rep[placed]]
+    return new_owner
+
+
+def _orphans(
+    today: list[Event],
+    moves: pd.DataFrame,
+    book: QuotaBook,
+    rosters: tuple[pd.DataFrame, pd.DataFrame],
+    weight: np.ndarray,
+) -> dict[str, list[str]]:
+    """Reps leaving or moving today with quota but no accounts to hand over -> who shares it."""
+    before, after = rosters
+    leaving = {e.rep_id for e in today if e.kind in ("leave", "move")}
+    givers_with_moves = set(moves["giver"])
+    return {
+        r: _team_of(after, weight, before, r)
+        for r in sorted(leaving)
+        if r not in givers_with_moves and book.annual(r)
+    }
+
+
+def _moves(ids: np.ndarray, owner: np.ndarray, new_owner: np.ndarray, potential: np.ndarray) -> pd.DataFrame:
+    """One row per account that changes owner: who gives it, who receives it, its potential."""
+    changed = new_owner != owner
+    return pd.DataFrame(
+        {
+            "account_id": ids[changed],
+            "giver": owner[changed],
+            "receiver": new_owner[changed],
+            "potential": potential[changed],
+        }
+    )
+
+
+def _final_roster(inputs: ReplanInputs, original: pd.DataFrame, events: list[Event]) -> pd.DataFrame:
+    """The reps after the last event, with their capacity factors and territory capacity then."""
+    final = roster_after(original, events, events[-1].date) if events else original.copy()
+    final["capacity_factor"] = np.array([v.sum() / PLAN_MONTHS for v in _monthly(final, inputs).values()])
+    last = max((e.date for e in events), default=inputs.plan_start)
+    final["territory_capacity"] = territory_capacity(final, events, last, inputs)
+    return final
+
+
+def _summary(
+    inputs: ReplanInputs,
+    events: list[Event],
+    per_date: list[dict[str, Any]],
+    total_potential: float,
+    total_before: int,
+    book: QuotaBook,
+    changes: pd.DataFrame,
+) -> dict[str, Any]:
+    """The re-plan's figures: per date, the budget, what moved, quota totals before and after."""
+    return {
+        "events": len(events),
+        "dates": per_date,
+        "budget": inputs.max_moved_share * total_potential,
+        "max_moved_share": inputs.max_moved_share,
+        "moved_beyond_freed": sum(float(x["moved_beyond_freed"]) for x in per_date),
+        "freed_potential": sum(float(x["freed_potential"]) for x in per_date),
+        "quota_total_before": cents_to_str(total_before),
+        "quota_total_after": cents_to_str(book.total()),
+        "quota_moved": cents_to_str(int(pd.to_numeric(changes["quota_moved_cents"]).fillna(0).sum())),
+    }
 
 
 CHANGE_COLUMNS = [

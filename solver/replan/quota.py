@@ -158,6 +158,21 @@ def move_quotas(
                 carried[f"(no accounts) {giver}->{receiver}"] = amount
     # phase 2: write the givers' rows, then add what each receiver gets, by its own capacity
     book.cents.update(new_rows)
+    _hand_over(book, handed, monthly_after, season, f, step)
+    if book.total() != before_total:
+        raise ConservationError(f"replan on {date}: quotas add up to {book.total()}, not {before_total}")
+    return pd.Series(carried, dtype=object)
+
+
+def _hand_over(
+    book: QuotaBook,
+    handed: list[tuple[str, str, int, list[int]]],
+    monthly_after: dict[str, np.ndarray],
+    season: np.ndarray,
+    f: np.ndarray,
+    step: int,
+) -> None:
+    """Add each receiver's share to its periods, by its own capacity after the date (else the giver's)."""
     for _giver, receiver, amount, post in handed:
         w = _period_weights(monthly_after.get(receiver, np.zeros(PLAN_MONTHS)), season, f, step)
         if w.sum() <= 0:
@@ -165,9 +180,6 @@ def move_quotas(
         add = allocate_cents(amount, w)
         cur = book.cents.setdefault(receiver, [0] * len(book.periods))
         book.cents[receiver] = [a + b for a, b in zip(cur, add, strict=True)]
-    if book.total() != before_total:
-        raise ConservationError(f"replan on {date}: quotas add up to {book.total()}, not {before_total}")
-    return pd.Series(carried, dtype=object)
 
 
 def _cut(
