@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from solver.assignment.assemble import assemble
-from solver.assignment.backends.highs_backend import BackendOutcome, highs_version
-from solver.assignment.backends.registry import backend_version
+from solver.assignment.backends.highs_backend import BackendOutcome
+from solver.assignment.backends.registry import solver_label
 from solver.assignment.block import BlockData, block_reps, block_units
 from solver.assignment.checker import (
     violations,
@@ -356,7 +356,7 @@ def _solve(
         )
     if rules.max_moved_share is not None and rules.objective == "weighted" and not run.budgeted:
         return _solve_with_budget(problem, rules, progress, avoid, t0, first_splits, d_ref)
-    solver_name = _solver_name(rules)
+    solver_name = solver_label(rules.solver)
     nothing = np.full(problem.n_accounts, -1)
     hard = run.hard_deadline if run.hard_deadline is not None else t0 + rules.time_limit
     say = (lambda text: progress(text)) if progress else (lambda text: None)
@@ -415,13 +415,6 @@ def _solve(
     return assemble(
         problem, rules, pieces, splits, outs, budgets, split_bounds, avoid, solver_name, t0, notes
     )
-
-
-def _solver_name(rules: AssignmentConfig) -> str:
-    """The solvers a result names: HiGHS runs the LP pipeline, a chosen backend the exact blocks."""
-    if rules.solver in ("auto", "highs"):
-        return highs_version()
-    return f"{backend_version(rules.solver)} + {highs_version()}"
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from solver.assignment.backends.highs_backend import (
 from solver.assignment.backends.registry import (
     backend_for,
     backend_version,
+    solver_label,
 )
 
 __all__ = [
@@ -26,4 +27,5 @@ __all__ = [
     "configure",
     "highs_version",
     "solve_mip",
+    "solver_label",
 ]

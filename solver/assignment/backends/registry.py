@@ -54,3 +54,10 @@ def backend_version(name: str) -> str:
         "pulp": pulp_backend.pulp_version,
     }
     return versions[_name(name)]()
+
+
+def solver_label(name: str) -> str:
+    """The solvers a result names: HiGHS runs the LP pipeline, a chosen backend the exact blocks."""
+    if name in ("auto", "highs"):
+        return highs_version()
+    return f"{backend_version(name)} + {highs_version()}"

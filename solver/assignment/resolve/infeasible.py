@@ -13,20 +13,12 @@ import time
 
 import numpy as np
 
-from solver.assignment.backends.highs_backend import highs_version
-from solver.assignment.backends.registry import backend_version
+from solver.assignment.backends.registry import solver_label
 from solver.assignment.block import build_block
 from solver.assignment.prechecks import block_findings
 from solver.assignment.result import Result, Status
 from solver.config import AssignmentConfig
 from solver.problem import Problem
-
-
-def _solver_name(rules: AssignmentConfig) -> str:
-    """The name `solve` reports for these rules."""
-    if rules.solver in ("auto", "highs"):
-        return highs_version()
-    return f"{backend_version(rules.solver)} + {highs_version()}"
 
 
 def touched_findings(problem: Problem, touched: tuple[int, ...], rules: AssignmentConfig) -> list[str]:
@@ -42,7 +34,7 @@ def infeasible_result(findings: list[str], rules: AssignmentConfig, t0: float, n
         float("inf"),
         time.perf_counter() - t0,
         rules.seed,
-        _solver_name(rules),
+        solver_label(rules.solver),
         np.full(n_accounts, -1),
         explanation="\n".join(findings),
     )
