@@ -171,29 +171,16 @@ class IncrementalLp:
         )
 
 
-def solve_mip(
+def _mip_model(
     n_cols: int,
     cost: np.ndarray,
     rows: list[Rows],
-    *,
     fixed_one: np.ndarray,
-    time_limit: float,
-    seed: int,
-    mip_gap: float,
-    start: np.ndarray | None = None,
-    relax: bool = False,
-    node_limit: int | None = None,
-    col_upper: np.ndarray | None = None,
-    continuous: np.ndarray | None = None,
-) -> BackendOutcome:
-    """Minimise ``cost @ x`` over binary x subject to ``rows``.
-
-    ``node_limit`` bounds the branch-and-bound tree: a deterministic budget,
-    so the same inputs give the same plan (the time limit is a safety net).
-    ``col_upper`` / ``continuous`` (optional) give columns other bounds than
-    [0, 1] or make them continuous (the lexicographic model's deviation).
-    """
-    t0 = time.perf_counter()
+    col_upper: np.ndarray | None,
+    continuous: np.ndarray | None,
+    relax: bool,
+) -> tuple[highspy.HighsLp, float]:
+    """The block's model as HiGHS arrays (column-wise), and the factor its costs were scaled by."""
     starts, r_idx, vals = csc(rows, n_cols)
     offsets = np.cumsum([0] + [r.n for r in rows])
 
@@ -218,6 +205,34 @@ def solve_mip(
         integral = np.ones(n_cols, dtype=bool) if continuous is None else ~np.asarray(continuous, dtype=bool)
         kinds = (highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger)
         lp.integrality_ = [kinds[int(k)] for k in integral]
+
+    return lp, scale
+
+
+def solve_mip(
+    n_cols: int,
+    cost: np.ndarray,
+    rows: list[Rows],
+    *,
+    fixed_one: np.ndarray,
+    time_limit: float,
+    seed: int,
+    mip_gap: float,
+    start: np.ndarray | None = None,
+    relax: bool = False,
+    node_limit: int | None = None,
+    col_upper: np.ndarray | None = None,
+    continuous: np.ndarray | None = None,
+) -> BackendOutcome:
+    """Minimise ``cost @ x`` over binary x subject to ``rows``.
+
+    ``node_limit`` bounds the branch-and-bound tree: a deterministic budget,
+    so the same inputs give the same plan (the time limit is a safety net).
+    ``col_upper`` / ``continuous`` (optional) give columns other bounds than
+    [0, 1] or make them continuous (the lexicographic model's deviation).
+    """
+    t0 = time.perf_counter()
+    lp, scale = _mip_model(n_cols, cost, rows, fixed_one, col_upper, continuous, relax)
 
     h = quiet_highs(seed=seed)
     h.setOptionValue("time_limit", float(max(time_limit, 0.1)))
