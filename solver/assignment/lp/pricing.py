@@ -104,8 +104,7 @@ def priced_lp(
     """
     t0 = time.perf_counter()
     rows = block_rows(problem, block, rules, budget) if rows is None else rows
-    lower = np.zeros(len(cost))
-    lower[block.pinned_rep[block.pair_unit] >= 0] = 1.0
+    lower = (block.pinned_rep[block.pair_unit] >= 0).astype(float)  # pinned pairs are fixed at 1
     keep = (
         cheapest_mask(block, cost, START_COLUMNS)
         | cheapest_mask(block, block.potential_km, 3)
@@ -115,21 +114,12 @@ def priced_lp(
     )
     # first on costs with their ties broken (see `perturbed`), then on the true costs
     work, loss = perturbed(block, cost)
-    lp = IncrementalLp(rows, work, lower, seed=rules.seed, elastic=elastic)
-    lp.add(np.flatnonzero(keep))
-    proving = False
+    lp = _lp_over(rows, work, lower, rules.seed, keep, elastic)
     # the big-M price of breaking a band, when the first columns cannot keep every band
-    dearest = float(np.abs(cost).max(initial=0.0))
-    big_m = {
-        r.rule: BIG_M * (dearest if dearest > 0 else 1.0) / max(float(np.abs(r.val).mean()), 1e-12)
-        for r in rows
-        if r.rule.startswith("balance:") and len(r.val)
-    }
-    elastic_now = elastic is not None
+    big_m = _band_prices(rows, cost)
+    proving, elastic_now, seeded = False, elastic is not None, seed_plan is None
     scale = 1e-9 * max(1.0, float(np.abs(cost).max(initial=1.0)))
-    status, x, objective, bound = Status.NO_SOLUTION, None, float("inf"), -np.inf
-    duals = None
-    seeded = seed_plan is None
+    status, x, objective, bound, duals = Status.NO_SOLUTION, None, float("inf"), -np.inf, None
     for _ in range(MAX_ROUNDS):
         status, x, objective, y = lp.solve(deadline - time.perf_counter())
         duals = y if y is not None else duals
@@ -140,8 +130,7 @@ def priced_lp(
         if status == Status.INFEASIBLE and not proving and not elastic_now and big_m:
             # the first columns cannot keep every band: let the bands break at a big-M price
             # and price columns in until nothing breaks them (a relaxation: bounds stay valid)
-            lp = IncrementalLp(rows, work, lower, seed=rules.seed, elastic=big_m)
-            lp.add(np.flatnonzero(keep))
+            lp = _lp_over(rows, work, lower, rules.seed, keep, big_m)
             elastic_now = True
             continue
         if status == Status.INFEASIBLE and not proving:
@@ -152,17 +141,12 @@ def priced_lp(
             continue
         if x is None or y is None:
             break
-        d = reduced_costs(rows, work, y)
-        least = np.zeros(len(block.units))
-        np.minimum.at(least, block.pair_unit, np.where(keep, 0.0, np.minimum(d, 0.0)))
-        # a bound for the working costs; the true costs are lower by at most ``loss``
-        bound = objective + float(least.sum()) - loss
+        d, bound = _priced(block, rows, work, y, keep, objective - loss)
         neg = (d < -scale) & ~keep
         if not neg.any() and elastic is None and elastic_now and lp.slack_used > 1e-9:
             # priced out and the bands still break: only the full, strict LP can say if they must
-            lp = IncrementalLp(rows, work, lower, seed=rules.seed)
             keep[:] = True
-            lp.add(np.flatnonzero(keep))
+            lp = _lp_over(rows, work, lower, rules.seed, keep, None)
             proving = True
             continue
         if not neg.any() and loss > 0:
@@ -176,8 +160,55 @@ def priced_lp(
         if time.perf_counter() > deadline:
             break
         _add_priced(block, d, neg, keep, lp)
-    objective = float(cost @ x) if x is not None else objective
-    return BackendOutcome(status, x, objective, bound, time.perf_counter() - t0, str(status), duals)
+    # the objective on the true costs (the working ones may carry tie-breaks)
+    return BackendOutcome(
+        status,
+        x,
+        float(cost @ x) if x is not None else objective,
+        bound,
+        time.perf_counter() - t0,
+        str(status),
+        duals,
+    )
+
+
+def _lp_over(
+    rows: list[Rows],
+    cost: np.ndarray,
+    lower: np.ndarray,
+    seed: int,
+    keep: np.ndarray,
+    elastic: dict[str, float] | None,
+) -> IncrementalLp:
+    """A restricted LP holding the ``keep`` columns (bands breakable at the ``elastic`` prices)."""
+    lp = IncrementalLp(rows, cost, lower, seed=seed, elastic=elastic)
+    lp.add(np.flatnonzero(keep))
+    return lp
+
+
+def _band_prices(rows: list[Rows], cost: np.ndarray) -> dict[str, float]:
+    """A big-M price per balance rule, far above any pair's cost, for breaking its band."""
+    dearest = float(np.abs(cost).max(initial=0.0))
+    return {
+        r.rule: BIG_M * (dearest if dearest > 0 else 1.0) / max(float(np.abs(r.val).mean()), 1e-12)
+        for r in rows
+        if r.rule.startswith("balance:") and len(r.val)
+    }
+
+
+def _priced(
+    block: BlockData, rows: list[Rows], work: np.ndarray, y: np.ndarray, keep: np.ndarray, base: float
+) -> tuple[np.ndarray, float]:
+    """Reduced costs of every pair, and the Lagrangian bound they give.
+
+    ``base`` is the restricted LP's objective less what the working costs may
+    overstate: each unit can lower the bound by at most its most negative
+    reduced cost outside the restricted columns.
+    """
+    d = reduced_costs(rows, work, y)
+    least = np.zeros(len(block.units))
+    np.minimum.at(least, block.pair_unit, np.where(keep, 0.0, np.minimum(d, 0.0)))
+    return d, base + float(least.sum())
 
 
 def _add_priced(
