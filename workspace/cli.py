@@ -86,8 +86,20 @@ def serve(
     demo_accounts: Annotated[int, typer.Option("--demo-accounts", hidden=True)] = 20_000,
     demo_reps: Annotated[int, typer.Option("--demo-reps", hidden=True)] = 150,
     threads: Annotated[int, typer.Option("--threads", help="Web server threads")] = 8,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="Dask scheduler address (tcp://host:8786): runs solve their blocks on that cluster",
+        ),
+    ] = None,
 ) -> None:
     """Start the planning workspace (web pages and JSON API) on HOST:PORT."""
+    if scheduler:
+        from workspace.jobs.worker import SCHEDULER_ENV
+
+        # job workers are started by this process and inherit the address (see workspace.jobs.worker)
+        os.environ[SCHEDULER_ENV] = scheduler
     _configure(workspace, db, host)
     import waitress
 

@@ -17,7 +17,11 @@ import traceback
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+from scenarios.run.engine import run_engine
 from workspace import engine
+
+#: Set by ``terraquota serve --scheduler``: runs solve their blocks on that Dask cluster.
+SCHEDULER_ENV = "TERRAQUOTA_DASK_SCHEDULER"
 
 
 def _write_json(path: Path, data: dict[str, object]) -> None:
@@ -41,14 +45,9 @@ def run_job(
         _write_json(folder / "progress.json", {"progress": fraction, "message": message})
 
     try:
-        if kind == "resplit" and parent_run_dir:
-            code, message = engine.resplit_into(Path(scenario_path), Path(parent_run_dir), out, progress)
-        elif kind == "resolve" and parent_run_dir and changes:
-            code, message = engine.resolve_into(
-                Path(parent_run_dir), Path(scenario_path), changes, out, progress
-            )
-        else:
-            code, message = engine.solve_into(Path(scenario_path), out, progress)
+        # with a Dask scheduler configured, the run's blocks and pieces are solved on its cluster
+        with run_engine("local", os.environ.get(SCHEDULER_ENV) or None):
+            code, message = _run(kind, scenario_path, parent_run_dir, changes, out, progress)
     except engine.EngineInputError as e:
         code = 2
         message = f"{len(e.problems)} input problem(s):\n" + "\n".join(
@@ -63,6 +62,22 @@ def run_job(
         code, message = 1, f"the run failed ({type(e).__name__}: {e})"
     _write_json(folder / "result.json", {"exit_code": code, "message": message})
     return code
+
+
+def _run(
+    kind: str,
+    scenario_path: str,
+    parent_run_dir: str | None,
+    changes: list[dict[str, object]] | None,
+    out: Path,
+    progress: engine.Progress,
+) -> tuple[int, str]:
+    """The engine call a job kind stands for: quota re-split, re-solve of touched blocks, or a solve."""
+    if kind == "resplit" and parent_run_dir:
+        return engine.resplit_into(Path(scenario_path), Path(parent_run_dir), out, progress)
+    if kind == "resolve" and parent_run_dir and changes:
+        return engine.resolve_into(Path(parent_run_dir), Path(scenario_path), changes, out, progress)
+    return engine.solve_into(Path(scenario_path), out, progress)
 
 
 def serve(conn: Connection) -> None:
