@@ -23,7 +23,7 @@ from solver.errors import InputError
 from solver.inputs.columns import header_key
 from solver.inputs.readers import read_table
 from solver.money import cents_to_str, to_cents
-from solver.planning.capacity_plan import finance_view
+from solver.planning.capacity_plan import FINANCE_COLUMNS, finance_view
 from solver.quotas.cascade import QuotaPlan, quota_plan
 from solver.quotas.views import QuotaViews, quota_views
 
@@ -188,28 +188,7 @@ def capacity_table(outputs: PlanOutputs) -> pd.DataFrame:
         ("capacity_gap", "{:.6f}"),
     ):
         out[col] = _fmt(c[col], spec)
-    cols = [
-        "region",
-        "segment",
-        "reps",
-        "active_reps",
-        "to_be_hired",
-        "ramped_capacity",
-        "productive_capacity",
-        "cost",
-        "reps_without_ote",
-        "potential",
-        "potential_per_capacity",
-        "productivity",
-        "attainment",
-        "expected_bookings",
-        "quota",
-        "bookings_vs_quota",
-        "revenue_target",
-        "required_capacity",
-        "capacity_gap",
-    ]
-    return out[cols]
+    return out[list(FINANCE_COLUMNS)]
 
 
 def _num(x: object) -> float | None:

@@ -48,6 +48,30 @@ from solver.planning.sizing import SizingBlock, SizingResult, size_blocks
 TBH_PREFIX = "TBH"
 
 
+#: Columns of the finance view (capacity.csv), in order.
+FINANCE_COLUMNS = (
+    "region",
+    "segment",
+    "reps",
+    "active_reps",
+    "to_be_hired",
+    "ramped_capacity",
+    "productive_capacity",
+    "cost",
+    "reps_without_ote",
+    "potential",
+    "potential_per_capacity",
+    "productivity",
+    "attainment",
+    "expected_bookings",
+    "quota",
+    "bookings_vs_quota",
+    "revenue_target",
+    "required_capacity",
+    "capacity_gap",
+)
+
+
 def plan_days(plan_start: dt.date) -> int:
     b = month_bounds(plan_start)
     return int((b[-1] - b[0]).astype(np.int64))
@@ -472,25 +496,4 @@ def finance_view(
     )
     out["capacity_gap"] = (out["required_capacity"] - out["productive_capacity"]).clip(lower=0)
     out["bookings_vs_quota"] = out["expected_bookings"] / out["quota"].where(out["quota"] > 0)
-    cols = [
-        "region",
-        "segment",
-        "reps",
-        "active_reps",
-        "to_be_hired",
-        "ramped_capacity",
-        "productive_capacity",
-        "cost",
-        "reps_without_ote",
-        "potential",
-        "potential_per_capacity",
-        "productivity",
-        "attainment",
-        "expected_bookings",
-        "quota",
-        "bookings_vs_quota",
-        "revenue_target",
-        "required_capacity",
-        "capacity_gap",
-    ]
-    return out[cols]
+    return out[list(FINANCE_COLUMNS)]
