@@ -25,8 +25,6 @@ from maps.palette import colours_for
 
 #: a rep needs this many accounts with coordinates in a panel to get an outline.
 MIN_OUTLINE_ACCOUNTS = 1
-#: above this many reps in a panel the outlines would hide the dots: none are drawn.
-MAX_OUTLINED_REPS = 40
 #: outline width (points) and the alpha of the fill inside it.
 OUTLINE_WIDTH = 0.9
 FILL_ALPHA = 0.16
@@ -55,6 +53,50 @@ def _unique_points(x: np.ndarray, y: np.ndarray, codes: np.ndarray) -> tuple[np.
     first = np.ones(len(xy), dtype=bool)
     first[1:] = np.any(xy[1:] != xy[:-1], axis=1)
     return xy[first], codes[order][first]
+
+
+#: segments per quarter circle of the reach discs.
+_QUAD_SEGS = 8
+
+
+def _cells(xy: np.ndarray, radius: float) -> np.ndarray:
+    """Each point's Voronoi cell among all points, in input order (discs for fewer than 3 points)."""
+    points = shapely.points(xy)
+    if len(xy) < 3:
+        return shapely.buffer(points, radius, quad_segs=_QUAD_SEGS)
+    hull = shapely.multipoints(points)
+    envelope = shapely.buffer(shapely.envelope(hull), 2 * radius)
+    return shapely.get_parts(shapely.voronoi_polygons(hull, extend_to=envelope, ordered=True))
+
+
+def _reaches_out(cells: np.ndarray, xy: np.ndarray, radius: float) -> np.ndarray:
+    """Cells with a corner beyond what their point's reach disc surely covers.
+
+    The polygonal disc is inscribed in the circle, so the test uses its inner radius.
+    """
+    coords, cell = shapely.get_coordinates(cells, return_index=True)
+    far = np.zeros(len(cells))
+    np.maximum.at(far, cell, np.hypot(*(coords - xy[cell]).T))
+    return far > radius * np.cos(np.pi / (4 * _QUAD_SEGS))
+
+
+def _merge_by_owner(cells: np.ndarray, owner: np.ndarray, reps: np.ndarray, outer: np.ndarray) -> np.ndarray:
+    """Union of each rep's cells.
+
+    Uncut cells form an exact coverage (Voronoi cells share their edges), which
+    `shapely.coverage_union_all` dissolves far faster than a general union; only
+    the cells cut by their disc (about 1 % in a dense plan) go through `union_all`.
+    """
+    order = np.argsort(owner, kind="stable")
+    start = np.searchsorted(owner[order], reps, side="left")
+    stop = np.searchsorted(owner[order], reps, side="right")
+    merged = []
+    for lo, hi in zip(start, stop, strict=True):
+        mine = order[lo:hi]
+        inner, cut = mine[~outer[mine]], mine[outer[mine]]
+        whole = shapely.coverage_union_all(cells[inner]) if len(inner) else shapely.Polygon()
+        merged.append(shapely.union_all(np.append(cells[cut], whole)) if len(cut) else whole)
+    return np.array(merged, dtype=object)
 
 
 def rep_territories(
@@ -93,21 +135,20 @@ def rep_territories(
     xy, owner = _unique_points(x[ok], y[ok], codes)
     span = float(max(np.ptp(xy[:, 0]), np.ptp(xy[:, 1]), 1.0))
     radius = reach_m if reach_m is not None else reach(xy[:, 0], xy[:, 1], span)
-    points = shapely.points(xy)
-    discs = shapely.buffer(points, radius, quad_segs=8)
-    if len(xy) >= 3:
-        envelope = shapely.buffer(shapely.envelope(shapely.multipoints(points)), 2 * radius)
-        diagram = shapely.voronoi_polygons(shapely.multipoints(points), extend_to=envelope, ordered=True)
-        cells = shapely.intersection(shapely.get_parts(diagram), discs)
-    else:
-        cells = discs
+    cells = _cells(xy, radius)
     reps = np.unique(owner[owner >= 0])
-    merged = np.array([shapely.union_all(cells[owner == code]) for code in reps], dtype=object)
+    outer = _reaches_out(cells, xy, radius)
+    cells[outer] = shapely.intersection(
+        cells[outer], shapely.buffer(shapely.points(xy[outer]), radius, quad_segs=_QUAD_SEGS)
+    )
+    merged = _merge_by_owner(cells, owner, reps, outer)
     if land is not None and len(merged):
-        # One cut per rep, against the land near the accounts only: far cheaper than per cell.
-        x0, y0, x1, y1 = shapely.bounds(shapely.union_all(merged))
-        near = shapely.clip_by_rect(land, x0, y0, x1, y1)
-        merged = shapely.intersection(merged, near)
+        # One cut per rep, against the land within its own bounds: far cheaper than per cell.
+        near = [
+            shapely.clip_by_rect(land, *box) if np.isfinite(box).all() else shapely.Polygon()
+            for box in shapely.bounds(merged)
+        ]
+        merged = shapely.intersection(merged, np.array(near, dtype=object))
     out = {
         str(uniques[code]): geom
         for code, geom in zip(reps, merged, strict=True)
@@ -125,7 +166,7 @@ def neighbours(territories: pd.Series, gap_m: float = 1.0) -> list[tuple[str, st
     if len(geoms) < 2:
         return []
     tree = shapely.STRtree(geoms)
-    left, right = tree.query(shapely.buffer(geoms, gap_m), predicate="intersects")
+    left, right = tree.query(geoms, predicate="dwithin", distance=gap_m)
     names = territories.index.to_numpy(dtype=object)
     pairs = {(names[i], names[j]) for i, j in zip(left, right, strict=True) if i < j}
     return sorted(pairs)
@@ -168,27 +209,14 @@ def touching_reps(x: np.ndarray, y: np.ndarray, rep_ids: pd.Series, max_edge: fl
     return [(str(names[c // n]), str(names[c % n])) for c in pairs]
 
 
-def draw_outlines(
-    ax: Axes,
-    x: np.ndarray,
-    y: np.ndarray,
-    rep_ids: pd.Series,
-    colour_table: pd.DataFrame,
-    land: shapely.Geometry | None = None,
-    reach_m: float | None = None,
-) -> int:
-    """Draw each rep's territory as a line in its colour over a light fill.
-
-    Nothing is drawn when the panel has more than `MAX_OUTLINED_REPS` reps.
+def draw_outlines(ax: Axes, territories: pd.Series, colour_table: pd.DataFrame) -> int:
+    """Draw each rep's territory (`rep_territories`) as a line in its colour over a light fill.
 
     Returns
     -------
     int
         Number of territories drawn.
     """
-    if rep_ids.dropna().nunique() > MAX_OUTLINED_REPS:
-        return 0
-    territories = rep_territories(x, y, rep_ids, land, reach_m)
     if territories.empty:
         return 0
     rgba = colours_for(pd.Series(territories.index, dtype="string"), colour_table)

@@ -12,7 +12,7 @@ import shapely
 import maps.territory as territory
 from maps import territory_map_png
 from maps.basemap import EMEA, land_union, project
-from maps.outlines import MAX_OUTLINED_REPS, draw_outlines, rep_territories, touching_reps
+from maps.outlines import draw_outlines, neighbours, rep_territories, touching_reps
 from maps.palette import rep_colours
 from tests.maps.maps_synthetic import BASELINE_DIR, BASELINE_TOL, synthetic_run
 
@@ -93,18 +93,47 @@ def test_touching_reps_are_the_bordering_territories() -> None:
     assert touching_reps(x, y, reps, max_edge=300_000.0) == [("R2", "R3")]
 
 
-def test_no_outlines_when_a_panel_has_too_many_reps() -> None:
+def _crowded_plan(n_reps: int, per_rep: int = 40) -> tuple[np.ndarray, np.ndarray, pd.Series]:
+    """``n_reps`` reps with interleaved accounts over a 2,000 km square (projected metres)."""
+    rng = np.random.default_rng(3)
+    centres = rng.uniform(0, 2e6, size=(n_reps, 2))
+    xy = np.repeat(centres, per_rep, axis=0) + rng.normal(0, 8e4, size=(n_reps * per_rep, 2))
+    ids = pd.Series(np.repeat([f"R{i:03d}" for i in range(n_reps)], per_rep), dtype="string")
+    return xy[:, 0], xy[:, 1], ids
+
+
+def test_every_rep_of_a_crowded_panel_gets_an_outline() -> None:
     from matplotlib.figure import Figure
 
-    n = MAX_OUTLINED_REPS + 1
-    ids = pd.Series(np.repeat([f"R{i:03d}" for i in range(n)], 3), dtype="string")
-    rng = np.random.default_rng(0)
-    x, y = rng.normal(size=len(ids)) * 1e5, rng.normal(size=len(ids)) * 1e5
+    x, y, ids = _crowded_plan(150)
+    territories = rep_territories(x, y, ids)
+    assert territories.index.tolist() == sorted(ids.unique())
     colours = rep_colours(pd.DataFrame({"rep_id": ids.unique()}))
-    ax = Figure().add_subplot()
-    assert draw_outlines(ax, x, y, ids, colours) == 0
-    keep = (ids != "R000").to_numpy()
-    assert draw_outlines(ax, x[keep], y[keep], ids[keep], colours) == n - 1
+    assert draw_outlines(Figure().add_subplot(), territories, colours) == 150
+
+
+def test_fast_dissolve_matches_a_plain_union_of_the_cut_cells() -> None:
+    x, y, ids = _crowded_plan(30, per_rep=25)
+    radius = 60_000.0  # small enough that many cells are cut to their disc
+    territories = rep_territories(x, y, ids, reach_m=radius)
+    xy = np.column_stack([x, y])
+    cells = shapely.get_parts(
+        shapely.voronoi_polygons(
+            shapely.multipoints(xy), ordered=True, extend_to=shapely.box(-1e7, -1e7, 1e7, 1e7)
+        )
+    )
+    cut = shapely.intersection(cells, shapely.buffer(shapely.points(xy), radius, quad_segs=8))
+    for rep, geom in territories.items():
+        plain = shapely.union_all(cut[(ids == rep).to_numpy()])
+        assert shapely.symmetric_difference(geom, plain).area < 1e-6 * plain.area
+
+
+def test_touching_reps_finds_every_pair_of_bordering_territories() -> None:
+    x, y, ids = _crowded_plan(60)
+    territories = rep_territories(x, y, ids, reach_m=150_000.0)
+    found = set(touching_reps(x, y, ids, max_edge=300_000.0))
+    touching = set(neighbours(territories))
+    assert touching and touching <= found
 
 
 def test_baseline_fails_without_outlines(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -135,3 +135,14 @@ def test_reps_without_names_are_labelled_by_id_and_bad_filters_say_why(run) -> N
     assert rep_labels(reps.drop(columns=["name"])).tolist() == reps["rep_id"].tolist()
     with pytest.raises(ValueError, match="manager_id"):
         territory_map_png(assignment, reps.drop(columns=["manager_id"]), title="t", manager_id="M1")
+
+
+def test_ninety_reps_a_panel_are_all_outlined_as_in_the_baseline(tmp_path: Path) -> None:
+    # 15 reps per city cluster region-wide: 90 reps in each panel, far beyond the named legend.
+    assignment, _ = synthetic_run(3000, seed=2)
+    suffix = (assignment.index % 15).astype(str)
+    assignment["rep_id"] = (assignment["rep_id"] + "-" + suffix).astype("string")
+    many = assignment[["rep_id", "segment", "region"]].drop_duplicates("rep_id").reset_index(drop=True)
+    assert many.groupby("region").size().tolist() == [90, 90]
+    png = territory_map_png(assignment, many, title="ignored", dpi=60, text=False)
+    assert_matches_baseline(png, "territory_90_reps.png", tmp_path)
