@@ -241,8 +241,8 @@ class QuotaConfig(_Frozen):
     penetration: float | dict[str, float] | None = None
     max_change: float | None = None
     attainment_spread: float | None = None
-    #: Fixed targets (before hedges) by region or by segment; the rest of the
-    #: company target is shared by the basis as without them.
+    #: Fixed targets (before hedges) by region, by segment or both; the rest of
+    #: the company target is shared by the basis as without them.
     targets: dict[Literal["region", "segment"], dict[str, float]] = Field(default_factory=dict)
     #: Quota weight of each value of the reps' ``level`` column (e.g. junior = 0.8).
     level_weights: dict[str, float] = Field(default_factory=dict)
@@ -256,8 +256,6 @@ class QuotaConfig(_Frozen):
             for name, x in amounts.items():
                 if not (x >= 0 and math.isfinite(x)):
                     raise ValueError(f"target of {level} {name} must be a finite amount >= 0, got {x}")
-        if len(v) > 1 and all(v.values()):
-            raise ValueError("give fixed targets by region or by segment, not both")
         return v
 
     @field_validator("level_weights")

@@ -148,7 +148,7 @@ DESCRIPTIONS: dict[str, str] = {
     "the workbook and the terminal (quotas.csv keeps ISO dates).",
     "plan.fiscal_year_named_by": '`"start"` (default) or `"end"`: a fiscal year is named after the calendar '
     "year it starts in, or ends in.",
-    "quota.targets": "Fixed targets before hedges, by `region` or by `segment` (not both), e.g. "
+    "quota.targets": "Fixed targets before hedges, by `region`, by `segment` or both, e.g. "
     "`{ region = { EMEA = 40000000 } }`; the rest of the company target is shared as without them.",
     "quota.level_weights": "Quota weight per value of the reps' `level` column (e.g. `{ junior = 0.8 }`).",
     "quota.max_quota_to_ote": "Highest quota / on-target earnings ratio; every rep above it is reported "

@@ -43,6 +43,7 @@ from solver.errors import ConservationError, InputError, InputProblem
 from solver.money import allocate_cents, cents_to_str, scale_cents, to_cents
 from solver.planning.capacity import PLAN_MONTHS, month_bounds
 from solver.quotas.caps import capped_split
+from solver.quotas.margins import Margins, fit_blocks
 
 MONTHS_PER_PERIOD = {"month": 1, "quarter": 3}
 LEVELS = ("region", "segment", "manager", "rep")
@@ -356,8 +357,11 @@ def fixed_targets(
     """Unhedged cents per region (or per region x segment node) under ``[quota] targets``.
 
     Fixed regions or segments get their amount; the rest of the company
-    target is shared by the basis over the others. Empty without targets.
+    target is shared by the basis over the others. With both, the blocks are
+    fitted to both margins (`solver.quotas.margins`). Empty without targets.
     """
+    if config.targets.get("region") and config.targets.get("segment"):
+        return _both_margins(tree, config, target)
     if config.targets.get("region"):
         w = _region_basis(tree, region_potential, config)
         carrying = tree.sums("region", tree.carrying.astype(float)) > 0
@@ -365,17 +369,7 @@ def fixed_targets(
         cents = _with_rest(names, names, config.targets["region"], w, carrying, target, "region")
         return {"region": cents}
     if config.targets.get("segment"):
-        if "segment" not in tree.levels:
-            raise InputError(
-                InputProblem("scenario", None, "quota.targets.segment", "the reps carry no segment")
-            )
-        values = {
-            "potential": tree.sums("segment", tree.potential_value),
-            "bookings": tree.sums("segment", tree.bookings_value),
-        }
-        w = _blend_weights(config.basis_of("segment"), values, tree.sums("segment", tree.weight_cf))
-        carrying = tree.sums("segment", tree.carrying.astype(float)) > 0
-        node_seg = np.array([str(x).split(SEP)[-1] for x in tree.names["segment"]], dtype=object)
+        w, carrying, node_seg = _segment_blocks(tree, config)
         cents = _with_rest(
             node_seg, tree.names["segment"], config.targets["segment"], w, carrying, target, "segment"
         )
@@ -384,6 +378,41 @@ def fixed_targets(
             region_cents[r] += int(cents[k])
         return {"region": region_cents, "segment": cents}
     return {}
+
+
+def _segment_blocks(tree: _Tree, config: QuotaConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each segment node's (block's) basis weight, whether a rep there has capacity, its segment name."""
+    if "segment" not in tree.levels:
+        raise InputError(InputProblem("scenario", None, "quota.targets.segment", "the reps carry no segment"))
+    values = {
+        "potential": tree.sums("segment", tree.potential_value),
+        "bookings": tree.sums("segment", tree.bookings_value),
+    }
+    w = _blend_weights(config.basis_of("segment"), values, tree.sums("segment", tree.weight_cf))
+    carrying = tree.sums("segment", tree.carrying.astype(float)) > 0
+    node_seg = np.array([str(x).split(SEP)[-1] for x in tree.names["segment"]], dtype=object)
+    return w, carrying, node_seg
+
+
+def _both_margins(tree: _Tree, config: QuotaConfig, target: int) -> dict[str, np.ndarray]:
+    """Block cents meeting the fixed region and the fixed segment totals at once."""
+    w, carrying, node_seg = _segment_blocks(tree, config)
+    margins = Margins(
+        block_region=np.array(
+            [str(x) for x in tree.names["region"][tree.region_of["segment"]]], dtype=object
+        ),
+        block_segment=node_seg,
+        weight=w,
+        open_=carrying,
+        regions={str(k): to_cents(v) for k, v in config.targets["region"].items()},
+        segments={str(k): to_cents(v) for k, v in config.targets["segment"].items()},
+        total=target,
+    )
+    cents = np.array([int(c) for c in fit_blocks(margins)], dtype=object)
+    region_cents = np.zeros(len(tree.names["region"]), dtype=object)
+    for k, r in enumerate(tree.region_of["segment"]):
+        region_cents[r] += int(cents[k])
+    return {"region": region_cents, "segment": cents}
 
 
 def _with_rest(

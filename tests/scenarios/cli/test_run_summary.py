@@ -80,3 +80,21 @@ def test_a_level_without_weight_names_the_reps_row(tmp_path: Path) -> None:
     text = " ".join((done.stdout + done.stderr).split())
     # R2 is the second record: spreadsheet row 3
     assert f"{tmp_path / 'reps.csv'}, row 3, column 'level': rep R2: level 'lead' has no weight" in text
+
+
+def test_region_and_segment_targets_that_contradict_exit_2(tmp_path: Path) -> None:
+    for f in ("accounts.csv", "reps.csv", "scenario.toml"):
+        shutil.copy(TINY / f, tmp_path / f)
+    # every rep sells SMB: SMB fixed at 500.00 cannot hold with a company target of 1,000.00
+    (tmp_path / "both.toml").write_text(
+        'extends = "scenario.toml"\nname = "both"\n\n[quota]\n'
+        "targets = { region = { EMEA = 600.0 }, segment = { SMB = 500.0 } }\n"
+    )
+    done = _invoke("run", str(tmp_path / "both.toml"), "-o", str(tmp_path / "out"), "--no-render")
+    assert done.returncode == 2, done.stdout + done.stderr
+    text = " ".join((done.stdout + done.stderr).split())
+    where = f"{tmp_path / 'both.toml'}, column 'quota.targets'"
+    assert f"{where}: the fixed targets contradict each other" in text
+    assert "region EMEA 600.00, the unfixed regions (remaining 400.00) (together 1000.00)" in text
+    assert "only in segment SMB 500.00" in text
+    assert not (tmp_path / "out").exists()

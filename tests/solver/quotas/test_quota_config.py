@@ -12,7 +12,6 @@ from solver.config import PlanConfig, QuotaConfig, WarningsConfig
     ("keys", "message"),
     [
         ({"targets": {"region": {"NA": -1.0}}}, "target of region NA must be a finite amount"),
-        ({"targets": {"region": {"NA": 1.0}, "segment": {"SMB": 1.0}}}, "by region or by segment, not both"),
         ({"targets": {"country": {"US": 1.0}}}, "targets"),
         ({"level_weights": {"junior": 0.0}}, "weight of level junior must be a finite number > 0"),
         ({"max_quota_to_ote": 0.0}, "max_quota_to_ote must be a finite ratio > 0"),
