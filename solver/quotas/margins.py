@@ -261,11 +261,11 @@ def _round_to_cents(
                 supply[first + i] = sign * (axis.fixed[name] - int(floor_sum[i]))
             else:
                 supply[free] -= sign * int(floor_sum[i])
-                a, b = (free, first + i) if sign > 0 else (first + i, free)
-                flow.add_arc_with_capacity_and_unit_cost(a, b, big, 0)
-                flow.add_arc_with_capacity_and_unit_cost(b, a, big, 0)
-    for node, amount in supply.items():
-        flow.set_node_supply(node, int(amount))
+                node = first + i
+                flow.add_arc_with_capacity_and_unit_cost(free, node, big, 0)
+                flow.add_arc_with_capacity_and_unit_cost(node, free, big, 0)
+    for at_node, amount in supply.items():
+        flow.set_node_supply(at_node, int(amount))
     if flow.solve() != flow.OPTIMAL:
         raise ConservationError("the fixed targets' margins passed the feasibility flow but not the rounding")
     at = {(row0 + int(rows.index[b]), col0 + int(cols.index[b])): int(b) for b in blocks}
