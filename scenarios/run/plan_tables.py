@@ -18,6 +18,7 @@ import pandas as pd
 
 from scenarios.run.prepare import Prepared
 from scenarios.run.scenario import Scenario
+from scenarios.run.workbook_edits import REPS, WorkbookEdits, read_workbook_edits
 from solver.config import QuotaConfig
 from solver.errors import InputError
 from solver.inputs.columns import header_key
@@ -97,13 +98,28 @@ def located(error: InputError, scenario: Scenario) -> InputError:
         ids = next((c for c in table.columns if header_key(c) == header_key("rep_id")), None)
         if ids is not None:
             rows = {str(v).strip(): int(r) for r, v in table[ids].dropna().items()}
+    edited = _workbook_overrides(error, scenario)
     out = []
     for p in error.problems:
         found = REP_PROBLEM.match(p.why)
-        row = rows.get(found.group(1)) if found and p.row is None else p.row
+        rep = found.group(1) if found else None
+        if rep in edited and p.column == "quota_override":
+            edits, sheet_row = edited[rep]
+            out.append(edits.problem(REPS, sheet_row, "quota", p.why))
+            continue
+        row = rows.get(rep) if rep is not None and p.row is None else p.row
         file = {"reps": str(scenario.reps), "scenario": str(scenario.source)}.get(p.file, p.file)
         out.append(dataclasses.replace(p, file=file, row=row))
     return InputError(out)
+
+
+def _workbook_overrides(error: InputError, scenario: Scenario) -> dict[str, tuple[WorkbookEdits, int]]:
+    """Reps whose quota override came from the run's workbook, with the Reps sheet row of each."""
+    workbook = scenario.resolved.get("data", {}).get("workbook")
+    if not workbook or not any(p.column == "quota_override" for p in error.problems):
+        return {}
+    edits = read_workbook_edits(workbook)
+    return {str(o.rep_id): (edits, int(o.row)) for o in edits.overrides.itertuples()}
 
 
 def plan_outputs(

@@ -17,7 +17,7 @@ Every problem names the workbook, the sheet, the row and the column.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -40,21 +40,57 @@ DATES = ("start_date", "end_date")
 
 @dataclass(frozen=True)
 class WorkbookEdits:
-    """What the planner changed: pins, quota overrides and rep dates, each with its sheet row."""
+    """What the planner changed: pins, quota overrides and rep dates, each with its sheet row.
+
+    ``headers`` holds each edited sheet's header, in column order, so a
+    problem can name its cell the way Excel does ("Reps!F7").
+    """
 
     source: Path
     pins: pd.DataFrame  # account_id, rep_id, row
     overrides: pd.DataFrame  # rep_id, quota_override, row
     dates: pd.DataFrame  # rep_id, column (start_date / end_date), value (Timestamp or NaT), row
+    headers: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
         return self.pins.empty and self.overrides.empty and self.dates.empty
 
+    def problem(self, sheet: str, row: int, column: str, why: str) -> InputProblem:
+        """A problem at one cell of the workbook: file, Excel cell, row and column."""
+        return at_cell(self.source, sheet, self.headers.get(sheet, []), InputProblem("", row, column, why))
+
 
 def where(path: Path, sheet: str) -> str:
     """How a problem names its place: the workbook and the sheet."""
     return f"{path}, sheet {sheet}"
+
+
+def column_letter(number: int) -> str:
+    """Excel's name of the 1-based column ``number``: 1 -> A, 26 -> Z, 27 -> AA."""
+    letters = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def at_cell(path: Path, sheet: str, header: list[str], problem: InputProblem) -> InputProblem:
+    """``problem`` placed on its workbook cell, named as Excel names it ("book.xlsx, cell Reps!F7")."""
+    column = problem.column
+    if problem.row is None or column is None or column not in header:
+        return InputProblem(where(path, sheet), problem.row, column, problem.why)
+    letter = column_letter(header.index(column) + 1)
+    return InputProblem(f"{path}, cell {sheet}!{letter}{problem.row}", problem.row, column, problem.why)
+
+
+def _in_cells(problems: list[InputProblem], path: Path, headers: dict[str, list[str]]) -> list[InputProblem]:
+    """Problems reported on a sheet's row and column, renamed to their Excel cell."""
+    out = []
+    for p in problems:
+        sheet = next((s for s in headers if p.file == where(path, s)), None)
+        out.append(at_cell(path, sheet, headers[sheet], p) if sheet is not None else p)
+    return out
 
 
 def _sheet(path: Path, sheet: str, problems: list[InputProblem]) -> pd.DataFrame | None:
@@ -188,11 +224,12 @@ def read_workbook_edits(path: Path | str) -> WorkbookEdits:
     rp, plan_rp = sheets[REPS], sheets[PLAN_REPS]
     assert acc is not None and plan_acc is not None and rp is not None and plan_rp is not None
     rep_ids = set(plan_rp["rep_id"].astype("string").str.strip().dropna())
+    headers = {name: [str(c) for c in table.columns] for name, table in sheets.items() if table is not None}
     pins = _pins(acc, plan_acc, rep_ids, path, problems)
     overrides, dates = _rep_edits(rp, plan_rp, path, problems)
     if problems:
-        raise InputError(problems)
-    return WorkbookEdits(path, pins, overrides, dates)
+        raise InputError(_in_cells(problems, path, headers))
+    return WorkbookEdits(path, pins, overrides, dates, headers)
 
 
 def apply_workbook_edits(
@@ -245,5 +282,5 @@ def apply_workbook_edits(
             InputProblem(where(edits.source, REPS), int(d.row), d.column, "end_date is before start_date")
         )
     if problems:
-        raise InputError(problems)
+        raise InputError(_in_cells(problems, edits.source, edits.headers))
     return acc, rp

@@ -34,6 +34,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NoReturn
 
 import numpy as np
 import pandas as pd
@@ -316,26 +317,20 @@ def _rep_split(
     free = kids[~has]
     if fixed_sum > total:
         ids = ", ".join(str(x) for x in tree.reps.index[kids[has]])
-        raise InputError(
-            InputProblem(
-                "reps",
-                None,
-                "quota_override",
-                f"team {team.replace(SEP, ' / ')}: the quota overrides of {ids} add up to "
-                f"{cents_to_str(fixed_sum)}, above the team's quota {cents_to_str(total)}",
-            )
+        _refuse_overrides(
+            tree,
+            kids[has],
+            f"team {team.replace(SEP, ' / ')}: the quota overrides of {ids} add up to "
+            f"{cents_to_str(fixed_sum)}, above the team's quota {cents_to_str(total)}",
         )
     rest = total - fixed_sum
     if rest and not (tree.carrying[free]).any():
-        raise InputError(
-            InputProblem(
-                "reps",
-                None,
-                "quota_override",
-                f"team {team.replace(SEP, ' / ')}: every rep with capacity has a quota override; they add "
-                f"up to {cents_to_str(fixed_sum)} but the team's quota is {cents_to_str(total)}, "
-                f"leaving {cents_to_str(rest)} to nobody",
-            )
+        _refuse_overrides(
+            tree,
+            kids[has],
+            f"team {team.replace(SEP, ' / ')}: every rep with capacity has a quota override; they add "
+            f"up to {cents_to_str(fixed_sum)} but the team's quota is {cents_to_str(total)}, "
+            f"leaving {cents_to_str(rest)} to nobody",
         )
     table = None
     if len(free) == 0:
@@ -349,6 +344,18 @@ def _rep_split(
     split[has] = ov[has]
     out = [int(x) for x in split]
     return out, np.asarray(out, dtype=float) / max(total, 1), table
+
+
+def _refuse_overrides(tree: _Tree, reps: np.ndarray, why: str) -> NoReturn:
+    """One problem per overriding rep ("rep ID: ..."), so each names the row its override came from."""
+    raise InputError(
+        [
+            InputProblem(
+                "reps", None, "quota_override", f"rep {rid}: quota override {cents_to_str(c)}; {why}"
+            )
+            for rid, c in zip(tree.reps.index[reps][:20], tree.override[reps][:20], strict=True)
+        ]
+    )
 
 
 def fixed_targets(

@@ -8,6 +8,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.tests_paths import TINY
 
 FINANCE = """extends = "scenario.toml"
@@ -60,9 +62,38 @@ def test_an_override_above_the_team_quota_exits_2_naming_the_reps_file(tmp_path:
     done = _invoke("run", str(tmp_path / "scenario.toml"), "-o", str(tmp_path / "out"), "--no-render")
     assert done.returncode == 2
     text = " ".join((done.stdout + done.stderr).split())
-    assert f"{tmp_path / 'reps.csv'}, column 'quota_override': team NA / SMB / M1" in text
-    assert "the quota overrides of R1 add up to 5000.00, above the team's quota" in text
+    # R1 is the first record: spreadsheet row 2
+    assert f"{tmp_path / 'reps.csv'}, row 2, column 'quota_override': rep R1: quota override 5000.00;" in text
+    assert "team NA / SMB / M1: the quota overrides of R1 add up to 5000.00, above the team's quota" in text
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("override", "end_date", "why"),
+    [
+        ("abc", "", "row 3, column 'quota_override': 'abc' is not a number"),
+        ("-5", "", "row 3, column 'quota_override': '-5' is negative"),
+        # R2 leaves before the plan year (2027-02-01) starts
+        ("100", "2026-12-31", "row 3, column 'quota_override': rep R2: a quota override but no capacity"),
+    ],
+)
+def test_a_bad_override_names_the_reps_row_and_column(
+    tmp_path: Path, override: str, end_date: str, why: str
+) -> None:
+    for f in ("accounts.csv", "scenario.toml"):
+        shutil.copy(TINY / f, tmp_path / f)
+    lines = (TINY / "reps.csv").read_text().splitlines()
+    lines = [lines[0] + ",quota_override"] + [
+        (line.replace("2021-03-01,,", f"2021-03-01,{end_date},") + f",{override}")
+        if line.startswith("R2,")
+        else line + ","
+        for line in lines[1:]
+    ]
+    (tmp_path / "reps.csv").write_text("\n".join(lines) + "\n")
+    done = _invoke("run", str(tmp_path / "scenario.toml"), "-o", str(tmp_path / "out"), "--no-render")
+    assert done.returncode == 2, done.stdout + done.stderr
+    text = " ".join((done.stdout + done.stderr).split())
+    assert f"{tmp_path / 'reps.csv'}, {why}" in text
 
 
 def test_a_level_without_weight_names_the_reps_row(tmp_path: Path) -> None:

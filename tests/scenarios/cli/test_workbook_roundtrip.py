@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -110,5 +111,48 @@ def test_a_bad_edit_names_sheet_row_and_column(first_run: Path) -> None:
     )
     assert done.returncode == 2
     text = " ".join((done.stdout + done.stderr).split())
-    assert "sheet Accounts, row 2, column 'rep_id': 'R9' is not a rep of this plan" in text
+    cell = _cell(openpyxl.load_workbook(edited)["Accounts"], "A01", "rep_id").coordinate
+    assert f"cell Accounts!{cell}, row 2, column 'rep_id': 'R9' is not a rep of this plan" in text
     assert not (first_run / "x").exists()
+
+
+def _quota_edit(
+    root: Path, name: str, quota: object, end_date: dt.datetime | None = None
+) -> tuple[Path, str]:
+    """A workbook whose R1 quota (and end date) the planner changed; the quota cell's Excel name."""
+    wb = openpyxl.load_workbook(root / "run1" / "workbook.xlsx")
+    cell = _cell(wb["Reps"], "R1", "quota")
+    cell.value = quota
+    if end_date is not None:
+        _cell(wb["Reps"], "R1", "end_date").value = end_date
+    wb.save(root / name)
+    return root / name, f"Reps!{cell.coordinate}"
+
+
+@pytest.mark.parametrize(
+    ("quota", "end_date", "why"),
+    [
+        # NA's team quota is 1,000.00 x 1.1 x its share: 5,000.00 is above it
+        (
+            5000,
+            None,
+            r"rep R1: quota override 5000\.00; team NA / SMB / M1: the quota overrides of R1 add up",
+        ),
+        ("lots", None, r"'lots' is not an amount >= 0"),
+        (-5, None, r"'-5' is not an amount >= 0"),
+        # R1 leaves before the plan year (2027-02-01) starts
+        (100, dt.datetime(2026, 12, 31), "rep R1: a quota override but no capacity in the plan year"),
+    ],
+)
+def test_a_bad_quota_override_from_the_workbook_names_its_cell(
+    first_run: Path, quota: object, end_date: dt.datetime | None, why: str
+) -> None:
+    edited, cell = _quota_edit(first_run, "bad_quota.xlsx", quota, end_date)
+    out = first_run / "bad_quota"
+    done = _invoke("run", str(first_run / "wb.toml"), "--from-workbook", str(edited), "-o", str(out))
+    assert done.returncode == 2, done.stdout + done.stderr
+    text = " ".join((done.stdout + done.stderr).split())
+    row = cell.split("!")[1].lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    assert re.search(re.escape(f"{edited}, cell {cell}, row {row}, column 'quota': ") + why, text), text
+    assert "reps.csv" not in text
+    assert not out.exists()
