@@ -107,6 +107,8 @@ DESCRIPTIONS: dict[str, str] = {
     "mapping from planner columns to Salesforce fields (custom fields included; the reps need "
     "`segment` and `region`) and a `where` filter; `bulk` (auto, true, false), `bulk_threshold`, "
     "`bulk_poll_seconds`; and `[salesforce.push]`.",
+    "salesforce.api_version": "REST API version `pull` and `push` speak, as Salesforce writes it "
+    '(`"59.0"`); `validate` checks the form, the org checks the number.',
     "salesforce.bulk": "`auto`: a Bulk API 2.0 query job for an object of more than `bulk_threshold` "
     "records (one COUNT() query decides), REST pages otherwise; `true` always Bulk, `false` never.",
     "salesforce.bulk_threshold": 'Records above which `bulk = "auto"` pulls an object with a Bulk API '

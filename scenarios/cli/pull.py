@@ -69,10 +69,11 @@ def _write_all(frames: dict[str, pd.DataFrame], paths: dict[str, Path]) -> None:
 def run_pull(scenario_path: Path, output: Path | None, tables: tuple[str, ...], console: Console) -> int:
     """Pull the tables and write them; return the exit code (errors raise)."""
     scenario = load_scenario(scenario_path)
-    config = pull_config(scenario.resolved.get("salesforce"), str(scenario_path))
+    weights = tuple(scenario.params.scoring.weights)
+    config = pull_config(scenario.resolved.get("salesforce"), str(scenario_path), weights)
     paths = targets(scenario_path, output, tables)
     credentials = credentials_from()
-    sf = connect(credentials)
+    sf = connect(credentials, version=config.api_version)
     console.print(f"connected to {sf.sf_instance} ({credentials.source})", markup=False, highlight=False)
     pulled = pull_tables(sf, config, tables)
     _write_all({t: frame for t, (frame, _) in pulled.items()}, paths)

@@ -24,6 +24,7 @@ model (saved in the rollback file first, to be re-created). A second
 from __future__ import annotations
 
 import csv
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +35,8 @@ from rich.console import Console
 
 from reports.exports.salesforce import ASSOCIATION_CAUSE, territory_names
 from solver.errors import InputError, InputProblem
-from solver.inputs.salesforce_api import connect, credentials_from
+from solver.inputs.salesforce_api import API_VERSION, API_VERSION_PATTERN, connect, credentials_from
+from solver.inputs.salesforce_checks import check_push
 from solver.inputs.salesforce_push import (
     BATCH,
     Outcome,
@@ -68,6 +70,7 @@ class RunTables:
     reps: pd.DataFrame
     quotas: pd.DataFrame
     options: PushOptions
+    api_version: str = API_VERSION
 
 
 def read_run(run_dir: Path) -> RunTables:
@@ -85,20 +88,19 @@ def read_run(run_dir: Path) -> RunTables:
     def table(name: str) -> pd.DataFrame:
         return pd.read_csv(run_dir / name, dtype=str, keep_default_na=False).replace("", pd.NA)
 
+    file = str(run_dir / "scenario.toml")
     doc = tomllib.loads((run_dir / "scenario.toml").read_text(encoding="utf-8"))
-    push = (doc.get("salesforce") or {}).get("push") or {}
-    known = set(PushOptions.__dataclass_fields__)
-    unknown = sorted(set(push) - known)
-    if unknown:
-        raise InputError(
-            InputProblem(
-                str(run_dir / "scenario.toml"),
-                None,
-                "salesforce.push",
-                f"unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}",
-            )
+    section = doc.get("salesforce") or {}
+    problems = check_push(section.get("push"), file)
+    version = section.get("api_version", API_VERSION)
+    if not (isinstance(version, str) and re.fullmatch(API_VERSION_PATTERN, version)):
+        problems.append(
+            InputProblem(file, None, "salesforce.api_version", f"{version!r} is not like {API_VERSION!r}")
         )
-    return RunTables(table("assignment.csv"), table("reps.csv"), table("quotas.csv"), PushOptions(**push))
+    if problems:
+        raise InputError(problems)
+    options = PushOptions(**(section.get("push") or {}))
+    return RunTables(table("assignment.csv"), table("reps.csv"), table("quotas.csv"), options, version)
 
 
 def owner_step(run: RunTables) -> tuple[Step, dict[str, int]]:
@@ -361,7 +363,7 @@ def run_push(run_dir: Path, apply: bool, state_dir: Path | None, console: Consol
         return 0
     state = _State(state_dir or run_dir / "push")
     credentials = credentials_from()
-    sf = connect(credentials)
+    sf = connect(credentials, version=run.api_version)
     console.print(f"connected to {sf.sf_instance} ({credentials.source})", markup=False, highlight=False)
     size = run.options.batch_size
     failed = _send(sf, owner_step(run)[0], state, size, console)

@@ -18,6 +18,8 @@ from solver.assignment.block import block_reps, block_units, build_block
 from solver.assignment.prechecks import block_findings, budget_finding, forced_moves
 from solver.errors import InputError, InputProblem
 from solver.inputs.readers import read_inputs
+from solver.inputs.salesforce_checks import check_credentials, check_push
+from solver.inputs.salesforce_pull import salesforce_problems
 
 #: Blocks with more (account, rep) pairs than this are not pre-checked by validate (memory).
 MAX_CHECKED_PAIRS = 5_000_000
@@ -36,6 +38,7 @@ class Validation:
 def validate_scenario(scenario: Scenario) -> Validation:
     """Run every pre-solve check of ``scenario``; never raises for what the user can fix."""
     out = Validation()
+    _salesforce_checks(out, scenario)
     try:
         accounts, reps = read_inputs(
             scenario.accounts,
@@ -58,6 +61,21 @@ def validate_scenario(scenario: Scenario) -> Validation:
         return out
     _block_checks(out, scenario)
     return out
+
+
+def _salesforce_checks(out: Validation, scenario: Scenario) -> None:
+    """``[salesforce]`` as `pull` and `push` read it, and whether they could log in (no network)."""
+    if "salesforce" not in scenario.resolved:
+        return
+    section = scenario.resolved["salesforce"]
+    file = str(scenario.source)
+    out.problems += salesforce_problems(section, file, tuple(scenario.params.scoring.weights))
+    if isinstance(section, dict):
+        out.problems += check_push(section.get("push"), file)
+    source, problems = check_credentials()
+    out.problems += problems
+    if source is not None:
+        out.notes.append(f"Salesforce login for pull and push: {source}")
 
 
 def _block_checks(out: Validation, scenario: Scenario) -> None:

@@ -30,6 +30,7 @@ from solver.errors import TerraquotaError
 
 __all__ = [
     "API_VERSION",
+    "API_VERSION_PATTERN",
     "EXIT_AUTH",
     "EXIT_PERMISSION",
     "SalesforceProblem",
@@ -41,6 +42,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 API_VERSION = "59.0"
+#: how Salesforce writes an API version ("59.0").
+API_VERSION_PATTERN = r"^[1-9][0-9]\.0$"
 #: exit codes of `terraquota pull` / `push` beyond CONTRACT.md's 0-4.
 EXIT_AUTH = 5
 EXIT_PERMISSION = 6

@@ -40,7 +40,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from solver.errors import InputError, InputProblem
 from solver.inputs.readers import read_accounts, read_reps
-from solver.inputs.salesforce_api import explain
+from solver.inputs.salesforce_api import API_VERSION, API_VERSION_PATTERN, explain
+from solver.inputs.salesforce_checks import check_mapping
 from solver.tracking.opportunities import read_opportunities
 
 __all__ = [
@@ -52,10 +53,12 @@ __all__ = [
     "USER_MAP",
     "PullConfig",
     "pull_accounts",
+    "pull_config",
     "pull_opportunities",
     "pull_reps",
     "pull_tables",
     "query_records",
+    "salesforce_problems",
     "soql",
 ]
 
@@ -258,7 +261,7 @@ class ObjectPull(BaseModel):
     ``""`` drops a default); ``where`` filters in SOQL as written.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
 
     fields: dict[str, str] = Field(default_factory=dict)
     where: str | None = None
@@ -269,14 +272,16 @@ class PullConfig(BaseModel):
 
     ``bulk``: ``"auto"`` uses a Bulk API 2.0 query job for an object with more
     than ``bulk_threshold`` records (one ``COUNT()`` query decides), ``true``
-    always, ``false`` never.
+    always, ``false`` never. ``api_version``: the REST API version, as
+    Salesforce writes it (``"59.0"``). Types are strict: ``"10000"`` is not a number.
     """
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
 
+    api_version: str = Field(API_VERSION, pattern=API_VERSION_PATTERN)
     bulk: bool | Literal["auto"] = "auto"
-    bulk_threshold: int = 10_000
-    bulk_poll_seconds: float = 2.0
+    bulk_threshold: int = Field(10_000, ge=0)
+    bulk_poll_seconds: float = Field(2.0, ge=0.0)
     accounts: ObjectPull = ObjectPull()
     reps: ObjectPull = ObjectPull()
     opportunities: ObjectPull = ObjectPull()
@@ -291,39 +296,113 @@ class PullConfig(BaseModel):
         return given if given is not None else _DEFAULT_WHERE.get(table)
 
 
-def pull_config(section: Any, file: str) -> PullConfig:
-    """Validate a scenario's ``[salesforce]`` section; problems name the key."""
+#: sub-tables of ``[salesforce]`` that are not read by the pull.
+_NOT_PULL = ("push",)
+
+
+def _key(loc: tuple[Any, ...]) -> str:
+    """The scenario key of a pydantic error location (union members and list indexes dropped)."""
+    depth = 3 if loc and loc[0] in _SOBJECTS and len(loc) > 1 and loc[1] == "fields" else 2
+    depth = depth if loc and loc[0] in _SOBJECTS else 1
+    return "salesforce." + ".".join(str(x) for x in loc[:depth])
+
+
+def _model_problems(section: dict[str, Any], file: str) -> list[InputProblem]:
+    """Unknown keys and wrong types, one problem per key."""
     try:
-        config = PullConfig.model_validate(section or {})
+        PullConfig.model_validate(section)
     except ValidationError as e:
-        raise InputError(
-            [
-                InputProblem(file, None, "salesforce." + ".".join(str(x) for x in err["loc"]), err["msg"])
-                for err in e.errors()
-            ]
-        ) from None
-    missing = [k for k in ("segment", "region") if k not in config.mapping("reps")]
-    if missing:
-        raise InputError(
-            [
-                InputProblem(
-                    file,
-                    None,
-                    f"salesforce.reps.fields.{k}",
-                    f"name the User field that holds each rep's {k} (e.g. {k} = "
-                    f'"{"Department" if k == "segment" else "Division"}" or a custom field)',
-                )
-                for k in missing
-            ]
-        )
-    bad = [f for t in _SOBJECTS for f in config.mapping(t).values() if not _FIELD.fullmatch(f)]
-    if bad:
-        raise InputError(
+        why: dict[str, list[str]] = {}
+        for err in e.errors():
+            text = _why(err)
+            why.setdefault(_key(err["loc"]), [])
+            if text not in why[_key(err["loc"])]:
+                why[_key(err["loc"])].append(text)
+        if "salesforce.bulk" in why:
+            why["salesforce.bulk"] = [f'must be true, false or "auto", not {section["bulk"]!r}']
+        return [InputProblem(file, None, key, " or ".join(texts)) for key, texts in why.items()]
+    return []
+
+
+def _why(err: Any) -> str:
+    """pydantic's message, made to speak of the scenario file."""
+    if err["type"] == "extra_forbidden":
+        where = PullConfig if len(err["loc"]) == 1 else ObjectPull
+        known = [*where.model_fields, *(_NOT_PULL if where is PullConfig else ())]
+        return f"unknown key; known: {', '.join(known)}"
+    if err["type"] == "string_pattern_mismatch":
+        return f"{err['input']!r} is not an API version as Salesforce writes it (e.g. {API_VERSION!r})"
+    if err["type"] == "literal_error":
+        return f"must be {err['ctx']['expected']}"
+    got = err.get("input")
+    if err["type"].endswith("_type") and not isinstance(got, dict):
+        return f"{err['msg'].replace('Input should be', 'must be')}, not {type(got).__name__} {got!r}"
+    return str(err["msg"])
+
+
+def _tables_that_parse(section: dict[str, Any]) -> list[str]:
+    """The tables whose own sub-table has the right shape, so their mapping can be checked."""
+    out = []
+    for table in _SOBJECTS:
+        try:
+            ObjectPull.model_validate(section.get(table) or {})
+        except ValidationError:
+            continue
+        out.append(table)
+    return out
+
+
+def _field_problems(section: dict[str, Any], file: str, score_columns: tuple[str, ...]) -> list[InputProblem]:
+    """Field names and target columns of each table's mapping (defaults merged)."""
+    problems: list[InputProblem] = []
+    for table in _tables_that_parse(section):
+        given = (section.get(table) or {}).get("fields") or {}
+        merged = {k: v for k, v in {**_DEFAULT_MAPS[table], **given}.items() if v}
+        problems += [
             InputProblem(
-                file, None, "salesforce", f"not Salesforce field names: {', '.join(sorted(set(bad)))}"
+                file, None, f"salesforce.{table}.fields.{k}", f"{v!r} is not a Salesforce field name"
             )
+            for k, v in given.items()
+            if v and not _FIELD.fullmatch(v)
+        ]
+        extra = score_columns if table == "accounts" else ()
+        problems += check_mapping(table, merged, file, extra)
+    missing = [
+        k for k in ("segment", "region") if not ((section.get("reps") or {}).get("fields") or {}).get(k)
+    ]
+    problems += [
+        InputProblem(
+            file,
+            None,
+            f"salesforce.reps.fields.{k}",
+            f"name the User field that holds each rep's {k} (e.g. {k} = "
+            f'"{"Department" if k == "segment" else "Division"}" or a custom field)',
         )
-    return config
+        for k in missing
+    ]
+    return problems
+
+
+def salesforce_problems(section: Any, file: str, score_columns: tuple[str, ...] = ()) -> list[InputProblem]:
+    """Every problem of a scenario's ``[salesforce]`` section as the pull reads it, all at once.
+
+    ``score_columns``: the ``[scoring] weights`` columns, which accounts may carry
+    beyond the standard ones.
+    """
+    if section is None:
+        section = {}
+    if not isinstance(section, dict):
+        return [InputProblem(file, None, "salesforce", "must be a table ([salesforce])")]
+    section = {k: v for k, v in section.items() if k not in _NOT_PULL}
+    return _model_problems(section, file) + _field_problems(section, file, score_columns)
+
+
+def pull_config(section: Any, file: str, score_columns: tuple[str, ...] = ()) -> PullConfig:
+    """Validate a scenario's ``[salesforce]`` section; every problem is reported, each naming its key."""
+    problems = salesforce_problems(section, file, score_columns)
+    if problems:
+        raise InputError(problems)
+    return PullConfig.model_validate({k: v for k, v in (section or {}).items() if k not in _NOT_PULL})
 
 
 def _text(value: Any) -> str | None:
