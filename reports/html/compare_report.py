@@ -69,27 +69,32 @@ def _key(value: Any) -> str:
     return "" if math.isnan(x) else repr(x)
 
 
-PAIR_COLUMNS = (
-    Column("run_b", "Run"),
-    Column("accounts_compared", "Accounts in both", "count"),
-    Column("moved_accounts", "Moved accounts", "count"),
-    Column("moved_accounts_share", "Share of accounts", "share"),
-    Column("moved_potential", "Moved potential", "money"),
-    Column("moved_potential_share", "Share of potential", "share"),
-    Column("accounts_only_in_a", "Only in reference", "count"),
-    Column("accounts_only_in_b", "Only in this run", "count"),
-)
-
-MOVE_COLUMNS = (
-    Column("account_id", "Account"),
-    Column("run_b", "Run"),
-    Column("rep_a", "Rep in reference"),
-    Column("rep_b", "Rep in run"),
-    Column("potential", "Potential", "money"),
-)
+def pair_columns(labels: Labels) -> tuple[Column, ...]:
+    """Columns of the moved-accounts table, money headers with the currency."""
+    return (
+        Column("run_b", "Run"),
+        Column("accounts_compared", "Accounts in both", "count"),
+        Column("moved_accounts", "Moved accounts", "count"),
+        Column("moved_accounts_share", "Share of accounts", "share"),
+        Column("moved_potential", labels.header("Moved potential"), "money"),
+        Column("moved_potential_share", "Share of potential", "share"),
+        Column("accounts_only_in_a", "Only in reference", "count"),
+        Column("accounts_only_in_b", "Only in this run", "count"),
+    )
 
 
-def _rep_table(comparison: Comparison) -> tuple[Table, list[tuple[str, int]]]:
+def move_columns(labels: Labels) -> tuple[Column, ...]:
+    """Columns of the largest moves, the potential with the currency."""
+    return (
+        Column("account_id", "Account"),
+        Column("run_b", "Run"),
+        Column("rep_a", "Rep in reference"),
+        Column("rep_b", "Rep in run"),
+        Column("potential", labels.header("Potential"), "money"),
+    )
+
+
+def _rep_table(comparison: Comparison, money: Labels) -> tuple[Table, list[tuple[str, int]]]:
     labels = list(comparison.runs)
     cols = [
         Column("rep_id", "Rep"),
@@ -106,7 +111,7 @@ def _rep_table(comparison: Comparison) -> tuple[Table, list[tuple[str, int]]]:
             head = "Δ" if len(labels) == 2 else f"Δ {lab}"
             cols.append(Column(delta_column(metric, lab), head, DELTA_KIND[kind]))
             span += 1
-        groups.append((title, span))
+        groups.append((money.header(title) if kind == "money" else title, span))
     frame = comparison.rep_deltas.copy()
     if "name" in frame:
         frame["name"] = frame["name"].astype(object).where(frame["name"].notna(), "TBH")
@@ -118,14 +123,14 @@ def _rep_table(comparison: Comparison) -> tuple[Table, list[tuple[str, int]]]:
     return build_table(frame, cols, classes), groups
 
 
-def _tiles(comparison: Comparison) -> list[dict[str, Any]]:
+def _tiles(comparison: Comparison, money: Labels) -> list[dict[str, Any]]:
     tiles = []
     for pair in comparison.summary.get("pairs", []):
         detail = [f"of {fmt_count(pair['accounts_compared'])} accounts"]
         if pair.get("moved_potential_share") is not None:
             detail.append(
                 f"{fmt_pct(pair['moved_potential_share'])} of potential "
-                f"({fmt_money(pair['moved_potential'])})"
+                f"({money.money(fmt_money(pair['moved_potential']))})"
             )
         tiles.append(
             {
@@ -166,16 +171,17 @@ def render_comparison_report(runs: list[RunData], comparison: Comparison, map_pn
     top = top.head(MAX_MOVES_SHOWN)
     note = f"The {len(top):,} largest of {len(moves):,} moves by potential"
     note += "; moves.csv lists them all." if len(moves) > len(top) else "."
-    rep_table, rep_groups = _rep_table(comparison)
+    money = baseline_labels(runs)
+    rep_table, rep_groups = _rep_table(comparison, money)
     return render(
         "compare_report.html.j2",
         runs=run_rows,
         reference=labels[0],
         last=labels[-1],
-        tiles=_tiles(comparison),
-        kpi_table=_kpi_table(comparison, Labels.of_toml(runs[0].scenario_toml if runs else None).currency),
-        pairs_table=build_table(pd.DataFrame(comparison.summary.get("pairs", [])), PAIR_COLUMNS),
-        moves_table=build_table(top, MOVE_COLUMNS),
+        tiles=_tiles(comparison, money),
+        kpi_table=_kpi_table(comparison, money.currency),
+        pairs_table=build_table(pd.DataFrame(comparison.summary.get("pairs", [])), pair_columns(money)),
+        moves_table=build_table(top, move_columns(money)),
         moves_note=note,
         rep_table=rep_table,
         rep_groups=rep_groups,
@@ -187,17 +193,27 @@ def _csv(frame: pd.DataFrame, index: bool = False) -> bytes:
     return csv_bytes(frame.reset_index() if index else frame)
 
 
-def comparison_csvs(comparison: Comparison) -> dict[str, bytes]:
+def baseline_labels(runs: list[RunData]) -> Labels:
+    """The currency and calendar the comparison reads in: the baseline's (the first run's)."""
+    return Labels.of_toml(runs[0].scenario_toml if runs else None)
+
+
+def comparison_csvs(comparison: Comparison, currency: str | None = None) -> dict[str, bytes]:
     """The comparison tables as CSV bytes: kpis.csv, rep_deltas.csv, moves.csv.
 
     Text cells are neutralised against formula injection (see
     `reports.exports.safe_cells`); numbers are written as numbers. ``kpis.csv`` has
-    the KPI key, a human label, then one column per run.
+    the KPI key, a human label, one column per run, then ``currency`` (the
+    code on money rows). rep_deltas.csv and moves.csv end with a ``currency``
+    column: the code of their money figures (potential, quota and their
+    deltas), blank when the scenario names none.
     """
+    code = currency or ""
     kpis = comparison.kpis.copy()
     kpis.insert(0, "label", [kpi_label(str(k)) for k in kpis.index])
+    kpis["currency"] = [code if kpi_kind(str(k)) == "money" else "" for k in kpis.index]
     return {
         "kpis.csv": _csv(kpis, index=True),
-        "rep_deltas.csv": _csv(comparison.rep_deltas),
-        "moves.csv": _csv(comparison.moves),
+        "rep_deltas.csv": _csv(comparison.rep_deltas.assign(currency=code)),
+        "moves.csv": _csv(comparison.moves.assign(currency=code)),
     }

@@ -153,14 +153,19 @@ def compare(
     output: Annotated[Path, typer.Option("-o", "--output", help="Comparison folder")] = Path("comparison"),
 ) -> None:
     """Compare finished runs: KPI table, comparison map and report."""
-    from scenarios.cli.summaries import kpi_table
+    from scenarios.cli.summaries import kpi_table, rep_delta_table
     from scenarios.run.comparison import write_comparison
 
     try:
-        compared = write_comparison(runs, output)
+        compared, comparison = write_comparison(runs, output)
     except InputError as e:
         raise _input_failure(e) from None
     out.print(kpi_table(compared))
+    reps, left_out = rep_delta_table(comparison, compared)
+    if reps.row_count:
+        out.print(reps)
+    if left_out:
+        out.print(f"{left_out:,} more changed reps in rep_deltas.csv")
     out.print(f"comparison folder: {output}", markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(EXIT_OK)
 

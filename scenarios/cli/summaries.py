@@ -6,6 +6,7 @@ import math
 from collections.abc import Callable
 from types import TracebackType
 
+import pandas as pd
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -19,6 +20,7 @@ from rich.progress import (
 from rich.table import Table
 
 from scenarios.run.runner import RunOutcome
+from solver.results.compare import Comparison, delta_column
 from solver.results.kpis import run_kpis
 from solver.results.labels import Labels
 from solver.results.run_data import RunData
@@ -168,3 +170,45 @@ class RunProgress:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.progress.stop()
+
+
+#: Reps the terminal lists in compare's per-rep table (rep_deltas.csv has them all).
+MAX_REP_ROWS = 15
+
+
+def rep_delta_table(comparison: Comparison, runs: list[RunData]) -> tuple[Table, int]:
+    """Reps whose book or quota changes, each run against the baseline, money with its currency.
+
+    Returns the table and how many changed reps it leaves out (largest quota
+    change first, then rep id).
+    """
+    labels = Labels.of_toml(runs[0].scenario_toml if runs else None)
+    others = list(comparison.runs[1:])
+    d = comparison.rep_deltas.set_index("rep_id")
+    heads: list[str] = []
+    cols: list[str] = []
+    for lab in others:
+        tail = "" if len(others) == 1 else f" [{lab}]"
+        for metric, head in (("accounts", "Δ accounts"), ("potential", "Δ potential"), ("quota", "Δ quota")):
+            cols.append(delta_column(metric, lab))
+            heads.append((labels.header(head) if metric != "accounts" else head) + tail)
+    deltas = d[cols].astype(float)
+    changed = deltas.fillna(0.0).abs().gt(0.005).any(axis=1)
+    quota_cols = [delta_column("quota", lab) for lab in others]
+    size = deltas[quota_cols].abs().max(axis=1).fillna(0.0)
+    order = pd.DataFrame({"size": -size[changed], "rep": d.index[changed]}).sort_values(["size", "rep"])
+    shown = order["rep"].head(MAX_REP_ROWS).tolist()
+    table = folding_table("rep", "name", *heads, title="Reps changed against the baseline")
+    for rep in shown:
+        name = d.loc[rep, "name"] if "name" in d else None
+        cells = [
+            _delta_cell(float(deltas.loc[rep, c]), labels, money=not c.startswith("accounts")) for c in cols
+        ]
+        table.add_row(str(rep), "TBH" if name is None or pd.isna(name) else str(name), *cells)
+    return table, int(changed.sum()) - len(shown)
+
+
+def _delta_cell(x: float, labels: Labels, *, money: bool) -> str:
+    if math.isnan(x):
+        return "-"
+    return labels.money(f"{x:+,.2f}") if money else f"{x:+,.0f}"

@@ -9,7 +9,8 @@ from reports import comparison_csvs, render_comparison_report
 from scenarios.run.output_path import check_output
 from scenarios.run.runfolder import write_folder_atomically
 from solver.errors import InputError, InputProblem
-from solver.results.compare import compare_runs
+from solver.results.compare import Comparison, compare_runs
+from solver.results.labels import Labels
 from solver.results.run_data import RunData
 
 
@@ -34,10 +35,12 @@ def load_runs(folders: list[Path]) -> list[RunData]:
     return [RunData.from_folder(f) for f in folders]
 
 
-def comparison_files(runs: list[RunData]) -> dict[str, bytes]:
-    comparison = compare_runs(runs)
+def comparison_files(runs: list[RunData], comparison: Comparison | None = None) -> dict[str, bytes]:
+    """Every file of a comparison folder, money in the baseline's currency."""
+    comparison = comparison or compare_runs(runs)
     base = runs[0]
-    files: dict[str, bytes] = dict(comparison_csvs(comparison))
+    currency = Labels.of_toml(base.scenario_toml).currency
+    files: dict[str, bytes] = dict(comparison_csvs(comparison, currency))
     first_png = None
     for other in runs[1:]:
         png = comparison_map_png(
@@ -55,12 +58,13 @@ def comparison_files(runs: list[RunData]) -> dict[str, bytes]:
     return files
 
 
-def write_comparison(folders: list[Path], output: Path) -> list[RunData]:
-    """Compare finished run folders and write the comparison folder atomically; return the runs."""
+def write_comparison(folders: list[Path], output: Path) -> tuple[list[RunData], Comparison]:
+    """Compare finished run folders and write the comparison folder atomically; return the runs and it."""
     output = check_output(output, inputs=folders)
     runs = load_runs(folders)
-    write_folder_atomically(output, comparison_files(runs), kind="comparison")
-    return runs
+    comparison = compare_runs(runs)
+    write_folder_atomically(output, comparison_files(runs, comparison), kind="comparison")
+    return runs, comparison
 
 
 __all__ = ["comparison_files", "load_runs", "write_comparison"]

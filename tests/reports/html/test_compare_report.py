@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import io
 import re
 
@@ -73,13 +74,34 @@ def test_csvs_round_trip_and_are_neutralised() -> None:
     assert moves["rep_b"].tolist() == c.moves["rep_b"].tolist()
     assert pd.to_numeric(moves["potential"]).tolist() == c.moves["potential"].tolist()
     deltas = pd.read_csv(io.BytesIO(files["rep_deltas.csv"]), keep_default_na=False)
-    assert deltas.columns.tolist() == c.rep_deltas.columns.tolist()
+    assert deltas.columns.tolist() == [*c.rep_deltas.columns, "currency"]
+    assert set(deltas["currency"]) == {""}  # the fixture names no currency
     # The formula-looking rep name is written as text.
     r4 = deltas.set_index("rep_id").loc["R4", "name"]
     assert r4 == "'=cmd|' /C calc'!A0"
     assert deltas["potential_delta"].tolist() == c.rep_deltas["potential_delta"].tolist()
     kpis = pd.read_csv(io.BytesIO(files["kpis.csv"]), keep_default_na=False)
-    assert kpis.columns.tolist() == ["kpi", "label", "fy27-baseline", "fy27-hire"]
+    assert kpis.columns.tolist() == ["kpi", "label", "fy27-baseline", "fy27-hire", "currency"]
     row = kpis.set_index("kpi").loc["moved_accounts"]
     assert int(row["fy27-hire"]) == c.kpis.loc["moved_accounts", "fy27-hire"]
     assert comparison_csvs(compare_runs(_runs())) == files
+
+
+def test_every_money_figure_carries_the_baseline_currency() -> None:
+    eur = fx.SCENARIO_TOML.replace("[plan]\n", '[plan]\ncurrency = "EUR"\n')
+    runs = [dataclasses.replace(r, scenario_toml=eur) for r in _runs()]
+    c = compare_runs(runs)
+    html = render_comparison_report(runs, c, None)
+    # rep table groups, moved-accounts table, largest moves, the tile's moved potential
+    for head in (">Potential (EUR)<", ">Quota (EUR)<", ">Moved potential (EUR)<"):
+        assert head in html, head
+    (pair,) = c.summary["pairs"]
+    assert f"(EUR {pair['moved_potential']:,.0f})" in html
+    assert ">Accounts<" in html and ">Accounts (EUR)<" not in html
+    files = comparison_csvs(c, "EUR")
+    deltas = pd.read_csv(io.BytesIO(files["rep_deltas.csv"]), keep_default_na=False)
+    assert set(deltas["currency"]) == {"EUR"}
+    kpis = pd.read_csv(io.BytesIO(files["kpis.csv"]), keep_default_na=False).set_index("kpi")
+    assert kpis.loc["quota_total", "currency"] == "EUR" and kpis.loc["moved_accounts", "currency"] == ""
+    moves = pd.read_csv(io.BytesIO(files["moves.csv"]), keep_default_na=False)
+    assert len(moves) == 3 and set(moves["currency"]) == {"EUR"}
