@@ -65,6 +65,9 @@ def run_block(
     balance-first construction (`solver.assignment.construct`) gives one.
     """
     t0 = time.perf_counter()
+    if hard_deadline is not None:
+        # a share set when the task was queued counts from now: never past the run's deadline
+        time_limit = max(min(time_limit, hard_deadline - t0), MIN_BLOCK_SECONDS)
     hard = max(hard_deadline or 0.0, t0 + time_limit)
     if _flat_costs(block, cost):
         built = _constructed(problem, block, rules, cost, budget, None, hard)
@@ -80,11 +83,14 @@ def run_block(
     # the LP and polishing stop on their own (pricing rounds, node budgets) so that the plan
     # does not depend on the machine's load; the run's time limit is only a safety net
     lp_deadline = hard - _construction_reserve(block, hard - t0)
+    if lp_deadline - time.perf_counter() < LP_SETUP_SECONDS_PER_PAIR * len(cost):
+        return _finish(_too_late(problem, block, rules, cost, budget, hard, start), t0, rules), block
     lp = priced_lp(problem, block, rules, cost, budget, lp_deadline, seed_plan=seed)
     if lp.x is None:
         if lp.status == Status.INFEASIBLE:
             return _finish(lp, t0, rules), block
-        built = _constructed(problem, block, rules, cost, budget, None, hard, seed())
+        plan = start if start is not None else seed()  # the start keeps every rule already
+        built = _constructed(problem, block, rules, cost, budget, lp, hard, plan)
         return _finish(built if built is not None else lp, t0, rules), block
     rep_of_unit = _plan_from_lp(problem, block, rules, cost, budget, lp.x, hard, start)
     if rep_of_unit is None:
@@ -92,8 +98,7 @@ def run_block(
         if rep_of_unit is not None:
             rep_of_unit = improve_plan(problem, block, rules, cost, budget, rep_of_unit, hard)
     if rep_of_unit is None:
-        out = _last_resort_mip(problem, block, rules, cost, budget, hard)
-        return _finish(dataclasses.replace(out, bound=max(lp.bound, out.bound)), t0, rules), block
+        return _finish(_last_resort_mip(problem, block, rules, cost, budget, hard, lp), t0, rules), block
     rep_of_unit = polish(problem, block, rules, cost, budget, lp.x, rep_of_unit, hard, lp.bound)
     return _finish(_outcome(block, cost, rep_of_unit, lp.bound, lp), t0, rules), block
 
@@ -121,6 +126,13 @@ class _Seed:
         return self.plan
 
 
+#: A block started at (or after) the run's deadline still gets this long to find a plan.
+MIN_BLOCK_SECONDS = 0.5
+#: Seconds per candidate pair that setting up the block's LP takes (masks, columns, first basis).
+LP_SETUP_SECONDS_PER_PAIR = 5e-7
+#: Seconds per candidate pair a whole-block MIP needs at least (building it included); with
+#: less time left the last resort is skipped rather than overrun the time limit.
+LAST_RESORT_SECONDS_PER_PAIR = 2e-6
 #: Seconds per unit kept back from the LP for the construction, should the LP route fail.
 CONSTRUCTION_SECONDS_PER_UNIT = 4e-4
 
@@ -203,6 +215,23 @@ def _plan_from_lp(
     return rep_of_unit
 
 
+def _too_late(
+    problem: Problem,
+    block: BlockData,
+    rules: AssignmentConfig,
+    cost: np.ndarray,
+    budget: float | None,
+    hard: float,
+    start: np.ndarray | None,
+) -> BackendOutcome:
+    """Not even time to set the LP up (the block started at the deadline): the start, improved,
+    if there is one, else no plan (rather than overrun the time limit)."""
+    out = BackendOutcome(Status.NO_SOLUTION, None, float("inf"), -np.inf, 0.0, "time limit")
+    if start is None:
+        return out
+    return _constructed(problem, block, rules, cost, budget, None, hard, start) or out
+
+
 def _last_resort_mip(
     problem: Problem,
     block: BlockData,
@@ -210,8 +239,13 @@ def _last_resort_mip(
     cost: np.ndarray,
     budget: float | None,
     hard: float,
+    lp: BackendOutcome,
 ) -> BackendOutcome:
-    return solve_mip(
+    """The whole block as one MIP, when every other route failed and there is time to build it."""
+    if hard - time.perf_counter() < LAST_RESORT_SECONDS_PER_PAIR * len(cost):
+        # too little time left for the MIP even to be built: no plan rather than an overrun
+        return dataclasses.replace(lp, x=None, objective=float("inf"), status=Status.NO_SOLUTION)
+    out = solve_mip(
         len(block.pair_unit),
         cost,
         block_rows(problem, block, rules, budget),
@@ -220,6 +254,7 @@ def _last_resort_mip(
         seed=rules.seed,
         mip_gap=rules.mip_gap,
     )
+    return dataclasses.replace(out, bound=max(lp.bound, out.bound))
 
 
 def _outcome(

@@ -20,6 +20,8 @@ from solver.assignment.repair import Bands
 #: Cheaper reps tried per unit and round (in order of cost).
 TARGETS_PER_UNIT = 3
 MAX_ROUNDS = 20
+#: Units that may start a chain per round: those with the most to gain (a deterministic budget).
+CHAIN_STARTS = 1_500
 
 
 class _State:
@@ -119,7 +121,7 @@ def improve_chains(
     for _ in range(MAX_ROUNDS):
         gain = c[units, st.r_of] - np.min(c, axis=1)
         unhappy = np.flatnonzero((gain > 1e-12) & movable)
-        unhappy = unhappy[np.lexsort((unhappy, -gain[unhappy]))]
+        unhappy = unhappy[np.lexsort((unhappy, -gain[unhappy]))][:CHAIN_STARTS]
         applied = 0
         for w in unhappy:
             if time.perf_counter() > deadline:

@@ -165,6 +165,8 @@ def construct(
     deadline: float,
 ) -> np.ndarray | None:
     """Local rep per local unit keeping every rule of the block, or None (see module docstring)."""
+    if time.perf_counter() >= deadline:
+        return None
     bands = Bands.of(problem, block, rules)
     c = dense_costs(block, cost)
     moved = dense_moved(block)

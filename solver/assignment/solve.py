@@ -103,10 +103,31 @@ class _Clock:
         self.deadline = time.perf_counter() + total
         self.sizes = {i: float(max(s, 1)) for i, s in enumerate(sizes)}
 
-    def share(self, i: int) -> float:
+    def share(self, i: int) -> tuple[float, float]:
+        """Piece ``i``'s share of the time left, and the seconds kept back for the pieces
+        after it (`RESERVE_SHARE` of their shares)."""
         left = max(self.deadline - time.perf_counter(), 0.1)
-        size = self.sizes.pop(i)
-        return left * size / (size + sum(self.sizes.values()))
+        size = self.sizes.pop(i, 1.0)  # a retried piece asks again
+        waiting = sum(self.sizes.values())
+        return left * size / (size + waiting), RESERVE_SHARE * left * waiting / (size + waiting)
+
+
+#: Share of each waiting piece's time share that the pieces before it may not use: a piece
+#: may run past its own share to find a first plan, but not into the minimum of those after it.
+RESERVE_SHARE = 0.5
+
+
+def reserved_deadlines(sizes: list[int], spread: list[float], hard: float, workers: int) -> list[float]:
+    """Latest finish of each piece run largest first on ``workers`` processes, keeping back
+    `RESERVE_SHARE` of the shares of the pieces queued after it (a small block last in the
+    queue still gets time to find its plan, however long the large ones take)."""
+    order = sorted(range(len(sizes)), key=lambda i: (-sizes[i], i))
+    out = [hard] * len(sizes)
+    after = 0.0
+    for i in reversed(order):
+        out[i] = hard - after / max(workers, 1)
+        after += RESERVE_SHARE * spread[i]
+    return out
 
 
 class PlanCost:
@@ -205,6 +226,17 @@ def _split_blocks(
     return dict(sorted(splits.items()))
 
 
+def _share_of(
+    i: int, spread: list[float], latest: list[float], clock: _Clock, workers: int, hard: float
+) -> tuple[float, float]:
+    """Piece ``i``'s time share and latest finish: fixed in advance for worker processes,
+    from the time left for pieces run one after another here."""
+    if workers > 1:
+        return min(spread[i], latest[i] - time.perf_counter()), latest[i]
+    share, reserve = clock.share(i)
+    return share, hard - reserve
+
+
 def _run_pieces(
     problem: Problem,
     pieces: list[Piece],
@@ -257,7 +289,7 @@ def _retry_failed(
             problem.block_name(pieces[i].block),
             left,
         )
-        task = dataclasses.replace(task_of(i), share=left / (len(failed) - k))
+        task = dataclasses.replace(task_of(i), share=left / (len(failed) - k), hard=hard)
         outs[i] = run(problem, built[i] if built is not None else pieces[i], task)
     return outs
 
@@ -390,11 +422,12 @@ def _solve(
 
     clock = _Clock(sizes, max(limit, 0.5))
     spread = shares(sizes, limit, workers)
+    latest = reserved_deadlines(sizes, shares(sizes, hard - time.perf_counter(), workers), hard, workers)
 
     def plan_task(i: int) -> PlanTask:
-        share = min(spread[i], hard - time.perf_counter()) if workers > 1 else clock.share(i)
+        share, until = _share_of(i, spread, latest, clock, workers, hard)
         return PlanTask(
-            rules, total_p, float(d_ref[pieces[i].block]), budgets[i], starts[i], share, hard, avoid
+            rules, total_p, float(d_ref[pieces[i].block]), budgets[i], starts[i], share, until, avoid
         )
 
     outs = _run_pieces(
@@ -516,10 +549,11 @@ def _least_disruption_pass(
     pieces, sizes, splits = checked.pieces, checked.sizes, checked.splits
     clock = _Clock(sizes, limit * FIRST_PASS_SHARE)
     spread = shares(sizes, limit * FIRST_PASS_SHARE, workers)
+    latest = reserved_deadlines(sizes, shares(sizes, hard - time.perf_counter(), workers), hard, workers)
 
     def least_task(i: int) -> PlanTask:
-        share = spread[i] if workers > 1 else clock.share(i)
-        return PlanTask(rules, total_p, float(d_ref[pieces[i].block]), None, None, share, hard)
+        share, until = _share_of(i, spread, latest, clock, workers, hard)
+        return PlanTask(rules, total_p, float(d_ref[pieces[i].block]), None, None, share, until)
 
     outs = _run_pieces(
         problem,

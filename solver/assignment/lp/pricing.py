@@ -105,23 +105,17 @@ def priced_lp(
     t0 = time.perf_counter()
     rows = block_rows(problem, block, rules, budget) if rows is None else rows
     lower = (block.pinned_rep[block.pair_unit] >= 0).astype(float)  # pinned pairs are fixed at 1
-    keep = (
-        cheapest_mask(block, cost, START_COLUMNS)
-        | cheapest_mask(block, block.potential_km, 3)
-        | (lower > 0)
-        | owner_mask(block)
-        | reach_mask(problem, block)
-    )
+    keep = _first_columns(problem, block, cost, lower)
     # first on costs with their ties broken (see `perturbed`), then on the true costs
     work, loss = perturbed(block, cost)
     lp = _lp_over(rows, work, lower, rules.seed, keep, elastic)
     # the big-M price of breaking a band, when the first columns cannot keep every band
     big_m = _band_prices(rows, cost)
     proving, elastic_now, seeded = False, elastic is not None, seed_plan is None
-    scale = 1e-9 * max(1.0, float(np.abs(cost).max(initial=1.0)))
     status, x, objective, bound, duals = Status.NO_SOLUTION, None, float("inf"), -np.inf, None
+    last: list[_Solved] = []
     for _ in range(MAX_ROUNDS):
-        status, x, objective, y = lp.solve(deadline - time.perf_counter())
+        status, x, objective, y = _solve_or_last(lp, deadline, last)
         duals = y if y is not None else duals
         if status == Status.INFEASIBLE and not proving and not elastic_now and not seeded:
             seeded = True
@@ -142,7 +136,7 @@ def priced_lp(
         if x is None or y is None:
             break
         d, bound = _priced(block, rows, work, y, keep, objective - loss)
-        neg = (d < -scale) & ~keep
+        neg = (d < -_negligible(cost)) & ~keep
         if not neg.any() and elastic is None and elastic_now and lp.slack_used > 1e-9:
             # priced out and the bands still break: only the full, strict LP can say if they must
             keep[:] = True
@@ -170,6 +164,37 @@ def priced_lp(
         str(status),
         duals,
     )
+
+
+def _negligible(cost: np.ndarray) -> float:
+    """A reduced cost above minus this does not price a column in (rounding noise)."""
+    return 1e-9 * max(1.0, float(np.abs(cost).max(initial=1.0)))
+
+
+def _first_columns(problem: Problem, block: BlockData, cost: np.ndarray, lower: np.ndarray) -> np.ndarray:
+    """Each unit's cheapest and nearest reps, its owner, pins, and each rep's nearest units."""
+    return (
+        cheapest_mask(block, cost, START_COLUMNS)
+        | cheapest_mask(block, block.potential_km, 3)
+        | (lower > 0)
+        | owner_mask(block)
+        | reach_mask(problem, block)
+    )
+
+
+_Solved = tuple[Status, "np.ndarray | None", float, "np.ndarray | None"]
+
+
+def _solve_or_last(lp: IncrementalLp, deadline: float, last: list[_Solved]) -> _Solved:
+    """The restricted LP solved, or (out of time in a re-solve) the last one solved, which
+    still guides rounding: returned without duals, so that pricing stops there.
+    ``last`` keeps the last solution between calls."""
+    solved = lp.solve(deadline - time.perf_counter())
+    if solved[1] is None and last and solved[0] != Status.INFEASIBLE:
+        return last[0]
+    if solved[1] is not None:
+        last[:] = [(Status.FEASIBLE, solved[1], solved[2], None)]
+    return solved
 
 
 def _lp_over(
