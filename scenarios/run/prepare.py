@@ -6,6 +6,7 @@ Everything a user can get wrong is collected here and raised as one
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +24,7 @@ from solver.inputs.readers import read_inputs, read_table
 from solver.inputs.validation import family_ids
 from solver.planning.capacity import monthly_capacity
 from solver.planning.segmentation import assign_regions, derive_potential, derive_segments
+from solver.planning.weights import territory_weights
 from solver.problem import Problem, build_problem
 
 
@@ -137,12 +139,31 @@ def prepare_tables(scenario: Scenario, accounts: pd.DataFrame, reps: pd.DataFram
     rp = reps.sort_values("rep_id", kind="stable").reset_index(drop=True)
     monthly = monthly_capacity(rp["start_date"], rp["end_date"], params.plan.start, params.plan.ramp)
     rp["capacity_factor"] = monthly.sum(axis=1) / 12.0
+    rows = dict(zip(reps["rep_id"].astype(str), (int(r) for r in reps.index), strict=True))
+    weights = _territory_weights(rp, rows, params, rep_file)
     forbid_path = scenario.resolved.get("assignment", {}).get("forbid") or scenario.resolved.get(
         "data", {}
     ).get("forbid")
     forbid = read_forbid(forbid_path, acc["account_id"], rp["rep_id"]) if forbid_path else None
-    problem = build_problem(acc, rp, forbid)
+    # the assignment splits each block by capacity factor x level weight x FTE; reps.csv keeps the factor
+    problem = build_problem(acc, rp.assign(capacity_factor=weights), forbid)
     return Prepared(acc, rp, monthly, problem)
+
+
+def _territory_weights(
+    rp: pd.DataFrame, rows: dict[str, int], params: PlanParams, rep_file: str
+) -> np.ndarray:
+    """Each rep's book-target weight (`solver.planning.weights`); a level without a weight names its row."""
+    by_id = rp.set_index(rp["rep_id"].astype(str).to_numpy())
+    try:
+        return territory_weights(rp["capacity_factor"].to_numpy(dtype=float), by_id, params.quota)
+    except InputError as e:
+        located = []
+        for p in e.problems:
+            found = re.match(r"^rep ([^\s:,]+):", p.why)
+            row = rows.get(found.group(1)) if found else None
+            located.append(InputProblem(rep_file, row, _header(rp, p.column or ""), p.why))
+        raise InputError(located) from None
 
 
 def read_forbid(path: str, account_ids: pd.Series, rep_ids: pd.Series) -> pd.DataFrame:

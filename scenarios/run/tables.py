@@ -105,7 +105,7 @@ def reps_table(prep: Prepared, result: Result, quotas: QuotaPlan) -> pd.DataFram
             "potential": rep_totals(pb, r, pb.potential),
             "workload": rep_totals(pb, r, pb.workload),
             "arr": rep_totals(pb, r, pb.arr),
-            "capacity_factor": pb.capacity_factor,
+            "capacity_factor": rp["capacity_factor"].to_numpy(dtype=float),
             "target_potential": rep_targets(pb, pb.potential),
         }
     )

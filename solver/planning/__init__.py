@@ -16,6 +16,11 @@ from solver.planning.segmentation import (
     derive_regions,
     derive_segments,
 )
+from solver.planning.weights import (
+    fte_of,
+    rep_weights,
+    territory_weights,
+)
 
 __all__ = [
     "PLAN_MONTHS",
@@ -25,7 +30,10 @@ __all__ = [
     "derive_regions",
     "derive_segments",
     "finance_view",
+    "fte_of",
     "hire_rows",
     "month_bounds",
     "monthly_capacity",
+    "rep_weights",
+    "territory_weights",
 ]

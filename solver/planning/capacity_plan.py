@@ -43,6 +43,7 @@ from solver.config import CapacityConfig, PlanParams
 from solver.errors import InputError, InputProblem
 from solver.planning.capacity import PLAN_MONTHS, month_bounds, monthly_capacity
 from solver.planning.sizing import SizingBlock, SizingResult, size_blocks
+from solver.planning.weights import fte_of
 
 #: Prefix of the ids of to-be-hired placeholder rows.
 TBH_PREFIX = "TBH"
@@ -98,7 +99,7 @@ def role_ramp(params: PlanParams, segment: str) -> tuple[float, ...]:
 
 
 def productive_capacity(reps: pd.DataFrame, params: PlanParams) -> np.ndarray:
-    """Each rep's expected productive capacity (role ramp, attrition) in [0, 1]."""
+    """Each rep's expected productive capacity (role ramp, attrition, FTE) in [0, 1]."""
     out = np.zeros(len(reps))
     attrition = params.capacity.attrition if params.capacity else 0.0
     surv = survival(attrition)
@@ -111,7 +112,7 @@ def productive_capacity(reps: pd.DataFrame, params: PlanParams) -> np.ndarray:
         )
         weight = np.where(no_end[m][:, None], surv[None, :], 1.0)
         out[m] = (monthly * weight).sum(axis=1) / PLAN_MONTHS
-    return out
+    return out * fte_of(reps)
 
 
 def hire_capacity(start: dt.date, params: PlanParams, segment: str) -> float:
@@ -449,7 +450,7 @@ def finance_view(
     cf = monthly_capacity(reps["start_date"], reps["end_date"], params.plan.start, params.plan.ramp).sum(
         axis=1
     )
-    cf = cf / PLAN_MONTHS
+    cf = cf / PLAN_MONTHS * fte_of(reps)
     prod = productive_capacity(reps, params)
     days = active_days(reps["start_date"], reps["end_date"], params.plan.start)
     ote = (

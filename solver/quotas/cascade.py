@@ -6,7 +6,8 @@ one form a "(no manager)" team). At every level a parent's amount is split
 over its children by the level's allocation basis (`QuotaConfig.basis_of`):
 
 - potential: the territory potential the children hold (which already
-  follows each rep's capacity factor, through balance);
+  follows each rep's capacity factor, level weight and FTE, through the
+  assignment's balance targets, `solver.planning.weights`);
 - bookings: last year's bookings of the children's reps, each scaled by the
   rep's capacity factor this year (a rep without history counts as the mean
   of its segment's reps that have one);
@@ -43,6 +44,7 @@ from solver.config import QuotaConfig
 from solver.errors import ConservationError, InputError, InputProblem
 from solver.money import allocate_cents, cents_to_str, scale_cents, to_cents
 from solver.planning.capacity import PLAN_MONTHS, month_bounds
+from solver.planning.weights import rep_weights
 from solver.quotas.caps import capped_split
 from solver.quotas.margins import Margins, fit_blocks
 
@@ -601,7 +603,8 @@ class _Tree:
             if i > 0:
                 parent[level] = code[levels[i - 1]][first]
         factor, notes = rep_weights(reps, config)
-        pot = np.where(carrying, reps["potential"].astype(float).fillna(0.0).to_numpy(), 0.0) * factor
+        # the assignment already weighs each rep's book by level x FTE (as by capacity factor)
+        pot = np.where(carrying, reps["potential"].astype(float).fillna(0.0).to_numpy(), 0.0)
         raw, value = _bookings(reps, cf, carrying, config)
         return cls(
             reps,
@@ -633,40 +636,6 @@ class _Tree:
             idx = self.parent[self.levels[i]][idx]
             i -= 1
         return idx
-
-
-def rep_weights(reps: pd.DataFrame, config: QuotaConfig) -> tuple[np.ndarray, list[str]]:
-    """Each rep's quota weight: its level's weight (``[quota] level_weights``) x its FTE.
-
-    1.0 where the columns are absent or blank; an FTE of 0 carries no quota.
-    A level without a weight is an input error once weights are given (a
-    problem about one rep starts "rep ID:", so the caller can name its row).
-    """
-    factor = np.ones(len(reps))
-    notes = []
-    if "level" in reps and reps["level"].notna().any():
-        level = reps["level"].astype("string")
-        if not config.level_weights:
-            notes.append("reps have a level but [quota] level_weights is not set: levels do not weigh quotas")
-        else:
-            missing = level.notna() & ~level.isin(list(config.level_weights))
-            if missing.any():
-                known = ", ".join(sorted(config.level_weights))
-                raise InputError(
-                    [
-                        InputProblem(
-                            "reps",
-                            None,
-                            "level",
-                            f"rep {rid}: level {value!r} has no weight in [quota] level_weights ({known})",
-                        )
-                        for rid, value in level[missing].head(20).items()
-                    ]
-                )
-            factor *= level.map(config.level_weights).astype(float).fillna(1.0).to_numpy()
-    if "fte" in reps:
-        factor *= pd.to_numeric(reps["fte"], errors="coerce").astype(float).fillna(1.0).to_numpy()
-    return factor, notes
 
 
 def _override_cents(reps: pd.DataFrame, carrying: np.ndarray) -> np.ndarray:

@@ -130,10 +130,11 @@ def test_override_above_the_team_total_is_an_input_error() -> None:
 
 
 def test_level_weights_and_fte() -> None:
-    # equal territories; a senior weighs 1.5, a junior 1.0, and the part-timer is a 0.5 FTE junior:
-    # weights 1.5 : 1.0 : 0.5 of 900.00 -> 450.00, 300.00, 150.00
+    # a senior weighs 1.5, a junior 1.0, and the part-timer is a 0.5 FTE junior: weights 1.5 : 1.0 : 0.5.
+    # The assignment gives them books of 300 x 1.5 / 3 = 150, 100 and 50 of potential (its targets
+    # weigh level x FTE too), so by potential the quota follows the book: 900.00 -> 450.00, 300.00, 150.00
     reps, monthly = _reps(
-        [("S", "NA", "SMB", 100.0), ("J", "NA", "SMB", 100.0), ("P", "NA", "SMB", 100.0)],
+        [("S", "NA", "SMB", 150.0), ("J", "NA", "SMB", 100.0), ("P", "NA", "SMB", 50.0)],
         level=["senior", "junior", "junior"],
         fte=[1.0, np.nan, 0.5],
     )
@@ -141,6 +142,12 @@ def test_level_weights_and_fte() -> None:
     plan = quota_plan(reps, monthly, cfg, PLAN)
     _conserved(plan)
     assert _quotas(plan) == {"J": 30_000, "P": 15_000, "S": 45_000}
+    # the weights are not counted twice: a book off its target keeps its own share (equal books, equal quotas)
+    even = quota_plan(reps.assign(potential=100.0), monthly, cfg, PLAN)
+    assert _quotas(even) == {"J": 30_000, "P": 30_000, "S": 30_000}
+    # without any territory (no potential), the quota falls back to capacity x level x FTE: 1.5 : 1 : 0.5
+    bare = quota_plan(reps.assign(potential=0.0), monthly, cfg, PLAN)
+    assert _quotas(bare) == {"J": 30_000, "P": 15_000, "S": 45_000}
     with pytest.raises(InputError, match=r"rep J: level 'lead' has no weight"):
         quota_plan(reps.assign(level=["lead", "junior", "senior"]), monthly, cfg, PLAN)
 
