@@ -143,9 +143,39 @@ def match_regions(
     )
     rows = _rows(accounts.index)
     located = facts["country"].notna().to_numpy(dtype=bool)
-    problems = _none_problems(file, rows, located & (count == 0), facts, points)
+    problems = _nuts_problems(file, entries, facts, located & (count == 0))
+    problems += _none_problems(file, rows, located & (count == 0), facts, points)
     problems += _several_problems(file, rows, count > 1, masks)
     return region, problems
+
+
+#: how to give accounts a NUTS code: terraquota ships no NUTS data (its licence keeps it out).
+NUTS_HOW = (
+    "add a `nuts` column (each account's NUTS code, e.g. DE212) to the accounts, or use a polygon "
+    'file of NUTS boundaries instead (e.g. "NUTS_2021.geojson#DE21" with Eurostat\'s GISCO file); '
+    "terraquota ships no NUTS codes or boundaries"
+)
+
+
+def _nuts_problems(
+    file: str, entries: Entries, facts: pd.DataFrame, unplaced: np.ndarray
+) -> list[InputProblem]:
+    """One problem saying how to fix NUTS entries when unplaced accounts have no NUTS code."""
+    codes = [value for region in entries for kind, value in entries[region] if kind == "nuts"]
+    if not codes:
+        return []
+    without = int((unplaced & facts["nuts"].isna().to_numpy(dtype=bool)).sum())
+    if not without:
+        return []
+    return [
+        InputProblem(
+            file,
+            None,
+            "nuts",
+            f"[regions] names NUTS codes ({', '.join(codes[:5])}{', ...' if len(codes) > 5 else ''}) "
+            f"but {without:,} accounts in no region have no NUTS code: {NUTS_HOW}",
+        )
+    ]
 
 
 def _rows(index: pd.Index) -> np.ndarray:

@@ -178,3 +178,22 @@ def test_a_selection_that_matches_no_feature_is_an_input_error() -> None:
     nuts = require_shared("europe", "NUTS_RG_60M_2021_4326_LEVL_2.geojson")
     with pytest.raises(InputError, match="no feature has an id starting with ZZ"):
         read_polygons(nuts, ("ZZ",))
+
+
+def test_nuts_entries_without_a_nuts_column_say_how_to_fix() -> None:
+    acc = _frame(country=["DE", "DE", "AT"], state=["BY", "BE", None])
+    entries = _params({"South": ["DE21", "AT"], "Berlin": ["nuts:DE3"]}).region_entries()
+    region, problems = match_regions(acc, entries)
+    assert region.isna().tolist() == [True, True, False] and region.iloc[2] == "South"
+    hint = [p for p in problems if p.column == "nuts"]
+    assert len(hint) == 1 and hint[0].row is None
+    assert "2 accounts in no region have no NUTS code" in hint[0].why
+    assert "add a `nuts` column" in hint[0].why and "NUTS_2021.geojson#DE21" in hint[0].why
+    # Each unplaced row is still named.
+    assert sorted(p.row for p in problems if p.column == "region") == [2, 3]
+
+
+def test_no_nuts_hint_when_every_unplaced_account_has_a_code() -> None:
+    acc = _frame(country=["DE"], nuts=["DE30"])
+    _, problems = match_regions(acc, _params({"South": ["DE21"]}).region_entries())
+    assert [p.column for p in problems] == ["region"]
