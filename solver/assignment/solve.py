@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,15 +24,24 @@ import numpy as np
 from solver.assignment.assemble import assemble
 from solver.assignment.backends.highs_backend import BackendOutcome
 from solver.assignment.backends.registry import solver_label
-from solver.assignment.block import BlockData, block_reps, block_units
+from solver.assignment.block import BlockData
 from solver.assignment.checker import (
     violations,
 )
-from solver.assignment.executor import block_pool, block_workers
+from solver.assignment.executor import block_pool
 from solver.assignment.explain.core import explain_infeasible
-from solver.assignment.prechecks import block_findings, budget_finding, forced_moves
+from solver.assignment.piece_checks import (
+    PARALLEL_MIN_ACCOUNTS,
+    CheckedPieces,
+    block_workers_for,
+    check_pieces,
+    too_big,
+    too_big_text,
+    whole_block,
+)
 from solver.assignment.result import Result, Status
 from solver.assignment.rules import pair_costs
+from solver.assignment.schedule import Clock, reserved_deadlines, retry_failed, run_pieces, share_of
 from solver.assignment.split.block_bound import PieceDuals, lagrangian_bound
 from solver.assignment.split.piece_tasks import (
     LeastCost,
@@ -83,51 +92,6 @@ RELAXED_FIRST_SHARE = 0.4
 CORE_SECONDS = 10.0
 #: Share of the time limit the split of large blocks may take (its sample LPs).
 SPLIT_SHARE = 0.25
-#: Problems with at least this many accounts solve their blocks in parallel processes.
-PARALLEL_MIN_ACCOUNTS = 50_000
-
-
-def _block_workers(problem: Problem, blocks: Sequence[object]) -> int:
-    """Tasks at once (`solver.assignment.executor`): an installed engine's workers, or one process
-    per core for large problems, never inside a daemon worker."""
-    return block_workers(problem.n_accounts, len(blocks), PARALLEL_MIN_ACCOUNTS)
-
-
-class _Clock:
-    """Hands each piece its share of the time left, by size, as pieces finish.
-
-    Time a fast piece does not use goes to the pieces after it.
-    """
-
-    def __init__(self, sizes: list[int], total: float) -> None:
-        self.deadline = time.perf_counter() + total
-        self.sizes = {i: float(max(s, 1)) for i, s in enumerate(sizes)}
-
-    def share(self, i: int) -> tuple[float, float]:
-        """Piece ``i``'s share of the time left, and the seconds kept back for the pieces
-        after it (`RESERVE_SHARE` of their shares)."""
-        left = max(self.deadline - time.perf_counter(), 0.1)
-        size = self.sizes.pop(i, 1.0)  # a retried piece asks again
-        waiting = sum(self.sizes.values())
-        return left * size / (size + waiting), RESERVE_SHARE * left * waiting / (size + waiting)
-
-
-#: Share of each waiting piece's time share that the pieces before it may not use: a piece
-#: may run past its own share to find a first plan, but not into the minimum of those after it.
-RESERVE_SHARE = 0.5
-
-
-def reserved_deadlines(sizes: list[int], spread: list[float], hard: float, workers: int) -> list[float]:
-    """Latest finish of each piece run largest first on ``workers`` processes, keeping back
-    `RESERVE_SHARE` of the shares of the pieces queued after it (a small block last in the
-    queue still gets time to find its plan, however long the large ones take)."""
-    order = sorted(range(len(sizes)), key=lambda i: (-sizes[i], i))
-    out = [hard] * len(sizes)
-    after = 0.0
-    for i in reversed(order):
-        out[i] = hard - after / max(workers, 1)
-        after += RESERVE_SHARE * spread[i]
-    return out
 
 
 class PlanCost:
@@ -143,68 +107,6 @@ class PlanCost:
         return cost + self.avoid.block_penalty(block) if self.avoid is not None else cost
 
 
-#: A block with more (unit, rep) pairs than this is never built whole (about 4 GB of arrays).
-MAX_WHOLE_PAIRS = 50_000_000
-
-
-def _too_big(problem: Problem, b: int) -> bool:
-    return len(block_units(problem, b)) * len(block_reps(problem, b)) > MAX_WHOLE_PAIRS
-
-
-def _too_big_text(problem: Problem, b: int, why: list[str]) -> str:
-    units, reps = len(block_units(problem, b)), len(block_reps(problem, b))
-    return (
-        f"{problem.block_name(b)}: solved in pieces, one of which has no plan ({'; '.join(why[:3])}); "
-        f"solving the block whole would take {units:,} units x {reps:,} reps = {units * reps:,} pairs, "
-        f"more than {MAX_WHOLE_PAIRS:,}. Widen its tolerances, or split the block (segment or region)."
-    )
-
-
-@dataclass(frozen=True)
-class _Checked:
-    """A piece's pre-check findings and the figures the passes need (its data if kept)."""
-
-    findings: list[str]
-    pairs: int
-    potential: float
-    forced: float
-    block: BlockData | None
-
-
-def _precheck(problem: Problem, piece: Piece, rules: AssignmentConfig, keep: bool) -> _Checked:
-    block = build_piece(problem, piece)
-    forced = forced_moves(problem, [block]) if piece.parts == 1 else 0.0
-    return _Checked(
-        block_findings(problem, block, rules),
-        len(block.pair_unit),
-        float(block.unit_values["potential"].sum()),
-        forced,
-        block if keep else None,
-    )
-
-
-def _prechecks(
-    problem: Problem, rules: AssignmentConfig, splits: dict[int, Split], keep: bool
-) -> dict[int, list[_Checked]]:
-    """Every piece's pre-checks; large problems check their pieces in parallel processes."""
-    every = [p for split in splits.values() for p in split.pieces]
-    workers = _block_workers(problem, every)
-    if workers > 1 and not keep:
-        with block_pool(workers) as pool:
-            futures = [pool.submit(_precheck, problem, p, rules, False) for p in every]
-            done = [f.result() for f in futures]
-    else:
-        done = [_precheck(problem, p, rules, keep) for p in every]
-    out: dict[int, list[_Checked]] = {b: [] for b in splits}
-    for piece, checked in zip(every, done, strict=True):
-        out[piece.block].append(checked)
-    return out
-
-
-def _whole_block(problem: Problem, b: int) -> Split:
-    return Split([Piece(b, 0, 1, block_units(problem, b), block_reps(problem, b))])
-
-
 def _split_blocks(
     problem: Problem, rules: AssignmentConfig, cost: PlanCost, deadline: float, whole: frozenset[int]
 ) -> dict[int, Split]:
@@ -214,84 +116,20 @@ def _split_blocks(
         for b in range(len(problem.blocks))
         if b not in whole and int((problem.unit_block == b).sum()) > PIECE_UNITS
     ]
-    splits = {b: _whole_block(problem, b) for b in range(len(problem.blocks)) if b not in big}
-    workers = _block_workers(problem, big)
+    splits = {b: whole_block(problem, b) for b in range(len(problem.blocks)) if b not in big}
+    workers = block_workers_for(problem, big)
     if workers > 1:
         largest_first = sorted(big, key=lambda b: (-int((problem.unit_block == b).sum()), b))
         with block_pool(workers) as pool:
-            futures = {b: pool.submit(split_block, problem, b, rules, cost, deadline) for b in largest_first}
+            # the size is passed on: a worker's own module constant is not this run's
+            futures = {
+                b: pool.submit(split_block, problem, b, rules, cost, deadline, PIECE_UNITS)
+                for b in largest_first
+            }
             splits |= {b: f.result() for b, f in futures.items()}
     else:
-        splits |= {b: split_block(problem, b, rules, cost, deadline) for b in big}
+        splits |= {b: split_block(problem, b, rules, cost, deadline, PIECE_UNITS) for b in big}
     return dict(sorted(splits.items()))
-
-
-def _share_of(
-    i: int, spread: list[float], latest: list[float], clock: _Clock, workers: int, hard: float
-) -> tuple[float, float]:
-    """Piece ``i``'s time share and latest finish: fixed in advance for worker processes,
-    from the time left for pieces run one after another here."""
-    if workers > 1:
-        return min(spread[i], latest[i] - time.perf_counter()), latest[i]
-    share, reserve = clock.share(i)
-    return share, hard - reserve
-
-
-def _run_pieces(
-    problem: Problem,
-    pieces: list[Piece],
-    built: list[BlockData] | None,
-    sizes: list[int],
-    run: Callable[[Problem, Piece | BlockData, PlanTask], PieceOutcome],
-    task_of: Callable[[int], PlanTask],
-    workers: int,
-    say: Callable[[int], None],
-) -> list[PieceOutcome]:
-    """Run ``run`` on every piece: in worker processes (largest first), or here, in order."""
-    done: dict[int, PieceOutcome] = {}
-    if workers > 1 or built is None:
-        order = sorted(range(len(pieces)), key=lambda i: (-sizes[i], i))
-        with block_pool(workers) as pool:
-            futures = {i: pool.submit(run, problem, pieces[i], task_of(i)) for i in order}
-            for i in order:
-                say(i)
-                done[i] = futures[i].result()
-    else:
-        for i, block in enumerate(built):
-            say(i)
-            done[i] = run(problem, block, task_of(i))
-    return [done[i] for i in range(len(pieces))]
-
-
-#: A piece without a plan tries again with the time left when at least this many seconds remain.
-RETRY_MIN_SECONDS = 1.0
-
-
-def _retry_failed(
-    problem: Problem,
-    pieces: list[Piece],
-    built: list[BlockData] | None,
-    outs: list[PieceOutcome],
-    run: Callable[[Problem, Piece | BlockData, PlanTask], PieceOutcome],
-    task_of: Callable[[int], PlanTask],
-    hard: float,
-) -> list[PieceOutcome]:
-    """Pieces that found no plan in their share (not proved infeasible) try again, largest
-    first, sharing the run's remaining time: a failing block does not end the run early."""
-    outs = list(outs)
-    failed = [i for i, o in enumerate(outs) if o.failed is not None and o.failed.status != Status.INFEASIBLE]
-    for k, i in enumerate(failed):
-        left = hard - time.perf_counter()
-        if left < RETRY_MIN_SECONDS:
-            break
-        log.info(
-            "%s found no plan in its share: trying again with %.1f s",
-            problem.block_name(pieces[i].block),
-            left,
-        )
-        task = dataclasses.replace(task_of(i), share=left / (len(failed) - k), hard=hard)
-        outs[i] = run(problem, built[i] if built is not None else pieces[i], task)
-    return outs
 
 
 @dataclass(frozen=True)
@@ -304,52 +142,6 @@ class _Pass:
     hard_deadline: float | None = None
     splits: dict[int, Split] | None = None
     d_ref: np.ndarray | None = None
-
-
-@dataclass
-class _CheckedPieces:
-    """The pieces to solve after the pre-checks (a block failing them in pieces is solved whole)."""
-
-    splits: dict[int, Split]
-    pieces: list[Piece]
-    built: list[BlockData]
-    sizes: list[int]
-    potential: list[float]
-    findings: list[str]
-    forced: float
-    too_big: str | None = None
-
-
-def _check_pieces(
-    problem: Problem, rules: AssignmentConfig, splits: dict[int, Split], keep: bool
-) -> _CheckedPieces:
-    """Pre-checks, piece by piece. Large problems let their workers rebuild the pieces:
-    the parent keeps only their sizes."""
-    out = _CheckedPieces(dict(splits), [], [], [], [], [], 0.0)
-    checked = _prechecks(problem, rules, splits, keep)
-    for b in range(len(problem.blocks)):
-        mine = checked[b]
-        found = [f for c in mine for f in c.findings]
-        if found and len(mine) > 1:
-            if _too_big(problem, b):
-                out.too_big = _too_big_text(problem, b, found)
-                return out
-            out.splits[b] = _whole_block(problem, b)
-            mine = [_precheck(problem, out.splits[b].pieces[0], rules, keep)]
-            found = mine[0].findings
-        out.findings += found
-        if rules.max_moved_share is not None and len(mine) == 1:
-            out.forced += mine[0].forced
-        out.pieces += out.splits[b].pieces
-        out.sizes += [c.pairs for c in mine]
-        out.potential += [c.potential for c in mine]
-        out.built += [c.block for c in mine if c.block is not None]
-        del mine
-    split_blocks = [b for b in out.splits if len(out.splits[b].pieces) > 1]
-    budget_problem = budget_finding(problem, out.forced, rules, split_blocks)
-    if budget_problem:
-        out.findings.append(budget_problem)
-    return out
 
 
 def solve(
@@ -394,13 +186,13 @@ def _solve(
     say = (lambda text: progress(text)) if progress else (lambda text: None)
 
     keep = problem.n_accounts < PARALLEL_MIN_ACCOUNTS
-    checked = _check_pieces(problem, rules, first_splits, keep)
+    checked = check_pieces(problem, rules, first_splits, keep)
     if checked.too_big is not None:
         return _no_plan(Status.NO_SOLUTION, checked.too_big, t0, rules, solver_name, nothing)
     if checked.findings:
         return _no_plan(Status.INFEASIBLE, "\n".join(checked.findings), t0, rules, solver_name, nothing)
     splits, pieces, built, sizes = checked.splits, checked.pieces, checked.built, checked.sizes
-    workers = _block_workers(problem, pieces)
+    workers = block_workers_for(problem, pieces)
     kept = built if keep else None
 
     fail = _Failure(problem, rules, progress, avoid, run, checked, keep, (t0, hard), (solver_name, d_ref))
@@ -420,17 +212,17 @@ def _solve(
         budgets, starts, notes = split.budgets, split.starts, split.notes
         limit = rules.time_limit - (time.perf_counter() - t0)
 
-    clock = _Clock(sizes, max(limit, 0.5))
+    clock = Clock(sizes, max(limit, 0.5))
     spread = shares(sizes, limit, workers)
     latest = reserved_deadlines(sizes, shares(sizes, hard - time.perf_counter(), workers), hard, workers)
 
     def plan_task(i: int) -> PlanTask:
-        share, until = _share_of(i, spread, latest, clock, workers, hard)
+        share, until = share_of(i, spread, latest, clock, workers, hard)
         return PlanTask(
             rules, total_p, float(d_ref[pieces[i].block]), budgets[i], starts[i], share, until, avoid
         )
 
-    outs = _run_pieces(
+    outs = run_pieces(
         problem,
         pieces,
         kept,
@@ -440,7 +232,7 @@ def _solve(
         workers,
         lambda i: say(f"assigning {problem.block_name(pieces[i].block)}"),
     )
-    outs = _retry_failed(problem, pieces, kept, outs, plan_piece, plan_task, hard)
+    outs = retry_failed(problem, pieces, kept, outs, plan_piece, plan_task, hard)
     for i, out in enumerate(outs):
         if out.failed is not None:
             return fail(i, out, budgets[i], outs)
@@ -459,7 +251,7 @@ class _Failure:
     progress: Callable[[str], None] | None
     avoid: Avoid | None
     run: _Pass
-    checked: _CheckedPieces
+    checked: CheckedPieces
     keep: bool
     clock: tuple[float, float]  # the pass's start and hard deadline (perf_counter)
     names: tuple[str, np.ndarray]  # the solver's name and the distance reference
@@ -478,7 +270,7 @@ class _Failure:
                 True,
                 run.whole | {b},
                 hard,
-                self.checked.splits | {b: _whole_block(problem, b)},
+                self.checked.splits | {b: whole_block(problem, b)},
                 self.names[1],
             ),
         )
@@ -499,10 +291,10 @@ class _Failure:
                 f"within the time limit ({failed.raw_status}). {progress_text}"
             )
             return _no_plan(Status.NO_SOLUTION, text, t0, rules, solver_name, nothing)
-        if piece.parts > 1 and _too_big(problem, piece.block):
+        if piece.parts > 1 and too_big(problem, piece.block):
             why = [f"piece {piece.part + 1} of {piece.parts}: {failed.raw_status}"]
             return _no_plan(
-                Status.NO_SOLUTION, _too_big_text(problem, piece.block, why), t0, rules, solver_name, nothing
+                Status.NO_SOLUTION, too_big_text(problem, piece.block, why), t0, rules, solver_name, nothing
             )
         if piece.parts > 1 and time.perf_counter() < hard - 1.0:
             return self.retry_whole(piece.block)
@@ -532,7 +324,7 @@ class _BudgetSplit:
 def _least_disruption_pass(
     problem: Problem,
     rules: AssignmentConfig,
-    checked: _CheckedPieces,
+    checked: CheckedPieces,
     workers: int,
     kept: list[BlockData] | None,
     costs: tuple[float, np.ndarray],
@@ -547,15 +339,15 @@ def _least_disruption_pass(
     total_p, d_ref = costs
     hard, limit = clock_at
     pieces, sizes, splits = checked.pieces, checked.sizes, checked.splits
-    clock = _Clock(sizes, limit * FIRST_PASS_SHARE)
+    clock = Clock(sizes, limit * FIRST_PASS_SHARE)
     spread = shares(sizes, limit * FIRST_PASS_SHARE, workers)
     latest = reserved_deadlines(sizes, shares(sizes, hard - time.perf_counter(), workers), hard, workers)
 
     def least_task(i: int) -> PlanTask:
-        share, until = _share_of(i, spread, latest, clock, workers, hard)
+        share, until = share_of(i, spread, latest, clock, workers, hard)
         return PlanTask(rules, total_p, float(d_ref[pieces[i].block]), None, None, share, until)
 
-    outs = _run_pieces(
+    outs = run_pieces(
         problem,
         pieces,
         kept,
@@ -565,7 +357,7 @@ def _least_disruption_pass(
         workers,
         lambda i: say(f"least disruption in {problem.block_name(pieces[i].block)}"),
     )
-    outs = _retry_failed(problem, pieces, kept, outs, least_piece, least_task, hard)
+    outs = retry_failed(problem, pieces, kept, outs, least_piece, least_task, hard)
     for i, out in enumerate(outs):
         if out.failed is not None:
             return _LeastFailed(index=i, outcomes=outs)
@@ -701,7 +493,7 @@ def _split_bounds(
         own = [x for x in (budgets[i] for i in mine) if x is not None]
         mus = [d.budget for d in duals]
         args[b] = (duals, float(sum(own)) if own else None, min(mus) if mus else 0.0)
-    workers = _block_workers(problem, list(args))
+    workers = block_workers_for(problem, list(args))
     if workers > 1:
         with block_pool(workers) as pool:
             futures = {

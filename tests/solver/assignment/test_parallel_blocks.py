@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import importlib
-
 import numpy as np
 import pytest
 
 from solver.assignment import solve, violations
 from solver.assignment.executor import local_processes, using_engine
+from solver.assignment.piece_checks import block_workers_for
 from solver.config import AssignmentConfig
 from solver.synthetic import SyntheticSpec, generate_problem
-
-solve_module = importlib.import_module("solver.assignment.solve")
 
 
 @pytest.mark.slow
@@ -21,7 +18,7 @@ def test_parallel_blocks_match_sequential() -> None:
     rules = AssignmentConfig(balance={"potential": 0.05}, time_limit=60)
     sequential = solve(problem, rules)
     with using_engine(local_processes(2)):
-        assert solve_module._block_workers(problem, [None, None]) == 2
+        assert block_workers_for(problem, [None, None]) == 2
         parallel = solve(problem, rules)
     assert parallel.status == sequential.status
     assert np.array_equal(parallel.rep_of_account, sequential.rep_of_account)

@@ -139,7 +139,7 @@ def test_a_block_too_large_to_solve_whole_says_so(problem, monkeypatch) -> None:
 
     monkeypatch.setattr(solve_module, "split_block", lopsided)
     monkeypatch.setattr(solve_module, "PIECE_UNITS", 10)
-    monkeypatch.setattr(solve_module, "MAX_WHOLE_PAIRS", 100)
+    monkeypatch.setattr(importlib.import_module("solver.assignment.piece_checks"), "MAX_WHOLE_PAIRS", 100)
     result = solve(problem, RULES)
     assert result.status == "no_solution"
     assert problem.block_name(b) in (result.explanation or "")
