@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +17,9 @@ from scenarios.run.prepare import prepare
 from scenarios.run.scenario import load_scenario
 from solver.assignment import solve, violations
 from solver.assignment.executor import current_engine
+from solver.config import AssignmentConfig
 from solver.errors import InputError
+from solver.synthetic import SyntheticSpec, generate_problem
 
 distributed = pytest.importorskip("distributed")
 
@@ -87,3 +90,25 @@ def test_run_command_on_dask_writes_the_same_plan(
 def test_an_unknown_engine_is_an_input_problem() -> None:
     with pytest.raises(InputError, match="unknown engine"), run_engine("spark"):
         pass
+
+
+def test_pieces_of_a_large_block_on_dask_give_the_same_plan(cluster: object, monkeypatch) -> None:
+    """Blocks cut into pieces (as above `PIECE_UNITS` units): the split, the pieces and their
+    bound all run on the cluster and give the plan one process gives."""
+    problem = generate_problem(SyntheticSpec(6_000, 60, seed=3))
+    rules = AssignmentConfig(
+        balance={"potential": 0.05, "accounts": 0.5},
+        weights={"disruption": 1.0, "distance": 0.1},
+        time_limit=120,
+    )
+    monkeypatch.setattr(importlib.import_module("solver.assignment.solve"), "PIECE_UNITS", 700)
+    here = solve(problem, rules)
+    assert any(b.pieces > 1 for b in here.blocks), "some block was cut into pieces"
+    with dask_engine(cluster.scheduler_address):  # type: ignore[attr-defined]
+        remote = solve(problem, rules)
+    assert {"split_block", "plan_piece"} <= _prefixes(cluster), "the split and the pieces ran there"
+    assert remote.status == here.status
+    assert np.array_equal(remote.rep_of_account, here.rep_of_account)
+    assert remote.objective == here.objective and remote.bound == here.bound
+    assert [b.pieces for b in remote.blocks] == [b.pieces for b in here.blocks]
+    assert violations(problem, remote.rep_of_account, rules) == []
