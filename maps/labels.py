@@ -47,7 +47,12 @@ def _largest_pieces(territories: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return largest, shapely.area(largest)
 
 
-def place_labels(territories: pd.Series, labels: pd.Series, metres_per_point: float) -> pd.DataFrame:
+def place_labels(
+    territories: pd.Series,
+    labels: pd.Series,
+    metres_per_point: float,
+    frame: tuple[float, float, float, float] | None = None,
+) -> pd.DataFrame:
     """Where each rep's name (else surname) fits inside its territory, clear of other names.
 
     Parameters
@@ -58,6 +63,8 @@ def place_labels(territories: pd.Series, labels: pd.Series, metres_per_point: fl
         Display name by rep_id.
     metres_per_point : float
         Map metres per typographic point at the rendered size.
+    frame : (x0, y0, x1, y1), optional
+        The visible map; a name that would not lie wholly inside it is left out.
 
     Returns
     -------
@@ -74,6 +81,7 @@ def place_labels(territories: pd.Series, labels: pd.Series, metres_per_point: fl
     names = np.column_stack([full.to_numpy(dtype=object), short_names(full).to_numpy(dtype=object)])
     order = np.lexsort((ids.to_numpy(dtype=object), -area))
     placed: list[shapely.Geometry] = []
+    inside = shapely.box(*frame) if frame is not None else None
     rows = []
     for i in order:
         centre = shapely.point_on_surface(pieces[i])
@@ -82,6 +90,8 @@ def place_labels(territories: pd.Series, labels: pd.Series, metres_per_point: fl
             box = shapely.box(
                 centre.x - width / 2, centre.y - height / 2, centre.x + width / 2, centre.y + height / 2
             )
+            if inside is not None and not shapely.contains(inside, box):
+                continue
             if not any(shapely.intersects(box, p) for p in placed):
                 placed.append(box)
                 rows.append((str(ids[i]), name, centre.x, centre.y))

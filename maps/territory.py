@@ -103,7 +103,8 @@ def _draw_panel(
         key.append(dot_handle(NO_REP_RGBA, "No rep"))
     draw_key(axes.strip, key)
     if n_reps > MAX_NAMED_REPS:
-        named = place_labels(territories, panel_reps, metres_per_point(ax))
+        (x0, x1), (y0, y1) = plan.frame.xlim, plan.frame.ylim
+        named = place_labels(territories, panel_reps, metres_per_point(ax), (x0, y0, x1, y1))
         draw_labels(ax, named)
         draw_note(
             axes.strip,

@@ -53,3 +53,15 @@ def test_surnames_only_where_they_are_unique() -> None:
 def test_no_territories_no_labels() -> None:
     empty = pd.Series([], dtype=object, index=pd.Index([], dtype="string"))
     assert place_labels(empty, pd.Series([], dtype="string"), 1000.0).empty
+
+
+def test_names_stay_inside_the_visible_map() -> None:
+    territories, labels = _plan()
+    mpp = 3e6 / (30 * 72)
+    everywhere = place_labels(territories, labels, mpp)
+    left_half = (-1e7, -1e7, 1.5e6, 1e7)
+    clipped = place_labels(territories, labels, mpp, frame=left_half)
+    assert 0 < len(clipped) < len(everywhere)
+    for row in clipped.itertuples(index=False):
+        w, _ = _box_size(row.label, mpp)
+        assert row.x + w / 2 <= 1.5e6
