@@ -46,10 +46,13 @@ RESULT_COLUMNS: tuple[str, ...] = (
     "proven",
     "seconds",
     "feasible_checked",
+    "load_1m",
 )
 
 #: Fixed text formats of the float columns of results.csv (same run -> same bytes
-#: apart from ``seconds``).
+#: apart from ``seconds`` and ``load_1m``, the machine's one-minute load
+#: average when the instance finished: times on a shared machine mean little
+#: without it).
 _CSV_FORMATS: dict[str, str] = {
     "objective": "{:.1f}",
     "bound": "{:.3f}",
@@ -57,6 +60,7 @@ _CSV_FORMATS: dict[str, str] = {
     "reference": "{:.1f}",
     "diff_to_ref_pct": "{:.4f}",
     "seconds": "{:.2f}",
+    "load_1m": "{:.2f}",
 }
 
 
@@ -196,6 +200,7 @@ def run_gap_suite(
                 logger.error("%s: solution fails the checker: %s", inst.name, problems)
             lines = "\n".join(str(int(a)) for a in sol.agent_of_job) + "\n"
             write_file_atomically(out_dir / f"{inst.name}.sol", lines)
+        load = _load_average()
         if (family, inst.name) in refs.index:
             reference = float(refs.loc[(family, inst.name), "reference"])
             ref_kind = str(refs.loc[(family, inst.name), "ref_kind"])
@@ -222,18 +227,24 @@ def run_gap_suite(
                 "proven": sol.proven and checked,
                 "seconds": sol.seconds,
                 "feasible_checked": checked,
+                "load_1m": load,
             }
         )
         if progress is not None:
             progress(
                 f"[{k}/{len(todo)}] {family}/{inst.name} ({inst.m}x{inst.n}): {sol.status} "
                 f"obj={_fmt(sol.objective, '{:.0f}')} ref={_fmt(reference, '{:.0f}')} "
-                f"diff={_fmt(diff, '{:+.2f}')}% {sol.seconds:.1f} s"
+                f"diff={_fmt(diff, '{:+.2f}')}% {sol.seconds:.1f} s (load {_fmt(load, '{:.1f}')})"
             )
     df = pd.DataFrame(rows, columns=list(RESULT_COLUMNS))
     df = df.sort_values(["family", "instance"], kind="stable").reset_index(drop=True)
     write_file_atomically(out_dir / "results.csv", results_to_csv(df))
     return df
+
+
+def _load_average() -> float:
+    """The one-minute load average, NaN where the platform has none (Windows)."""
+    return os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
 
 
 def _fmt(value: float | None, fmt: str) -> str:
@@ -257,6 +268,7 @@ def format_gap_table(df: pd.DataFrame) -> Table:
         ("reference", "right"),
         ("diff %", "right"),
         ("s", "right"),
+        ("load", "right"),
         ("checked", "center"),
     ):
         table.add_column(col, justify=justify)
@@ -272,6 +284,7 @@ def format_gap_table(df: pd.DataFrame) -> Table:
             _fmt(row.reference, "{:.0f}") + ("" if row.ref_kind == "optimum" else "*"),
             _fmt(row.diff_to_ref_pct, "{:+.3f}"),
             f"{row.seconds:.1f}",
+            _fmt(row.load_1m, "{:.1f}"),
             "yes" if row.feasible_checked else "NO",
         )
     table.caption = "reference: proven optimum; * best known value"
@@ -316,6 +329,7 @@ def format_gap_text(df: pd.DataFrame) -> str:
             "ref_kind",
             "diff_to_ref_pct",
             "seconds",
+            "load_1m",
             "feasible_checked",
         ],
     ]
