@@ -42,18 +42,18 @@ def reduced_costs(inst: GapInstance, prices: npt.NDArray[np.float64]) -> Reduced
 
 
 def core_columns(
-    rc: ReducedCosts, incumbent: IntArray, objective: float, per_job: int = 2
+    rc: ReducedCosts, incumbent: IntArray, objective: float, per_job: int = 2, widen: float = 1.0
 ) -> npt.NDArray[np.bool_]:
     """Columns worth a restricted MIP: each job's ``per_job`` best agents by reduced cost,
-    every column whose reduced cost is within the average excess per job of the
-    incumbent over the bound, and the incumbent's own columns.
+    every column whose reduced cost is within ``widen`` times the average excess
+    per job of the incumbent over the bound, and the incumbent's own columns.
 
     Returns
     -------
     ndarray of bool, shape (m, n)
     """
     n = rc.r.shape[1]
-    slack = max(0.0, objective - rc.bound) / n
+    slack = widen * max(0.0, objective - rc.bound) / n
     rank = np.argsort(np.argsort(rc.r, axis=0, kind="stable"), axis=0, kind="stable")
     keep = np.isfinite(rc.r) & ((rank < per_job) | (rc.r <= slack))
     keep[np.asarray(incumbent), np.arange(n)] = True

@@ -36,6 +36,9 @@ PROBE_SHARE = 0.3
 #: limit are within a few tenths of a percent by then.
 GIVE_UP_GAP = 0.004
 
+#: Seconds below which a widened core MIP is not started any more.
+CORE_MIN_SECONDS = 0.5
+
 #: Relative tolerance under which the recomputed objective and the HiGHS dual
 #: bound are taken to agree, for instances whose costs are not all integers.
 _FRACTIONAL_GAP_TOL = 1e-9
@@ -283,19 +286,33 @@ def _core_search(
     threads: int,
     options: dict[str, bool | int | float | str] | None,
 ) -> IntArray:
-    """Improve ``agents`` with a MIP over the core columns until the deadline."""
+    """Improve ``agents`` with MIPs over the core columns until the deadline.
+
+    A core MIP that is solved to optimality before the deadline has nothing
+    more to give, so the core is widened (one more agent per job, twice the
+    reduced-cost slack) and solved again from the new incumbent, until the
+    deadline or until the core is the whole model.
+    """
+    rc = reduced_costs(inst, lp.capacity_dual)
     obj = float(gap_objective(inst, agents))
-    keep = core_columns(reduced_costs(inst, lp.capacity_dual), agents, obj)
-    run = run_highs(
-        inst,
-        time_limit=deadline - time.perf_counter(),
-        seed=seed,
-        threads=threads,
-        start=agents,
-        options=options,
-        allowed=keep,
-    )
-    if run.x is None:
-        return agents
-    found = assignment_from_matrix(inst, run.x)
-    return found if gap_objective(inst, found) < obj else agents
+    usable = np.isfinite(rc.r)
+    per_job, widen = 2, 1.0
+    while time.perf_counter() < deadline - CORE_MIN_SECONDS:
+        keep = core_columns(rc, agents, obj, per_job=per_job, widen=widen)
+        run = run_highs(
+            inst,
+            time_limit=deadline - time.perf_counter(),
+            seed=seed,
+            threads=threads,
+            start=agents,
+            options=options,
+            allowed=keep,
+        )
+        if run.x is not None:
+            found = assignment_from_matrix(inst, run.x)
+            if gap_objective(inst, found) < obj:
+                agents, obj = found, float(gap_objective(inst, found))
+        if run.model_status != highspy.HighsModelStatus.kOptimal or keep[usable].all():
+            break
+        per_job, widen = per_job + 1, 2.0 * widen
+    return agents

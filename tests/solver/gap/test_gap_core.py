@@ -104,6 +104,7 @@ def test_wide_gap_switches_to_the_core_search(monkeypatch: pytest.MonkeyPatch) -
     assert sol.seconds < 1.5 * 1.1
 
 
+@pytest.mark.slow
 def test_core_search_is_feasible_and_repeatable() -> None:
     """Same start and seed, same core answer; never worse than the start."""
     inst = tight_instance(m=4, n=24, seed=3)
@@ -120,3 +121,31 @@ def test_core_search_is_feasible_and_repeatable() -> None:
     assert runs[0].tolist() == runs[1].tolist()
     assert check_gap_solution(inst, runs[0]) == []
     assert gap_objective(inst, runs[0]) <= gap_objective(inst, start)
+
+
+@pytest.mark.slow
+def test_core_search_widens_a_solved_core_up_to_the_whole_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A core MIP solved before the deadline is widened, not left idle: with time to
+    spare the last core is the whole model and the answer is the proven optimum."""
+    inst = tight_instance(m=4, n=24, seed=3)
+    exact = solve_gap(inst, time_limit=30.0, warm_start=False)
+    assert exact.proven
+    lp = solve_lp_relaxation(inst, time_limit=5.0, threads=1)
+    start = greedy_gap(inst)
+    assert lp is not None and start is not None
+    sizes: list[int] = []
+    real_run = solve_mod.run_highs
+
+    def recording_run(*args: object, **kwargs: object) -> object:
+        allowed = kwargs["allowed"]
+        assert isinstance(allowed, np.ndarray)
+        sizes.append(int(allowed.sum()))
+        return real_run(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(solve_mod, "run_highs", recording_run)
+    found = solve_mod._core_search(
+        inst, lp, start, deadline=time.perf_counter() + 60.0, seed=0, threads=1, options=None
+    )
+    usable = int((inst.weight <= inst.capacity[:, None]).sum())
+    assert len(sizes) >= 2 and sizes == sorted(sizes) and sizes[-1] == usable
+    assert gap_objective(inst, found) == exact.objective
