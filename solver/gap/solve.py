@@ -178,10 +178,12 @@ def solve_gap(
         bound,
     )
     if can_switch and lp is not None and run.model_status == highspy.HighsModelStatus.kInterrupt:
-        agent_of_job = _core_search(
+        agent_of_job, whole_bound = _core_search(
             inst, lp, agent_of_job, deadline=deadline, seed=seed, threads=threads, options=options
         )
         backend_status += "+core"
+        if whole_bound is not None:
+            bound = whole_bound if bound is None else max(bound, whole_bound)
         logger.debug("%s: core search %d", inst.name, gap_objective(inst, agent_of_job))
     return _checked_solution(
         inst, agent_of_job, bound, tol, time.perf_counter() - t_start, seed, backend, backend_status, init_obj
@@ -285,13 +287,15 @@ def _core_search(
     seed: int,
     threads: int,
     options: dict[str, bool | int | float | str] | None,
-) -> IntArray:
+) -> tuple[IntArray, float | None]:
     """Improve ``agents`` with MIPs over the core columns until the deadline.
 
     A core MIP that is solved to optimality before the deadline has nothing
     more to give, so the core is widened (one more agent per job, twice the
     reduced-cost slack) and solved again from the new incumbent, until the
-    deadline or until the core is the whole model.
+    deadline or until the core is the whole model. The second value is that
+    last MIP's dual bound when it covered the whole model (a bound of the GAP
+    itself), else None.
     """
     rc = reduced_costs(inst, lp.capacity_dual)
     obj = float(gap_objective(inst, agents))
@@ -312,7 +316,9 @@ def _core_search(
             found = assignment_from_matrix(inst, run.x)
             if gap_objective(inst, found) < obj:
                 agents, obj = found, float(gap_objective(inst, found))
-        if run.model_status != highspy.HighsModelStatus.kOptimal or keep[usable].all():
+        if run.model_status != highspy.HighsModelStatus.kOptimal:
             break
+        if keep[usable].all():
+            return agents, run.bound
         per_job, widen = per_job + 1, 2.0 * widen
-    return agents
+    return agents, None

@@ -115,7 +115,7 @@ def test_core_search_is_feasible_and_repeatable() -> None:
     runs = [
         solve_mod._core_search(
             inst, lp, start, deadline=time.perf_counter() + 10.0, seed=2, threads=1, options=None
-        )
+        )[0]
         for _ in range(2)
     ]
     assert runs[0].tolist() == runs[1].tolist()
@@ -143,9 +143,22 @@ def test_core_search_widens_a_solved_core_up_to_the_whole_model(monkeypatch: pyt
         return real_run(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(solve_mod, "run_highs", recording_run)
-    found = solve_mod._core_search(
+    found, whole_bound = solve_mod._core_search(
         inst, lp, start, deadline=time.perf_counter() + 60.0, seed=0, threads=1, options=None
     )
     usable = int((inst.weight <= inst.capacity[:, None]).sum())
     assert len(sizes) >= 2 and sizes == sorted(sizes) and sizes[-1] == usable
     assert gap_objective(inst, found) == exact.objective
+    assert whole_bound is not None and exact.objective - 1 < whole_bound <= exact.objective + 1e-6
+
+
+@pytest.mark.slow
+def test_core_search_over_the_whole_model_proves_optimality(monkeypatch: pytest.MonkeyPatch) -> None:
+    """When the widened core reaches the whole model, its bound proves the answer optimal."""
+    inst = tight_instance(m=4, n=24, seed=3)
+    exact = solve_gap(inst, time_limit=30.0, warm_start=False)
+    monkeypatch.setattr(solve_mod, "GIVE_UP_GAP", -1.0)
+    monkeypatch.setattr(solve_mod, "PROBE_SHARE", 0.0)
+    sol = solve_gap(inst, time_limit=60.0, seed=1)
+    assert sol.backend_status.endswith("+core")
+    assert sol.status == "optimal" and sol.objective == exact.objective
