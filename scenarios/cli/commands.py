@@ -29,7 +29,11 @@ app = typer.Typer(
 )
 # log lines say what happens, not where in the code (no "commands.py:41")
 console = Console(stderr=True, log_path=False)
-out = Console()
+#: Output piped to a file or another program is not cut to 80 columns (wide tables fold else).
+PIPED_WIDTH = 200
+out = Console(log_path=False)
+if not out.is_terminal:
+    out = Console(log_path=False, width=max(out.width, PIPED_WIDTH))
 
 
 def _input_failure(e: InputError) -> typer.Exit:
