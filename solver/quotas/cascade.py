@@ -44,15 +44,11 @@ from solver.config import QuotaConfig
 from solver.errors import ConservationError, InputError, InputProblem
 from solver.money import allocate_cents, cents_to_str, scale_cents, to_cents
 from solver.planning.capacity import PLAN_MONTHS, month_bounds
-from solver.planning.weights import rep_weights
 from solver.quotas.caps import capped_split
-from solver.quotas.margins import Margins, fit_blocks
+from solver.quotas.targets import fixed_targets, region_basis
+from solver.quotas.tree import SEP, QuotaTree, blend_weights
 
 MONTHS_PER_PERIOD = {"month": 1, "quarter": 3}
-LEVELS = ("region", "segment", "manager", "rep")
-NO_MANAGER = "(no manager)"
-#: Separator of the parts of a node id ("NA|SMB|M01"); ids never contain it.
-SEP = "|"
 
 
 @dataclass(frozen=True)
@@ -160,7 +156,7 @@ def quota_plan(
     if region_potential is None:
         region_potential = reps["potential"].groupby(reps["region"].astype(str).to_numpy()).sum()
     region_potential = region_potential.groupby(region_potential.index.astype(str)).sum()
-    tree = _Tree.of(reps, monthly_capacity, config, region_potential.index)
+    tree = QuotaTree.of(reps, monthly_capacity, config, region_potential.index)
     target = to_cents(config.target)
     region_total = scale_cents(target, 1 + config.hedge.get("region", 0.0))
     fixed = fixed_targets(tree, region_potential, config, target)
@@ -194,19 +190,8 @@ def quota_plan(
     )
 
 
-def _region_basis(tree: _Tree, region_potential: pd.Series, config: QuotaConfig) -> np.ndarray:
-    """Each region's weight by the region basis (0 for a region nobody there can carry)."""
-    regions = tree.names["region"]
-    carrying_region = tree.sums("region", tree.carrying.astype(float)) > 0
-    values = {
-        "potential": np.where(carrying_region, region_potential.reindex(regions, fill_value=0.0), 0.0),
-        "bookings": tree.sums("region", tree.bookings_value),
-    }
-    return _blend_weights(config.basis_of("region"), values, tree.sums("region", tree.weight_cf))
-
-
 def _region_quotas(
-    tree: _Tree,
+    tree: QuotaTree,
     region_potential: pd.Series,
     config: QuotaConfig,
     target: int,
@@ -218,7 +203,7 @@ def _region_quotas(
         w = np.asarray(fixed["region"], dtype=float)
         cents = [int(c) for c in fixed["region"]]
     else:
-        w = _region_basis(tree, region_potential, config)
+        w = region_basis(tree, region_potential, config)
         cents = None
     if region_total and not (w > 0).any():
         raise InputError(
@@ -236,7 +221,7 @@ def _region_quotas(
 
 
 def _cascade_down(
-    tree: _Tree,
+    tree: QuotaTree,
     config: QuotaConfig,
     region_q: list[int],
     region_w: np.ndarray,
@@ -272,7 +257,7 @@ def _cascade_down(
 
 
 def _level_totals(
-    tree: _Tree, config: QuotaConfig, level: str, prev: str, prev_q: np.ndarray, region_q: list[int]
+    tree: QuotaTree, config: QuotaConfig, level: str, prev: str, prev_q: np.ndarray, region_q: list[int]
 ) -> np.ndarray:
     """What each ``prev`` node hands to its children: its region's hedged level total, by quota share."""
     factor = hedge_factor(config, tree.levels, level)
@@ -310,7 +295,7 @@ def _fixed_split(cents: np.ndarray, total: int, parent: str) -> tuple[list[int],
 
 
 def _rep_split(
-    tree: _Tree, kids: np.ndarray, total: int, config: QuotaConfig, team: str
+    tree: QuotaTree, kids: np.ndarray, total: int, config: QuotaConfig, team: str
 ) -> tuple[list[int], np.ndarray, pd.DataFrame | None]:
     """A team's quota over its reps: overrides fixed, the remainder spread by the basis (or the caps LP)."""
     ov = tree.override[kids]
@@ -348,7 +333,7 @@ def _rep_split(
     return out, np.asarray(out, dtype=float) / max(total, 1), table
 
 
-def _refuse_overrides(tree: _Tree, reps: np.ndarray, why: str) -> NoReturn:
+def _refuse_overrides(tree: QuotaTree, reps: np.ndarray, why: str) -> NoReturn:
     """One problem per overriding rep ("rep ID: ..."), so each names the row its override came from."""
     raise InputError(
         [
@@ -360,129 +345,8 @@ def _refuse_overrides(tree: _Tree, reps: np.ndarray, why: str) -> NoReturn:
     )
 
 
-def fixed_targets(
-    tree: _Tree, region_potential: pd.Series, config: QuotaConfig, target: int
-) -> dict[str, np.ndarray]:
-    """Unhedged cents per region (or per region x segment node) under ``[quota] targets``.
-
-    Fixed regions or segments get their amount; the rest of the company
-    target is shared by the basis over the others. With both, the blocks are
-    fitted to both margins (`solver.quotas.margins`). Empty without targets.
-    """
-    if config.targets.get("region") and config.targets.get("segment"):
-        return _both_margins(tree, config, target)
-    if config.targets.get("region"):
-        w = _region_basis(tree, region_potential, config)
-        carrying = tree.sums("region", tree.carrying.astype(float)) > 0
-        names = np.array([str(x) for x in tree.names["region"]], dtype=object)
-        cents = _with_rest(names, names, config.targets["region"], w, carrying, target, "region")
-        return {"region": cents}
-    if config.targets.get("segment"):
-        w, carrying, node_seg = _segment_blocks(tree, config)
-        cents = _with_rest(
-            node_seg, tree.names["segment"], config.targets["segment"], w, carrying, target, "segment"
-        )
-        region_cents = np.zeros(len(tree.names["region"]), dtype=object)
-        for k, r in enumerate(tree.region_of["segment"]):
-            region_cents[r] += int(cents[k])
-        return {"region": region_cents, "segment": cents}
-    return {}
-
-
-def _segment_blocks(tree: _Tree, config: QuotaConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each segment node's (block's) basis weight, whether a rep there has capacity, its segment name."""
-    if "segment" not in tree.levels:
-        raise InputError(InputProblem("scenario", None, "quota.targets.segment", "the reps carry no segment"))
-    values = {
-        "potential": tree.sums("segment", tree.potential_value),
-        "bookings": tree.sums("segment", tree.bookings_value),
-    }
-    w = _blend_weights(config.basis_of("segment"), values, tree.sums("segment", tree.weight_cf))
-    carrying = tree.sums("segment", tree.carrying.astype(float)) > 0
-    node_seg = np.array([str(x).split(SEP)[-1] for x in tree.names["segment"]], dtype=object)
-    return w, carrying, node_seg
-
-
-def _both_margins(tree: _Tree, config: QuotaConfig, target: int) -> dict[str, np.ndarray]:
-    """Block cents meeting the fixed region and the fixed segment totals at once."""
-    w, carrying, node_seg = _segment_blocks(tree, config)
-    margins = Margins(
-        block_region=np.array(
-            [str(x) for x in tree.names["region"][tree.region_of["segment"]]], dtype=object
-        ),
-        block_segment=node_seg,
-        weight=w,
-        open_=carrying,
-        regions={str(k): to_cents(v) for k, v in config.targets["region"].items()},
-        segments={str(k): to_cents(v) for k, v in config.targets["segment"].items()},
-        total=target,
-    )
-    cents = np.array([int(c) for c in fit_blocks(margins)], dtype=object)
-    region_cents = np.zeros(len(tree.names["region"]), dtype=object)
-    for k, r in enumerate(tree.region_of["segment"]):
-        region_cents[r] += int(cents[k])
-    return {"region": region_cents, "segment": cents}
-
-
-def _with_rest(
-    group: np.ndarray,
-    nodes: np.ndarray,
-    fixed: dict[str, float],
-    w: np.ndarray,
-    carrying: np.ndarray,
-    target: int,
-    what: str,
-) -> np.ndarray:
-    """Cents per node: each fixed group's amount over its nodes by ``w``, the rest over the others."""
-    key = f"quota.targets.{what}"
-    unknown = sorted(set(fixed) - {str(g) for g in group})
-    if unknown:
-        raise InputError(
-            InputProblem("scenario", None, key, f"no rep belongs to {what} {', '.join(unknown)}")
-        )
-    cents = np.zeros(len(nodes), dtype=object)
-    is_fixed = np.isin(group.astype(str), list(fixed))
-    for name, amount in sorted(fixed.items()):
-        members = np.flatnonzero((group == name) & carrying)
-        c = to_cents(amount)
-        if c and (len(members) == 0 or not (w[members] > 0).any()):
-            raise InputError(
-                InputProblem(
-                    "scenario", None, f"{key}.{name}", f"no rep of {what} {name} has capacity this year"
-                )
-            )
-        if c:
-            cents[members] = allocate_cents(c, w[members])
-    fixed_sum = sum(to_cents(a) for a in fixed.values())
-    rest = target - fixed_sum
-    if rest < 0:
-        raise InputError(
-            InputProblem(
-                "scenario",
-                None,
-                key,
-                f"fixed {what} targets add up to {cents_to_str(fixed_sum)}, "
-                f"above the company target {cents_to_str(target)}",
-            )
-        )
-    free = np.flatnonzero(~is_fixed & carrying & (w > 0))
-    if rest and len(free) == 0:
-        raise InputError(
-            InputProblem(
-                "scenario",
-                None,
-                key,
-                f"fixed {what} targets add up to {cents_to_str(fixed_sum)} but the company target is "
-                f"{cents_to_str(target)}: no other {what} can carry the remaining {cents_to_str(rest)}",
-            )
-        )
-    if len(free):
-        cents[free] = allocate_cents(rest, w[free])
-    return cents
-
-
 def _rep_and_region_tables(
-    tree: _Tree, region_potential: pd.Series, region_q: list[int], rep_q: np.ndarray
+    tree: QuotaTree, region_potential: pd.Series, region_q: list[int], rep_q: np.ndarray
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """QuotaPlan.reps (rep_id, region, quota_cents) and QuotaPlan.regions."""
     regions = tree.names["region"]
@@ -505,7 +369,7 @@ def _rep_and_region_tables(
     return reps_df, regions_df
 
 
-def _overrides_table(tree: _Tree) -> pd.DataFrame:
+def _overrides_table(tree: QuotaTree) -> pd.DataFrame:
     """rep_id, override_cents of the reps whose quota is fixed by hand."""
     has = tree.override >= 0
     return pd.DataFrame(
@@ -541,174 +405,8 @@ def ote_check(
     return table, []
 
 
-@dataclass(frozen=True)
-class _Tree:
-    """Reps coded at every level: node names, each rep's node, each node's parent and region.
-
-    Node names are sorted; rep arrays follow the reps' (sorted) order.
-    """
-
-    reps: pd.DataFrame
-    levels: tuple[str, ...]
-    names: dict[str, np.ndarray]  # level -> node ids
-    code: dict[str, np.ndarray]  # level -> node index of each rep
-    parent: dict[str, np.ndarray]  # level -> parent node index of each node (levels below region)
-    region_of: dict[str, np.ndarray]  # level -> region index of each node
-    carrying: np.ndarray  # rep has capacity this year
-    cf: np.ndarray  # capacity factor (0 without capacity)
-    potential_value: np.ndarray
-    bookings_value: np.ndarray
-    bookings_raw: np.ndarray
-    monthly: np.ndarray
-    weight_cf: np.ndarray  # capacity x quota weight (level, fte): the basis when no source has values
-    override: np.ndarray  # int64 cents of the rep's fixed quota, -1 without one
-    notes: tuple[str, ...] = ()
-
-    @classmethod
-    def of(cls, reps: pd.DataFrame, monthly: np.ndarray, config: QuotaConfig, regions: pd.Index) -> _Tree:
-        if len(reps) != monthly.shape[0]:
-            raise ValueError("reps and monthly capacity rows do not align")
-        order = np.argsort(reps.index.astype(str).to_numpy(), kind="stable")
-        reps, monthly = reps.iloc[order], monthly[order]
-        cf = monthly.sum(axis=1) / PLAN_MONTHS
-        carrying = cf > 0
-        region = reps["region"].astype(str).to_numpy()
-        ids: dict[str, np.ndarray] = {"region": region}
-        levels = ["region"]
-        if "segment" in reps and reps["segment"].notna().any():
-            seg = reps["segment"].astype("string").fillna("").astype(str).to_numpy()
-            levels.append("segment")
-            ids["segment"] = np.char.add(np.char.add(region.astype(str), SEP), seg.astype(str))
-        if "manager_id" in reps and reps["manager_id"].notna().any():
-            mgr = reps["manager_id"].astype("string").fillna(NO_MANAGER).astype(str).to_numpy()
-            levels.append("manager")
-            ids["manager"] = np.char.add(np.char.add(ids[levels[-2]].astype(str), SEP), mgr.astype(str))
-        levels.append("rep")
-        ids["rep"] = reps.index.astype(str).to_numpy()
-        names, code, parent, region_of = {}, {}, {}, {}
-        region_names = np.array(sorted(set(regions.astype(str)) | set(region)), dtype=object)
-        for i, level in enumerate(levels):
-            if level == "region":
-                names[level] = region_names
-                code[level] = np.searchsorted(region_names.astype(str), region)
-            else:
-                names[level], code[level] = np.unique(ids[level].astype(str), return_inverse=True)
-                names[level] = names[level].astype(object)
-            n = len(names[level])
-            first = np.full(n, -1)
-            first[code[level][::-1]] = np.arange(len(reps))[::-1]
-            region_of[level] = np.where(first >= 0, code["region"][np.maximum(first, 0)], -1)
-            if level == "region":
-                region_of[level] = np.arange(n)
-            if i > 0:
-                parent[level] = code[levels[i - 1]][first]
-        factor, notes = rep_weights(reps, config)
-        # the assignment already weighs each rep's book by level x FTE (as by capacity factor)
-        pot = np.where(carrying, reps["potential"].astype(float).fillna(0.0).to_numpy(), 0.0)
-        raw, value = _bookings(reps, cf, carrying, config)
-        return cls(
-            reps,
-            tuple(levels),
-            names,
-            code,
-            parent,
-            region_of,
-            carrying,
-            np.where(carrying, cf, 0.0),
-            pot,
-            value * factor,
-            raw,
-            monthly,
-            np.where(carrying, cf, 0.0) * factor,
-            _override_cents(reps, carrying),
-            tuple(notes),
-        )
-
-    def sums(self, level: str, values: np.ndarray) -> np.ndarray:
-        """Per node of ``level``: the sum of a per-rep array."""
-        return np.bincount(self.code[level], weights=values, minlength=len(self.names[level]))
-
-    def parent_chain(self, level: str, upto: str) -> np.ndarray:
-        """For each node of ``level``, the index of its ancestor at level ``upto``."""
-        idx = np.arange(len(self.names[level]))
-        i, j = self.levels.index(level), self.levels.index(upto)
-        while i > j:
-            idx = self.parent[self.levels[i]][idx]
-            i -= 1
-        return idx
-
-
-def _override_cents(reps: pd.DataFrame, carrying: np.ndarray) -> np.ndarray:
-    """Each rep's quota override in cents (-1: none); a rep without capacity cannot carry one."""
-    out = np.full(len(reps), -1, dtype=np.int64)
-    if "quota_override" not in reps:
-        return out
-    v = pd.to_numeric(reps["quota_override"], errors="coerce").astype(float).to_numpy()
-    has = ~np.isnan(v)
-    out[has] = [to_cents(x) for x in v[has]]
-    idle = has & ~carrying & (out > 0)
-    if idle.any():
-        raise InputError(
-            [
-                InputProblem(
-                    "reps",
-                    None,
-                    "quota_override",
-                    f"rep {rid}: a quota override but no capacity in the plan year",
-                )
-                for rid in reps.index[idle][:20]
-            ]
-        )
-    return out
-
-
-def _bookings(
-    reps: pd.DataFrame, cf: np.ndarray, carrying: np.ndarray, config: QuotaConfig
-) -> tuple[np.ndarray, np.ndarray]:
-    """Raw last-year bookings, and the basis value: imputed where missing, times capacity."""
-    uses = any("bookings" in config.basis_of(lv) for lv in LEVELS)
-    raw = (
-        pd.to_numeric(reps["last_year_bookings"], errors="coerce").astype(float)
-        if "last_year_bookings" in reps
-        else pd.Series(np.nan, index=reps.index)
-    )
-    if not uses:
-        return raw.to_numpy(), np.zeros(len(reps))
-    if raw.notna().sum() == 0:
-        raise InputError(
-            InputProblem(
-                "reps",
-                None,
-                "last_year_bookings",
-                "the quota basis uses bookings but no rep has a last_year_bookings value",
-            )
-        )
-    seg = (
-        reps["segment"].astype("string").fillna("") if "segment" in reps else pd.Series("", index=reps.index)
-    )
-    peer_mean = raw.groupby(seg.to_numpy()).transform("mean").fillna(raw.mean())
-    filled = raw.fillna(peer_mean).to_numpy()
-    return raw.to_numpy(), np.where(carrying, filled * cf, 0.0)
-
-
-def _blend_weights(
-    blend: dict[str, float], values: dict[str, np.ndarray], capacity: np.ndarray
-) -> np.ndarray:
-    """Children's weights: blended shares of each source; capacity when no source has any."""
-    w = np.zeros(len(capacity))
-    used = 0.0
-    for source, a in blend.items():
-        v = np.asarray(values[source], dtype=float)
-        if v.sum() > 0:
-            w += a * v / v.sum()
-            used += a
-    if used > 0:
-        return w / used
-    return np.asarray(capacity, dtype=float)
-
-
 def _split(
-    tree: _Tree, level: str, kids: np.ndarray, total: int, blend: dict[str, float], parent: str
+    tree: QuotaTree, level: str, kids: np.ndarray, total: int, blend: dict[str, float], parent: str
 ) -> tuple[list[int], np.ndarray]:
     """A parent's children total split over its children by the level's basis."""
     if len(kids) == 0:
@@ -719,7 +417,7 @@ def _split(
         "potential": tree.sums(level, tree.potential_value)[kids],
         "bookings": tree.sums(level, tree.bookings_value)[kids],
     }
-    w = _blend_weights(blend, values, tree.sums(level, tree.weight_cf)[kids])
+    w = blend_weights(blend, values, tree.sums(level, tree.weight_cf)[kids])
     if total and not (w > 0).any():
         raise ConservationError(f"{parent} has quota {total} but none of its members has capacity")
     split = allocate_cents(total, w) if (w > 0).any() else [0] * len(kids)
@@ -727,11 +425,11 @@ def _split(
 
 
 def _rep_split_capped(
-    tree: _Tree, kids: np.ndarray, total: int, config: QuotaConfig
+    tree: QuotaTree, kids: np.ndarray, total: int, config: QuotaConfig
 ) -> tuple[list[int], pd.DataFrame]:
     """Rep level with year-over-year caps: the LP of `solver.quotas.caps`."""
     values = {"potential": tree.potential_value[kids], "bookings": tree.bookings_value[kids]}
-    basis = _blend_weights(config.basis_of("rep"), values, tree.weight_cf[kids])
+    basis = blend_weights(config.basis_of("rep"), values, tree.weight_cf[kids])
     reference = _reference(tree.reps.iloc[kids])
     assert config.max_change is not None
     split, table = capped_split(total, basis, tree.cf[kids], reference, config.max_change)
@@ -750,7 +448,7 @@ def _reference(reps: pd.DataFrame) -> np.ndarray:
 
 
 def _nodes_table(
-    tree: _Tree,
+    tree: QuotaTree,
     target: int,
     quota: dict[str, np.ndarray],
     weight: dict[str, np.ndarray],
@@ -827,7 +525,7 @@ def _nodes_table(
 
 
 def _periods(
-    tree: _Tree, rep_q: np.ndarray, config: QuotaConfig, plan_start: dt.date
+    tree: QuotaTree, rep_q: np.ndarray, config: QuotaConfig, plan_start: dt.date
 ) -> tuple[pd.DataFrame, list[str]]:
     """Each rep's annual quota split by capacity x seasonality per period."""
     step = MONTHS_PER_PERIOD[config.periods]

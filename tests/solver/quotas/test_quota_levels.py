@@ -15,7 +15,8 @@ from solver.config import QuotaConfig
 from solver.errors import InputError
 from solver.money import allocate_cents, scale_cents, to_cents
 from solver.planning.capacity import monthly_capacity
-from solver.quotas.cascade import NO_MANAGER, quota_plan
+from solver.quotas.cascade import quota_plan
+from solver.quotas.tree import NO_MANAGER
 
 PLAN = dt.date(2027, 2, 1)
 RAMP = (0.25, 0.5, 0.75)
