@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 #: from a run as having none (0) when computing the delta.
 REP_METRICS = ("accounts", "potential", "quota", "balance_ratio")
 ADDITIVE = frozenset({"accounts", "potential", "quota"})
+#: Per-rep figures in currency (their deltas are rounded to the cent).
+MONEY = frozenset({"potential", "quota"})
 
 #: Descriptive rep columns carried into `rep_deltas` (taken from the latest run
 #: in which the rep appears).
@@ -149,11 +151,16 @@ def delta_column(metric: str, label: str) -> str:
 
 
 def _delta(out: pd.DataFrame, metric: str, first: str, other: str) -> pd.Series:
-    """``other`` minus ``first``; a rep absent from a run has 0 of an additive figure."""
+    """``other`` minus ``first``; a rep absent from a run has 0 of an additive figure.
+
+    Money deltas are rounded to the cent, so a quota change reads 111448.16,
+    not the binary float 111448.16000000003.
+    """
     a, b = out[rep_column(metric, first)], out[rep_column(metric, other)]
     if metric in ADDITIVE:
         present = a.notna() | b.notna()
-        return (b.fillna(0.0) - a.fillna(0.0)).where(present)
+        delta = (b.fillna(0.0) - a.fillna(0.0)).where(present)
+        return delta.round(2) if metric in MONEY else delta
     return b - a
 
 

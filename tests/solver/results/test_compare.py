@@ -188,3 +188,14 @@ def test_labels_and_errors() -> None:
     assert run_labels([BASE, ALT, BASE, BASE]) == ("base", "hire", "base #2", "base #3")
     with pytest.raises(ValueError, match="at least one run"):
         compare_runs([])
+
+
+def test_money_deltas_are_whole_cents() -> None:
+    owners = {"a1": "r1", "a2": "r1", "a3": "r1", "a4": "r1", "a5": "r1"}
+    a = _run("a", owners, [("r1", "Ann", "MM", "NA", 1006063.38)], {})
+    b = _run("b", owners, [("r1", "Ann", "MM", "NA", 894615.22)], {})
+    # in binary floats 894615.22 - 1006063.38 is -111448.16000000003; the delta reads -111448.16
+    assert 894615.22 - 1006063.38 != -111448.16
+    d = compare_runs([a, b]).rep_deltas.set_index("rep_id")
+    assert d.loc["r1", "quota_delta[b]"] == -111448.16
+    assert d.loc["r1", "quota_delta"] == -111448.16
