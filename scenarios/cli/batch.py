@@ -44,10 +44,9 @@ from scenarios.batch.members import (
     summary_frame,
 )
 from scenarios.batch.sweep import short_keys, value_slug
+from scenarios.run.folder_kinds import MARKER, is_terraquota_folder
 from scenarios.run.output_path import check_output
 from scenarios.run.runfolder import (
-    MARKER,
-    is_terraquota_folder,
     marker_text,
     write_file_atomically,
     write_folder_atomically,

@@ -13,7 +13,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from scenarios.run.runfolder import MARKER, is_terraquota_folder
+from scenarios.run.folder_kinds import MARKER, is_terraquota_folder
 from solver.errors import InputError, InputProblem
 
 _NAME_MAX_FALLBACK = 255

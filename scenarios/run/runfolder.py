@@ -9,8 +9,11 @@ writer puts it back if the crash came between the two renames. Writers of one
 parent folder are serialised by a lock on that folder, and every writer first
 recovers what an interrupted one left behind.
 
-Every folder written here holds the marker file `MARKER`; `check_output`
-(`scenarios.run.output_path`) lets a command replace only such folders.
+Every folder written here holds the marker file `MARKER`, but a run folder
+without a plan, which holds only the contract's three files and is recognised
+by its metrics.json (`scenarios.run.folder_kinds`); `check_output`
+(`scenarios.run.output_path`) lets a command replace only such folders. The
+lock and the staging live beside the folder, never in it.
 """
 
 from __future__ import annotations
@@ -26,10 +29,8 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+from scenarios.run.folder_kinds import MARKER, needs_marker
 from solver.errors import InputError, InputProblem
-
-#: Marker file in every folder terraquota writes: what may be replaced whole.
-MARKER = ".terraquota"
 
 #: Steps of a folder write, in order; `_reached` is called with each (tests crash there).
 STEPS = ("locked", "recovered", "writing", "staged", "synced", "set-aside", "swapped", "cleaned")
@@ -45,11 +46,6 @@ def _reached(step: str) -> None:
 def marker_text(kind: str) -> bytes:
     """The marker's bytes: the kind of folder (run, comparison, tracking, batch)."""
     return f"terraquota {kind}\n".encode()
-
-
-def is_terraquota_folder(path: Path) -> bool:
-    """True when ``path`` is a folder terraquota wrote (it holds the marker file)."""
-    return (Path(path) / MARKER).is_file()
 
 
 def _hidden(target: Path, suffix: str) -> Path:
@@ -139,7 +135,8 @@ def recover(target: Path) -> None:
 def _stage(stage: Path, files: dict[str, bytes], kind: str) -> None:
     os.mkdir(stage)  # default mode: the umask decides, unlike mkdtemp's 0700
     folders = {stage}
-    for rel, data in sorted({**files, MARKER: marker_text(kind)}.items()):
+    marked = {**files, MARKER: marker_text(kind)} if needs_marker(files) else dict(files)
+    for rel, data in sorted(marked.items()):
         path = stage / rel
         for parent in reversed(path.relative_to(stage).parents[:-1]):
             folder = stage / parent

@@ -21,7 +21,7 @@ import pandas as pd
 
 from reports.exports.safe_cells import csv_bytes
 from reports.html.dashboard import render_dashboard
-from scenarios.run.runfolder import is_terraquota_folder
+from scenarios.run.folder_kinds import is_terraquota_folder
 from solver.errors import InputError, InputProblem
 from solver.money import to_cents
 from solver.results.run_data import RunData
