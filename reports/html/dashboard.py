@@ -7,6 +7,7 @@ URIs and the Content-Security-Policy forbids any outside request.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -21,7 +22,9 @@ from reports.formatting import (
     fmt_pct,
     fmt_signed_money,
 )
+from reports.html.dashboard_as_of import as_of_view
 from reports.html.templating import png_data_uri, render
+from solver.tracking.pace import AsOf
 from solver.tracking.rollup import Tracking, forecast_table, overrides_table
 
 NO_KEY = "(none)"
@@ -193,7 +196,13 @@ def _notes(counts: dict[str, Any], periods: list[str]) -> list[str]:
     return notes
 
 
-def render_dashboard(tracking: Tracking, *, name: str, sources: dict[str, str] | None = None) -> str:
+def render_dashboard(
+    tracking: Tracking,
+    *,
+    name: str,
+    sources: Mapping[str, str] | None = None,
+    as_of: AsOf | None = None,
+) -> str:
     """Render the tracking dashboard of one run.
 
     Parameters
@@ -204,6 +213,9 @@ def render_dashboard(tracking: Tracking, *, name: str, sources: dict[str, str] |
         The run's name (page title).
     sources
         Optional label -> file name of the inputs, listed under the title.
+    as_of
+        The figures of ``track --as-of`` (pace to date, change since the
+        previous snapshot), shown in their own section.
 
     Returns
     -------
@@ -235,6 +247,7 @@ def render_dashboard(tracking: Tracking, *, name: str, sources: dict[str, str] |
     period_choice = [(p, p) for p in periods]
 
     subtitle = [
+        *([f"as of {as_of.date.isoformat()}"] if as_of is not None else []),
         f"{len(periods)} periods from {periods[0]}",
         f"{fmt_count(tracking.counts.get('opportunities'))} opportunities",
         f"{fmt_count(len(managers_year))} manager groups",
@@ -245,6 +258,7 @@ def render_dashboard(tracking: Tracking, *, name: str, sources: dict[str, str] |
         subtitle=" · ".join(subtitle),
         sources=sorted((sources or {}).items()),
         tiles=_tiles(year),
+        as_of=as_of_view(as_of),
         notes=_notes(tracking.counts, periods),
         period_chart=png_data_uri(period_chart_png(total)),
         manager_chart=png_data_uri(manager_chart_png(managers_year)),

@@ -33,11 +33,18 @@ from scenarios.run.inputs_digest import check_inputs_unchanged
 from scenarios.run.output_path import check_output
 from scenarios.run.runfolder import write_folder_atomically
 from scenarios.run.runner import json_bytes
-from scenarios.run.tracking_views import as_of_files, closed_by, manager_files, previous_snapshots
+from scenarios.run.tracking_views import (
+    as_of_files,
+    as_of_state,
+    closed_by,
+    manager_files,
+    previous_snapshots,
+)
 from solver.errors import InputError, InputProblem
 from solver.results.run_data import RunData
 from solver.tracking.opportunities import Stage, read_opportunities, resolve_owners
 from solver.tracking.overrides import read_overrides
+from solver.tracking.pace import AsOf
 from solver.tracking.rollup import (
     Tracking,
     attainment_table,
@@ -125,7 +132,11 @@ def _account_owners(run: RunData) -> pd.Series | None:
 
 
 def tracking_files(
-    tracking: Tracking, *, name: str, sources: Mapping[str, str] | None = None
+    tracking: Tracking,
+    *,
+    name: str,
+    sources: Mapping[str, str] | None = None,
+    as_of: AsOf | None = None,
 ) -> dict[str, bytes]:
     """Every file of the tracking folder, as bytes."""
     files: dict[str, bytes] = {}
@@ -143,7 +154,8 @@ def tracking_files(
         "inputs": dict(sorted((sources or {}).items())),
     }
     files["tracking.json"] = json_bytes(summary)
-    files["dashboard.html"] = render_dashboard(tracking, name=name, sources=sources).encode("utf-8")
+    page = render_dashboard(tracking, name=name, sources=sources, as_of=as_of)
+    files["dashboard.html"] = page.encode("utf-8")
     return files
 
 
@@ -173,6 +185,55 @@ def pace_line(files: dict[str, bytes]) -> str:
         delta = sum(float(v) for v in change["bookings_change"])
         line += f"; since {change['previous_as_of'].iloc[0]}: bookings {delta:+,.2f}"
     return line
+
+
+def _read_inputs(
+    run_dir: Path,
+    opportunities: Path,
+    overrides: Path | None,
+    columns: Mapping[str, str] | None,
+    stages: Mapping[str, float | Stage] | None,
+) -> tuple[RunData, pd.DataFrame, pd.DataFrame | None]:
+    """The run, its opportunities and the overrides; every problem of the three at once."""
+    problems: list[InputProblem] = []
+    run = opps = over = None
+    try:
+        run = load_run(run_dir)
+    except InputError as e:
+        problems += e.problems
+    try:
+        opps = read_opportunities(opportunities, columns=columns, stages=stages)
+    except InputError as e:
+        problems += e.problems
+    if overrides is not None:
+        try:
+            over = read_overrides(overrides)
+        except InputError as e:
+            problems += e.problems
+    if problems:
+        raise InputError(problems)
+    assert run is not None and opps is not None
+    return run, opps, over
+
+
+def _print_summary(
+    console: Console, tracking: Tracking, dated: dict[str, bytes] | None, written: Path
+) -> None:
+    """The plan year's figures, the as-of line when dated, and where the folder is."""
+    year = forecast_table(tracking)
+    year = year[(year["level"] == "total") & (year["period"] == "total")].iloc[0]
+    share = "-" if pd.isna(year["attainment"]) else f"{year['attainment']:.1%}"
+    console.print(
+        f"quota {year['quota']:,.2f} · bookings {year['bookings']:,.2f} ({share}) · "
+        f"commit {year['commit']:,.2f} · best case {year['best_case']:,.2f} · "
+        f"weighted forecast {year['weighted_forecast']:,.2f}",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+    if dated is not None:
+        console.print(pace_line(dated), markup=False, highlight=False, soft_wrap=True)
+    console.print(f"tracking folder: {written}", markup=False, highlight=False, soft_wrap=True)
 
 
 def track_folder(
@@ -223,24 +284,7 @@ def track_folder(
     run_dir = Path(run_dir)
     sources_read = [run_dir, Path(opportunities)] + ([Path(overrides)] if overrides is not None else [])
     target = check_output(Path(output) if output is not None else run_dir / "tracking", inputs=sources_read)
-    problems: list[InputProblem] = []
-    run = opps = over = None
-    try:
-        run = load_run(run_dir)
-    except InputError as e:
-        problems += e.problems
-    try:
-        opps = read_opportunities(opportunities, columns=columns, stages=stages)
-    except InputError as e:
-        problems += e.problems
-    if overrides is not None:
-        try:
-            over = read_overrides(overrides)
-        except InputError as e:
-            problems += e.problems
-    if problems:
-        raise InputError(problems)
-    assert run is not None and opps is not None
+    run, opps, over = _read_inputs(run_dir, opportunities, overrides, columns, stages)
     if as_of is not None:
         opps = closed_by(opps, as_of)
     resolved = resolve_owners(opps, run.reps, _account_owners(run))
@@ -248,25 +292,16 @@ def track_folder(
     sources = {"run": str(run_dir), "opportunities": str(opportunities)}
     if overrides is not None:
         sources["overrides"] = str(overrides)
-    files = tracking_files(tracking, name=run.name, sources=sources)
+    state = earlier = None
     if as_of is not None:
-        files.update(as_of_files(tracking, as_of, previous_snapshots(target)))
+        earlier = previous_snapshots(target)
+        state = as_of_state(tracking, as_of, earlier)
+    files = tracking_files(tracking, name=run.name, sources=sources, as_of=state)
+    if state is not None and earlier is not None:
+        files.update(as_of_files(state, earlier))
     if per_manager:
-        files.update(manager_files(tracking, run, run.name))
+        files.update(manager_files(tracking, run, run.name, state))
     written = write_folder_atomically(target, files, kind="tracking")
     if console is not None:
-        year = forecast_table(tracking)
-        year = year[(year["level"] == "total") & (year["period"] == "total")].iloc[0]
-        share = "-" if pd.isna(year["attainment"]) else f"{year['attainment']:.1%}"
-        console.print(
-            f"quota {year['quota']:,.2f} · bookings {year['bookings']:,.2f} ({share}) · "
-            f"commit {year['commit']:,.2f} · best case {year['best_case']:,.2f} · "
-            f"weighted forecast {year['weighted_forecast']:,.2f}",
-            markup=False,
-            highlight=False,
-            soft_wrap=True,
-        )
-        if as_of is not None:
-            console.print(pace_line(files), markup=False, highlight=False, soft_wrap=True)
-        console.print(f"tracking folder: {written}", markup=False, highlight=False, soft_wrap=True)
+        _print_summary(console, tracking, files if as_of is not None else None, written)
     return written

@@ -16,7 +16,6 @@ import io
 import re
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from reports.exports.safe_cells import csv_bytes
@@ -25,10 +24,10 @@ from scenarios.run.folder_kinds import is_terraquota_folder
 from solver.errors import InputError, InputProblem
 from solver.money import to_cents
 from solver.results.run_data import RunData
-from solver.tracking.pace import SNAPSHOT_MEASURES, change_since, snapshot
+from solver.tracking.pace import SNAPSHOT_MEASURES, AsOf, change_since, snapshot
 from solver.tracking.rollup import Tracking
 
-__all__ = ["as_of_files", "closed_by", "manager_files", "previous_snapshots"]
+__all__ = ["as_of_files", "as_of_state", "closed_by", "manager_files", "previous_snapshots"]
 
 _SNAPSHOT = re.compile(r"^snapshots/(\d{4}-\d{2}-\d{2})\.csv$")
 _CENTS = ("quota", "quota_to_date", *SNAPSHOT_MEASURES)
@@ -72,21 +71,31 @@ def _read_snapshot(data: bytes, name: str) -> pd.DataFrame:
     return frame
 
 
-def as_of_files(tracking: Tracking, as_of: dt.date, earlier: dict[str, bytes]) -> dict[str, bytes]:
-    """Snapshot of ``as_of``, the earlier ones, pace to date and the change since the previous one."""
+def as_of_state(tracking: Tracking, as_of: dt.date, earlier: dict[str, bytes]) -> AsOf:
+    """The snapshot of ``as_of`` and its change since the latest earlier snapshot (if any)."""
     current = snapshot(tracking, as_of)
-    files = {k: v for k, v in earlier.items() if k != f"snapshots/{as_of.isoformat()}.csv"}
-    files[f"snapshots/{as_of.isoformat()}.csv"] = csv_bytes(_money_text(current))
-    total = {"rep_id": "total", "manager_id": "", "as_of": as_of.isoformat()}
-    total |= {c: int(current[c].sum()) for c in _CENTS}
-    to_date = total["quota_to_date"]
-    total["pace"] = total["bookings"] / to_date if to_date > 0 else np.nan
-    pace = pd.concat([current, pd.DataFrame([total])], ignore_index=True)
+    dates = sorted(
+        m.group(1) for k in earlier if (m := _SNAPSHOT.match(k)) and m.group(1) < as_of.isoformat()
+    )
+    if not dates:
+        return AsOf(as_of, current)
+    name = f"snapshots/{dates[-1]}.csv"
+    return AsOf(as_of, current, change_since(current, _read_snapshot(earlier[name], name)))
+
+
+def as_of_files(state: AsOf, earlier: dict[str, bytes]) -> dict[str, bytes]:
+    """Snapshot of the date, the earlier ones, pace to date and the change since the previous one."""
+    today = f"snapshots/{state.date.isoformat()}.csv"
+    files = {k: v for k, v in earlier.items() if k != today}
+    files[today] = csv_bytes(_money_text(state.reps))
+    totals = state.totals()
+    total = {"rep_id": "total", "manager_id": "", "as_of": state.date.isoformat()}
+    total |= {c: int(totals[c]) for c in _CENTS}
+    total["pace"] = totals["pace"]
+    pace = pd.concat([state.reps, pd.DataFrame([total])], ignore_index=True)
     files["pace_to_date.csv"] = csv_bytes(_money_text(pace))
-    dates = sorted(m.group(1) for k in files if (m := _SNAPSHOT.match(k)) and m.group(1) < as_of.isoformat())
-    if dates:
-        name = f"snapshots/{dates[-1]}.csv"
-        change = change_since(current, _read_snapshot(files[name], name))
+    if state.change is not None:
+        change = state.change.copy()
         for c in change.columns:
             if c.endswith("_change"):
                 change[c] = [f"{int(v) / 100:.2f}" for v in change[c]]
@@ -121,7 +130,7 @@ def _team_run(run: RunData, manager: str) -> RunData:
     )
 
 
-def manager_files(tracking: Tracking, run: RunData, name: str) -> dict[str, bytes]:
+def manager_files(tracking: Tracking, run: RunData, name: str, as_of: AsOf | None = None) -> dict[str, bytes]:
     """One dashboard and one workbook per manager of the run, each with only that team."""
     from reports import workbook_bytes
 
@@ -130,7 +139,8 @@ def manager_files(tracking: Tracking, run: RunData, name: str) -> dict[str, byte
     for manager in managers:
         safe = re.sub(r"[^A-Za-z0-9_.-]", "_", manager)
         team = _team(tracking, manager)
-        page = render_dashboard(team, name=f"{name} - {manager}")
+        team_as_of = None if as_of is None else as_of.team(team.reps["rep_id"].astype(str).unique())
+        page = render_dashboard(team, name=f"{name} - {manager}", as_of=team_as_of)
         files[f"managers/{safe}/dashboard.html"] = page.encode("utf-8")
         files[f"managers/{safe}/workbook.xlsx"] = workbook_bytes(_team_run(run, manager))
     return files

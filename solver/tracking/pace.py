@@ -11,13 +11,15 @@ the previous snapshot is the difference of two snapshots, rep by rep
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from solver.tracking.rollup import Tracking
 
-__all__ = ["SNAPSHOT_MEASURES", "change_since", "elapsed_shares", "snapshot"]
+__all__ = ["SNAPSHOT_MEASURES", "AsOf", "change_since", "elapsed_shares", "snapshot"]
 
 #: Money measures a snapshot keeps (cents), besides quota and quota to date.
 SNAPSHOT_MEASURES = ("bookings", "open_pipeline", "weighted_forecast", "commit", "best_case")
@@ -66,3 +68,42 @@ def change_since(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
     diff.insert(0, "previous_as_of", str(previous["as_of"].iloc[0]) if len(previous) else "")
     diff.insert(0, "as_of", str(current["as_of"].iloc[0]) if len(current) else "")
     return diff.reset_index().rename(columns={"index": "rep_id"})
+
+
+@dataclass(frozen=True)
+class AsOf:
+    """Where the plan stands on a date: each rep's snapshot, and the change since the previous one.
+
+    The same figures feed the CSV files, the command's summary line and the
+    dashboards, so a page never disagrees with the files beside it.
+    """
+
+    date: dt.date
+    #: `snapshot` rows (cents, one per rep of the plan).
+    reps: pd.DataFrame
+    #: `change_since` rows (cents), or None when no earlier snapshot exists.
+    change: pd.DataFrame | None = None
+
+    @property
+    def previous_date(self) -> str | None:
+        """The date of the previous snapshot (ISO), or None."""
+        if self.change is None or self.change.empty:
+            return None
+        return str(self.change["previous_as_of"].iloc[0])
+
+    def totals(self) -> dict[str, float]:
+        """Whole-plan figures in cents: quota, quota to date, the measures, their changes; and pace."""
+        out = {c: int(self.reps[c].sum()) for c in ("quota", "quota_to_date", *SNAPSHOT_MEASURES)}
+        if self.change is not None:
+            out |= {c: int(self.change[c].sum()) for c in self.change.columns if c.endswith("_change")}
+        to_date = out["quota_to_date"]
+        return {**out, "pace": out["bookings"] / to_date if to_date > 0 else float("nan")}
+
+    def team(self, rep_ids: Collection[str]) -> AsOf:
+        """The same figures for these reps only (a manager's dashboard)."""
+        keep = set(rep_ids)
+        reps = self.reps[self.reps["rep_id"].astype(str).isin(keep)].reset_index(drop=True)
+        change = None
+        if self.change is not None:
+            change = self.change[self.change["rep_id"].astype(str).isin(keep)].reset_index(drop=True)
+        return AsOf(self.date, reps, change)

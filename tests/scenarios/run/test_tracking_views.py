@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from reports.formatting import fmt_money, fmt_pct, fmt_signed_money
 from scenarios.run.runfolder import write_folder_atomically
 from scenarios.run.runner import run_scenario
 from scenarios.run.scenario import load_scenario
@@ -80,3 +82,38 @@ def test_per_manager_files_hold_only_the_team(tiny_run: Path, tmp_path: Path) ->
         assert mine in text and theirs not in text
         page = (out / "managers" / manager / "dashboard.html").read_text()
         assert mine in page and theirs not in page
+
+
+def _as_of_rows(page: str) -> list[str]:
+    """Rep ids of the dashboard's as-of table."""
+    table = page[page.index('id="as-of"') :]
+    table = table[: table.index("</table>")]
+    return re.findall(r'<tr><td data-v="([^"]+)">', table)
+
+
+def test_the_dashboards_show_the_as_of_figures_of_the_csv_files(tiny_run: Path, tmp_path: Path) -> None:
+    out = tmp_path / "t"
+    track_folder(tiny_run / "run", tiny_run / "opps.csv", out, as_of=dt.date(2027, 4, 15))
+    first = (out / "dashboard.html").read_text()
+    assert "As of 2027-04-15" in first and "No earlier snapshot" in first and "Change since" not in first
+    track_folder(tiny_run / "run", tiny_run / "opps.csv", out, as_of=dt.date(2027, 6, 1), per_manager=True)
+    page = (out / "dashboard.html").read_text()
+    pace = _csv(out / "pace_to_date.csv").loc["total"]
+    change = _csv(out / "change_since_previous.csv")
+    assert "As of 2027-06-01" in page and "Change since 2027-04-15" in page
+    assert fmt_money(float(pace["quota_to_date"])) in page and fmt_money(float(pace["bookings"])) in page
+    assert f"pace {fmt_pct(float(pace['pace']))} of quota to date" in page
+    booked_since = sum(float(v) for v in change["bookings_change"])
+    assert f"bookings {fmt_signed_money(booked_since)}" in page
+    assert _as_of_rows(page) == ["R1", "R2", "R3", "R4"]
+    for manager, team in (("M1", ["R1", "R2"]), ("M2", ["R3", "R4"])):
+        mine = (out / "managers" / manager / "dashboard.html").read_text()
+        assert "Change since 2027-04-15" in mine and _as_of_rows(mine) == team
+        team_pace = _csv(out / "pace_to_date.csv").loc[team]
+        team_booked = sum(float(v) for v in team_pace["bookings"])
+        assert f'<div class="value">{fmt_money(team_booked)}</div>' in mine
+
+
+def test_a_dashboard_without_as_of_has_no_dated_section(tiny_run: Path, tmp_path: Path) -> None:
+    track_folder(tiny_run / "run", tiny_run / "opps.csv", tmp_path / "t")
+    assert 'id="as-of"' not in (tmp_path / "t" / "dashboard.html").read_text()
