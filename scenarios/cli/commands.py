@@ -275,7 +275,10 @@ def demo(
     """Build the bundled demo (North America + EMEA), run its scenarios, compare them."""
     from scenarios.cli.demo import run_demo
 
-    code = run_demo(output, n_accounts=accounts, n_reps=reps, workers=workers, console=out, log=_status)
+    try:
+        code = run_demo(output, n_accounts=accounts, n_reps=reps, workers=workers, console=out, log=_status)
+    except InputError as e:
+        raise _input_failure(e) from None
     raise typer.Exit(code)
 
 

@@ -60,6 +60,8 @@ from solver.planning.capacity import capacity_factor
 __all__ = [
     "ACCOUNT_COLUMNS",
     "EVENT_COLUMNS",
+    "MIN_ACCOUNTS",
+    "MIN_REPS",
     "REGIONS",
     "REP_COLUMNS",
     "SEGMENT_BANDS",
@@ -90,6 +92,9 @@ _REACH_K = 5  # nearest reps per account a pruning solver may keep
 _REACH_MARGIN = 1.25  # reach needed, as a multiple of the rep's share
 _REPS_PER_MANAGER = 8
 _MIN_REPS_PER_BLOCK = 3
+#: Smallest demo: some accounts in every block, three reps per block.
+MIN_ACCOUNTS = 300
+MIN_REPS = _MIN_REPS_PER_BLOCK * 6
 _TBH_DATES = (
     "2027-03-01",
     "2027-04-01",
@@ -453,10 +458,10 @@ def write_demo_inputs(
     DemoInputs
         The paths written.
     """
-    if n_accounts < 300:
-        raise ValueError(f"n_accounts must be >= 300, got {n_accounts}")
-    if n_reps < _MIN_REPS_PER_BLOCK * 6:
-        raise ValueError(f"n_reps must be >= {_MIN_REPS_PER_BLOCK * 6}, got {n_reps}")
+    if n_accounts < MIN_ACCOUNTS:
+        raise ValueError(f"n_accounts must be >= {MIN_ACCOUNTS}, got {n_accounts}")
+    if n_reps < MIN_REPS:
+        raise ValueError(f"n_reps must be >= {MIN_REPS}, got {n_reps}")
     tables = build_demo_tables(n_accounts=n_accounts, n_reps=n_reps, seed=seed)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -48,7 +48,8 @@ def marker_text(kind: str) -> bytes:
     return f"terraquota {kind}\n".encode()
 
 
-def _hidden(target: Path, suffix: str) -> Path:
+def hidden_sibling(target: Path, suffix: str) -> Path:
+    """The hidden name beside ``target`` used for its ``suffix`` (staging, set-aside, build)."""
     # a digest keeps the name short whatever the target's length (NAME_MAX)
     digest = hashlib.sha1(target.name.encode("utf-8", "surrogateescape")).hexdigest()[:16]
     return target.parent / f".tq-{digest}.{suffix}"
@@ -118,7 +119,7 @@ def recover(target: Path) -> None:
     other leftover (staging, an old folder already replaced) is removed.
     """
     target = Path(target)
-    old = _hidden(target, "old")
+    old = hidden_sibling(target, "old")
     for legacy in _legacy_leftovers(target):
         if legacy.name.startswith(f".{target.name}.old-") and (legacy / "run").is_dir():
             shutil.rmtree(old, ignore_errors=True)
@@ -129,7 +130,7 @@ def recover(target: Path) -> None:
             shutil.rmtree(old)
         else:
             os.replace(old, target)
-    shutil.rmtree(_hidden(target, "new"), ignore_errors=True)
+    shutil.rmtree(hidden_sibling(target, "new"), ignore_errors=True)
 
 
 def _stage(stage: Path, files: dict[str, bytes], kind: str) -> None:
@@ -156,7 +157,7 @@ def _swap_in(stage: Path, target: Path) -> None:
         return
     if _exchange(stage, target):
         return  # the old run now sits in the staging name
-    old = _hidden(target, "old")
+    old = hidden_sibling(target, "old")
     os.replace(target, old)
     _reached("set-aside")
     os.replace(stage, target)
@@ -176,7 +177,7 @@ def write_folder_atomically(target: Path, files: dict[str, bytes], kind: str = "
             _reached("locked")
             recover(target)
             _reached("recovered")
-            stage = _hidden(target, "new")
+            stage = hidden_sibling(target, "new")
             try:
                 _stage(stage, files, kind)
                 _reached("staged")
@@ -235,7 +236,11 @@ def recover_all(parent: Path, names: list[str]) -> int:
     with _parent_lock(parent):
         for name in names:
             target = parent / name
-            leftovers = [*_legacy_leftovers(target), _hidden(target, "new"), _hidden(target, "old")]
+            leftovers = [
+                *_legacy_leftovers(target),
+                hidden_sibling(target, "new"),
+                hidden_sibling(target, "old"),
+            ]
             here = [p for p in leftovers if os.path.lexists(p)]
             if here:
                 found += len(here)

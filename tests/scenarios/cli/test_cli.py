@@ -134,15 +134,24 @@ def test_compare_rejects_a_non_run_folder(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_small_demo_end_to_end(tmp_path: Path) -> None:
-    done = terraquota("demo", "-o", str(tmp_path / "demo"), "--accounts", "1500", "--reps", "30")
+    demo = tmp_path / 'demo & "co" é'  # recorded paths survive the move from the build folder
+    done = terraquota("demo", "-o", str(demo), "--accounts", "1500", "--reps", "30")
     assert done.returncode == 0, done.stdout + done.stderr
-    runs = sorted(p.name for p in (tmp_path / "demo" / "runs").iterdir())
+    assert [p.name for p in tmp_path.iterdir()] == [demo.name] and (demo / MARKER).is_file()
+    runs = sorted(p.name for p in (demo / "runs").iterdir())
     assert runs == ["fy27-baseline", "fy27-emea-hires", "fy27-tight-disruption"]
     for r in runs:
-        assert {p.name for p in (tmp_path / "demo" / "runs" / r).iterdir()} >= CONTRACT_FILES
-    assert {"map.png", "report.html"} <= {p.name for p in (tmp_path / "demo" / "comparison").iterdir()}
-    tracking = tmp_path / "demo" / "runs" / "fy27-baseline" / "tracking"
+        assert {p.name for p in (demo / "runs" / r).iterdir()} >= CONTRACT_FILES
+    assert {"map.png", "report.html"} <= {p.name for p in (demo / "comparison").iterdir()}
+    baseline = demo / "runs" / "fy27-baseline"
+    tracking = baseline / "tracking"
     assert {"dashboard.html", "attainment_by_rep.csv", "forecast.csv"} <= {p.name for p in tracking.iterdir()}
+    assert json.loads((tracking / "tracking.json").read_text())["inputs"]["run"] == str(baseline)
+    # the run's recorded inputs are the demo's own: commands that check them accept the run
+    again = terraquota(
+        "track", str(baseline), str(demo / "inputs" / "opportunities.csv"), "-o", str(tmp_path / "t")
+    )
+    assert again.returncode == 0, again.stderr
 
 
 def test_run_with_alternatives_writes_one_folder_per_plan(tmp_path: Path) -> None:
