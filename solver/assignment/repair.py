@@ -273,7 +273,9 @@ def _best_swap(
     if per_rep[r] <= 1e-12:
         return None
     mine = np.flatnonzero((r_of == r) & movable)
-    others = np.flatnonzero((r_of != r) & movable & np.isfinite(c[:, r]))
+    partner = np.zeros(len(per_rep), dtype=bool)
+    partner[_swap_partners(bands, load, r)] = True
+    others = np.flatnonzero(partner[r_of] & movable & np.isfinite(c[:, r]))
     if len(mine) == 0 or len(others) == 0:
         return None
     if len(mine) > SWAP_UNITS:
@@ -305,6 +307,25 @@ def _best_swap(
     if not delta[wi, ui] < -1e-12:
         return None
     return int(others[ui]), int(mine[wi]), float(dm[wi, ui])
+
+
+#: Reps whose units a swap with the most violated rep considers: those with the most room.
+SWAP_PARTNERS = 16
+
+
+def _swap_partners(bands: Bands, load: np.ndarray, r: int) -> np.ndarray:
+    """The reps with the most room in the direction rep ``r`` needs (to take what it has too
+    much of, or to give what it lacks), on the quantities ``r`` breaks; ``r`` excluded.
+
+    Scanning the units of every rep made one swap search cost 0.4 s on a 24k-unit block."""
+    over = load[:, r] > bands.upper[:, r]
+    under = load[:, r] < bands.lower[:, r]
+    room_up = np.nan_to_num((bands.upper - load) / bands.scale[:, None], posinf=1e9)
+    room_down = np.nan_to_num((load - bands.lower) / bands.scale[:, None], posinf=1e9)
+    room = (np.where(over[:, None], room_up, 0.0) + np.where(under[:, None], room_down, 0.0)).sum(axis=0)
+    room[r] = -np.inf
+    reps = np.arange(len(room))
+    return reps[np.lexsort((reps, -room))][:SWAP_PARTNERS]
 
 
 def _move_deltas(
