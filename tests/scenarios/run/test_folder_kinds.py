@@ -114,3 +114,30 @@ def test_a_symlinked_entry_is_foreign(tmp_path: Path) -> None:
     (run / "assignment.csv").unlink()
     (run / "assignment.csv").symlink_to(tmp_path / "elsewhere.csv")
     assert not is_terraquota_folder(run)
+
+
+def _legacy_batch(folder: Path) -> Path:
+    """A batch folder as earlier versions wrote it: its files and member run folders, no marker."""
+    _legacy_run(folder / "b-distance-0.1")
+    (folder / "batch_summary.csv").write_text(
+        "name,action,status,exit_code,objective\nb,solved,optimal,0,1\n"
+    )
+    (folder / "tradeoff.csv").write_text("name\n")
+    (folder / "comparison").mkdir()
+    (folder / "comparison" / "kpis.csv").write_text("kpi\n")
+    return folder
+
+
+def test_a_batch_folder_of_an_earlier_version_is_accepted_and_a_stranger_in_it_refused(
+    tmp_path: Path,
+) -> None:
+    batch = _legacy_batch(tmp_path / "sweep")
+    assert recognised_by_content(batch) == "batch"
+    assert check_output(batch, container=True) == batch
+    (batch / "notes.txt").write_text("keep")
+    assert not is_terraquota_folder(batch)
+    with pytest.raises(InputError, match=r"notes\.txt"):
+        check_output(batch, container=True)
+    (batch / "notes.txt").unlink()
+    (batch / "batch_summary.csv").write_text("my,own,table\n")  # not the batch's header
+    assert recognised_by_content(batch) is None
