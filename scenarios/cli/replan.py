@@ -238,6 +238,7 @@ def replan_run(
         rules=params.assignment,
         max_moved_share=max_moved_share,
         forbid=_forbidden(prep),
+        quota=params.quota,
     )
     result = replan(inputs, events)
     name = f"{run.name}-replan"

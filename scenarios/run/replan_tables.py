@@ -7,8 +7,9 @@ included, leavers with their new end date); its ``capacity_factor`` keeps the
 contract meaning (the whole plan year), while ``target_potential`` and
 ``balance_ratio`` use each rep's capacity from the last event date to the end
 of the plan year (the territories being balanced are those of the rest of
-the year). ``quotas.csv`` holds the re-split period quotas; ``changes.csv``
-one row per event and per account that changed owner, with its quota effect.
+the year), weighed by level and FTE as the run's targets are. ``quotas.csv``
+holds the re-split period quotas; ``changes.csv`` one row per event and per
+account that changed owner, with its quota effect.
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ def replan_files(
     old = assignment_text.set_index("account_id")["rep_id"].reindex(ids).to_numpy(dtype=object)
     new = result.owner
     final = result.reps.copy()
-    rp = final.assign(capacity_factor=final["territory_capacity"].to_numpy(dtype=float))
+    rp = final.assign(capacity_factor=final["territory_weight"].to_numpy(dtype=float))
     problem = build_problem(acc.assign(current_owner=pd.array(old, dtype="string")), rp)
     rep_index = pd.Series(np.arange(problem.n_reps), index=problem.rep_ids)
     r = rep_index.reindex(new).to_numpy(dtype=np.int64)
@@ -232,7 +233,8 @@ def _metrics(
         "replan": _clean(result.summary),
         "notes": [
             "replan of run " + str(run.name),
-            "target_potential and balance use each rep's capacity while it holds its current territory",
+            "target_potential and balance use each rep's capacity while it holds its current territory"
+            " (x level weight x FTE)",
             *result.notes,
         ],
     }

@@ -30,10 +30,11 @@ import numpy as np
 import pandas as pd
 
 from solver.assignment.result import Status
-from solver.config import AssignmentConfig
+from solver.config import AssignmentConfig, QuotaConfig
 from solver.errors import ConservationError
 from solver.money import cents_to_str
 from solver.planning.capacity import PLAN_MONTHS, monthly_capacity
+from solver.planning.weights import fte_of, territory_weights
 from solver.problem import Problem, build_problem
 from solver.replan.assign import reassign
 from solver.replan.events import Event, event_dates, roster_after
@@ -58,6 +59,9 @@ class ReplanInputs:
     rules: AssignmentConfig
     max_moved_share: float = DEFAULT_MAX_MOVED_SHARE
     forbid: pd.DataFrame | None = None  # forbidden (account_id, rep_id) pairs of the plan
+    quota: QuotaConfig | None = (
+        None  # the plan's [quota]: level weights (with reps' fte, level) weigh targets
+    )
 
 
 @dataclass(frozen=True)
@@ -66,7 +70,7 @@ class ReplanResult:
 
     status: Status
     owner: np.ndarray  # rep_id per account after the events
-    reps: pd.DataFrame  # final team (rep_id sorted), with capacity_factor and territory_capacity
+    reps: pd.DataFrame  # final team (rep_id sorted): capacity_factor, territory_capacity, territory_weight
     quotas: pd.DataFrame  # rep_id, period, quota_cents
     changes: pd.DataFrame
     summary: dict[str, object]
@@ -101,6 +105,25 @@ def territory_capacity(
         after = after_fraction(inputs.plan_start, e.date)
         w[i] = 0.0 if e.kind == "leave" else float((m[i] * after).sum()) / PLAN_MONTHS
     return w
+
+
+def rep_factor(roster: pd.DataFrame, inputs: ReplanInputs) -> np.ndarray:
+    """Each rep's level weight x FTE, as the annual plan weighs it (`solver.planning.weights`)."""
+    by_id = roster.set_index(roster["rep_id"].astype(str).to_numpy())
+    if inputs.quota is None:  # no [quota] table: levels weigh 1.0, FTE still weighs
+        return fte_of(by_id)
+    return territory_weights(np.ones(len(roster)), by_id, inputs.quota)
+
+
+def book_weights(
+    roster: pd.DataFrame, events: list[Event], upto: dt.date, inputs: ReplanInputs
+) -> np.ndarray:
+    """Each rep's book-target weight after ``upto``: territory capacity x level weight x FTE.
+
+    The same weighing as the annual plan, so a part-time or senior rep keeps
+    its share of its block after the events.
+    """
+    return territory_capacity(roster, events, upto, inputs) * rep_factor(roster, inputs)
 
 
 def _problem(
@@ -159,8 +182,12 @@ def replan(inputs: ReplanInputs, events: list[Event]) -> ReplanResult:
         today = [e for e in events if e.date == d]
         before = roster_after(original, events, d - dt.timedelta(days=1))
         after = roster_after(original, events, d)
-        m_after = _monthly(after, inputs)
-        weight = territory_capacity(after, events, d, inputs)
+        # capacity after the date weighed by level x FTE: an orphan's quota is shared as targets are
+        m_after = {
+            r: m * f
+            for (r, m), f in zip(_monthly(after, inputs).items(), rep_factor(after, inputs), strict=True)
+        }
+        weight = book_weights(after, events, d, inputs)
         pins.update(_family_pins(inputs.accounts, [e for e in today if e.kind == "transfer"]))
         problem = _problem(inputs, after, owner, pins, weight)
         blocks = _touched_blocks(problem, today, before, after, pins, owner)
@@ -266,11 +293,12 @@ def _moves(ids: np.ndarray, owner: np.ndarray, new_owner: np.ndarray, potential:
 
 
 def _final_roster(inputs: ReplanInputs, original: pd.DataFrame, events: list[Event]) -> pd.DataFrame:
-    """The reps after the last event, with their capacity factors and territory capacity then."""
+    """The reps after the last event: capacity factors, territory capacity and book weight then."""
     final = roster_after(original, events, events[-1].date) if events else original.copy()
     final["capacity_factor"] = np.array([v.sum() / PLAN_MONTHS for v in _monthly(final, inputs).values()])
     last = max((e.date for e in events), default=inputs.plan_start)
     final["territory_capacity"] = territory_capacity(final, events, last, inputs)
+    final["territory_weight"] = final["territory_capacity"].to_numpy() * rep_factor(final, inputs)
     return final
 
 

@@ -12,7 +12,7 @@ When accounts go from a giver to receivers on date d:
   after d (a ramping joiner carries little in its first months);
 - a giver who leaves its territory without handing any account over (a rep
   with no accounts) passes its quota after d to the reps of its old block by
-  their capacity after d.
+  their capacity after d (weighed by level x FTE, as book targets are).
 
 Every split is a largest-remainder allocation of integer cents, so the
 company total and every rep's before/after bookkeeping are exact.
