@@ -4,7 +4,8 @@ Reading, preparing (segments, regions, potential, capacity) and the block
 pre-checks the solver runs before any model (a block with accounts and no
 rep, a pin to a rep of another block, an account larger than any rep may
 hold, a disruption budget below the moves nobody can avoid) are run in turn;
-an unknown country does not stop the later checks, so one pass lists
+an unknown country does not stop the later checks, and the blocks are
+checked whenever the tables make a problem at all, so one pass lists
 everything a user has to fix.
 """
 
@@ -57,8 +58,7 @@ def validate_scenario(scenario: Scenario) -> Validation:
         seen = {(p.file, p.row, p.column) for p in out.problems}
         out.problems += [p for p in e.problems if (p.file, p.row, p.column) not in seen]
         return out
-    if out.problems:
-        return out
+    # the tables made a problem: its blocks are checked too, whatever else was found
     _block_checks(out, scenario)
     return out
 
