@@ -100,6 +100,7 @@ reps = "reps.csv"
 [plan]
 start = "{PLAN_START}"
 ramp = [0.25, 0.5, 0.75]
+currency = "EUR"                   # shown beside every money figure
 
 [segments]
 SMB = [0, 200]

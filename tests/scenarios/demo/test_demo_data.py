@@ -273,7 +273,7 @@ def test_scenarios_parse_and_extend(small: tuple[DemoInputs, float]) -> None:
     demo, _ = small
     base = tomllib.loads(demo.base_scenario.read_text(encoding="utf-8"))
     assert base["name"] == "base"
-    assert base["plan"] == {"start": PLAN_START, "ramp": [0.25, 0.5, 0.75]}
+    assert base["plan"] == {"start": PLAN_START, "ramp": [0.25, 0.5, 0.75], "currency": "EUR"}
     assert base["segments"] == {"SMB": [0, 200], "MM": [200, 2000], "ENT": [2000, float("inf")]}
     assert base["regions"] == {r: list(cs) for r, cs in REGIONS.items()}
     assert base["scoring"] == {
