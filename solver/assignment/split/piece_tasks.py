@@ -9,6 +9,8 @@ built for the pre-checks).
 from __future__ import annotations
 
 import dataclasses
+import logging
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,6 +29,22 @@ from solver.problem import Problem
 
 #: Weight of the plan's objective in the least-disruption pass (a tie-break).
 FIRST_PASS_TIE_BREAK = 1e-3
+
+log = logging.getLogger(__name__)
+
+
+def _log_piece(problem: Problem, block: BlockData, out: BackendOutcome, task: PlanTask, began: float) -> None:
+    """One line per piece solved: where the time of a large run goes."""
+    log.info(
+        "%s %s units x %s reps: %s in %.1f s (share %.1f s), gap %s",
+        problem.block_name(block.index),
+        f"{len(block.units):,}",
+        f"{len(block.reps):,}",
+        out.status.value,
+        time.perf_counter() - began,
+        task.share,
+        f"{relative_gap(out.objective, out.bound):.2%}" if out.x is not None else "-",
+    )
 
 
 def tie_break(block: BlockData, rules: AssignmentConfig, total_p: float, d_ref_km: float) -> np.ndarray:
@@ -90,6 +108,7 @@ class PlanTask:
 
 def plan_piece(problem: Problem, source: Piece | BlockData, task: PlanTask) -> PieceOutcome:
     """Solve one piece for the plan's objective (with its share of the disruption budget)."""
+    began = time.perf_counter()
     block = _block(problem, source)
     rules = task.rules
     cost = pair_costs(block, rules, task.total_p, task.d_ref_km)
@@ -102,6 +121,7 @@ def plan_piece(problem: Problem, source: Piece | BlockData, task: PlanTask) -> P
         )
     else:
         out, solved = run_block(problem, block, rules, cost, task.budget, task.share, task.hard, task.start)
+    _log_piece(problem, block, out, task, began)
     if out.x is None:
         return PieceOutcome(dataclasses.replace(out, row_dual=None), np.zeros(0, dtype=np.int64), failed=out)
     plan = global_plan(solved, out.x)
