@@ -92,7 +92,7 @@ def run_block(
         plan = start if start is not None else seed()  # the start keeps every rule already
         built = _constructed(problem, block, rules, cost, budget, lp, hard, plan)
         return _finish(built if built is not None else lp, t0, rules), block
-    rep_of_unit = _plan_from_lp(problem, block, rules, cost, budget, lp.x, hard, start)
+    rep_of_unit = _plan_from_lp(problem, block, rules, cost, budget, lp.x, lp.bound, hard, start)
     if rep_of_unit is None:
         rep_of_unit = seed()
         if rep_of_unit is not None:
@@ -199,13 +199,15 @@ def _plan_from_lp(
     cost: np.ndarray,
     budget: float | None,
     x_lp: np.ndarray,
+    bound: float,
     hard: float,
     start: np.ndarray | None,
 ) -> np.ndarray | None:
     """Round and repair the LP, improve; the better of that and the improved ``start``."""
     # local search and polishing stop on move/node budgets, not on this block's share of
     # the time, so a busy machine gives the same plan; the run's time limit is the safety net
-    rep_of_unit = lp_repair_improve(problem, block, rules, cost, budget, x_lp, hard, hard)
+    enough = _good_enough(bound, rules)
+    rep_of_unit = lp_repair_improve(problem, block, rules, cost, budget, x_lp, hard, hard, enough)
     if start is not None:
         from_start = improve_plan(problem, block, rules, cost, budget, start, hard)
         if rep_of_unit is None or _plan_cost(block, cost, from_start) < _plan_cost(block, cost, rep_of_unit):
@@ -315,10 +317,12 @@ def _improve_all(
     rep_of_unit: np.ndarray,
     movable: np.ndarray,
     deadline: float,
+    enough: float = -np.inf,
 ) -> np.ndarray:
-    """Single moves, then chains of two moves (swaps included), then single moves again."""
+    """Single moves, then chains of two moves (swaps included), then single moves again;
+    chains stop once the plan costs at most ``enough``."""
     plan = improve(bands, c, moved, budget, rep_of_unit, movable, deadline)
-    plan = improve_chains(bands, c, moved, budget, plan, movable, deadline)
+    plan = improve_chains(bands, c, moved, budget, plan, movable, deadline, enough)
     return improve(bands, c, moved, budget, plan, movable, deadline)
 
 
@@ -331,8 +335,10 @@ def lp_repair_improve(
     x_lp: np.ndarray,
     repair_deadline: float,
     improve_deadline: float,
+    enough: float = -np.inf,
 ) -> np.ndarray | None:
-    """Round the LP to each unit's largest share, repair the bands, then improve."""
+    """Round the LP to each unit's largest share, repair the bands, then improve (chains
+    stop once the plan costs at most ``enough``)."""
     nu = len(block.units)
     order = np.lexsort((-x_lp, block.pair_unit))
     first = order[np.r_[True, np.diff(block.pair_unit[order]) != 0]]
@@ -346,5 +352,17 @@ def lp_repair_improve(
     if fixed is None:
         return None
     return _improve_all(
-        bands, c, moved, budget, fixed, movable, max(improve_deadline, time.perf_counter() + 0.2)
+        bands, c, moved, budget, fixed, movable, max(improve_deadline, time.perf_counter() + 0.2), enough
     )
+
+
+#: Chains stop once the plan is within this share of the run's ``mip_gap`` of the LP bound:
+#: closer is polish's job, and on large pieces (already within 0.1%) it halves their time.
+CHAINS_ENOUGH_SHARE = 0.2
+
+
+def _good_enough(bound: float, rules: AssignmentConfig) -> float:
+    """The plan cost at which local search may stop: within a fifth of mip_gap of ``bound``."""
+    if not np.isfinite(bound):
+        return -np.inf
+    return bound + CHAINS_ENOUGH_SHARE * rules.mip_gap * abs(bound)

@@ -114,11 +114,18 @@ def improve_chains(
     rep_of_unit: np.ndarray,
     movable: np.ndarray,
     deadline: float,
+    enough: float = -np.inf,
 ) -> np.ndarray:
-    """A plan at least as cheap as ``rep_of_unit`` that keeps every band it kept."""
+    """A plan at least as cheap as ``rep_of_unit`` that keeps every band it kept.
+
+    Rounds stop once the plan costs at most ``enough`` (close enough to the
+    block's bound that chains would only polish what is already good).
+    """
     st = _State(bands, moved, rep_of_unit)
     units = np.arange(c.shape[0])
     for _ in range(MAX_ROUNDS):
+        if float(c[units, st.r_of].sum()) <= enough:
+            break
         gain = c[units, st.r_of] - np.min(c, axis=1)
         unhappy = np.flatnonzero((gain > 1e-12) & movable)
         unhappy = unhappy[np.lexsort((unhappy, -gain[unhappy]))][:CHAIN_STARTS]

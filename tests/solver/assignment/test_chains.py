@@ -40,3 +40,14 @@ def test_chains_respect_pins_and_the_budget() -> None:
     start_moved = float(moved[np.arange(4), plan].sum())
     out = improve_chains(bands, c, moved, start_moved, plan, np.ones(4, dtype=bool), np.inf)
     assert float(moved[np.arange(4), out].sum()) <= start_moved
+
+
+def test_chains_stop_once_the_plan_is_good_enough() -> None:
+    """A plan already within ``enough`` is returned as it is; a lower threshold lets chains work."""
+    bands, c, moved, plan = _swap_case()
+    movable = np.ones(4, dtype=bool)
+    start_cost = float(c[np.arange(4), plan].sum())
+    assert improve_chains(bands, c, moved, None, plan, movable, np.inf, enough=start_cost).tolist() == (
+        plan.tolist()
+    )
+    assert improve_chains(bands, c, moved, None, plan, movable, np.inf, enough=0.0).tolist() == [1, 0, 0, 1]
