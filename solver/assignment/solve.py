@@ -25,6 +25,7 @@ from solver.assignment.assemble import assemble
 from solver.assignment.backends.highs_backend import BackendOutcome
 from solver.assignment.backends.registry import solver_label
 from solver.assignment.block import BlockData
+from solver.assignment.budget_repair import repair_under_budget
 from solver.assignment.checker import (
     violations,
 )
@@ -107,14 +108,27 @@ class PlanCost:
         return cost + self.avoid.block_penalty(block) if self.avoid is not None else cost
 
 
+#: Runs with at least this many accounts cut their blocks into pieces of half `PIECE_UNITS`.
+LARGE_RUN_ACCOUNTS = 500_000
+
+
+def piece_units(problem: Problem) -> int:
+    """Units per piece in this run. A piece's solve grows faster than its size (1M accounts:
+    20k x 30 pieces in 5-10 s, 40k x 60 in 30-130 s), so the largest runs, which must
+    solve every piece within the time limit, use smaller pieces; smaller runs keep
+    `PIECE_UNITS`, whose pieces lose less at their borders."""
+    return PIECE_UNITS if problem.n_accounts < LARGE_RUN_ACCOUNTS else PIECE_UNITS // 2
+
+
 def _split_blocks(
     problem: Problem, rules: AssignmentConfig, cost: PlanCost, deadline: float, whole: frozenset[int]
 ) -> dict[int, Split]:
     """Each block's pieces; large problems split their blocks in parallel processes."""
+    size = piece_units(problem)
     big = [
         b
         for b in range(len(problem.blocks))
-        if b not in whole and int((problem.unit_block == b).sum()) > PIECE_UNITS
+        if b not in whole and int((problem.unit_block == b).sum()) > size
     ]
     splits = {b: whole_block(problem, b) for b in range(len(problem.blocks)) if b not in big}
     workers = block_workers_for(problem, big)
@@ -123,12 +137,11 @@ def _split_blocks(
         with block_pool(workers) as pool:
             # the size is passed on: a worker's own module constant is not this run's
             futures = {
-                b: pool.submit(split_block, problem, b, rules, cost, deadline, PIECE_UNITS)
-                for b in largest_first
+                b: pool.submit(split_block, problem, b, rules, cost, deadline, size) for b in largest_first
             }
             splits |= {b: f.result() for b, f in futures.items()}
     else:
-        splits |= {b: split_block(problem, b, rules, cost, deadline, PIECE_UNITS) for b in big}
+        splits |= {b: split_block(problem, b, rules, cost, deadline, size) for b in big}
     return dict(sorted(splits.items()))
 
 
@@ -435,11 +448,25 @@ def _solve_with_budget(
         avoid,
         _Pass(hard_deadline=t0 + rules.time_limit, splits=splits, d_ref=d_ref),
     )
-    keeps_budget = relaxed.status.has_plan and not violations(problem, relaxed.rep_of_account, rules)
+    broken = violations(problem, relaxed.rep_of_account, rules) if relaxed.status.has_plan else []
+    keeps_budget = relaxed.status.has_plan and not broken
+    log.info(
+        "plan without the disruption budget: %s after %.1f s%s",
+        relaxed.status.value,
+        time.perf_counter() - t0,
+        f"; it breaks: {broken[0]}" if broken else "",
+    )
     if keeps_budget or relaxed.status in (Status.INFEASIBLE, Status.ERROR):
         # a plan that keeps the budget, or rules infeasible even without it
         return dataclasses.replace(relaxed, seconds=time.perf_counter() - t0)
     left = rules.time_limit - (time.perf_counter() - t0)
+    only_budget = relaxed.status.has_plan and all(v.rule == "max_moved_share" for v in broken)
+    if only_budget and left < BUDGETED_PASSES * (time.perf_counter() - t0):
+        # the least-disruption and budgeted passes would not fit: repair the plan under the budget
+        repaired = repair_under_budget(problem, rules, relaxed, splits, d_ref, t0)
+        if repaired is not None:
+            return repaired
+        left = rules.time_limit - (time.perf_counter() - t0)
     if left <= 0.5 and not relaxed.status.has_plan:
         # out of time before any plan: the relaxed pass says where (the budget played no part)
         return dataclasses.replace(relaxed, seconds=time.perf_counter() - t0)
@@ -460,6 +487,11 @@ def _solve_with_budget(
         _Pass(budgeted=True, splits=splits, d_ref=d_ref),
     )
     return dataclasses.replace(budgeted, seconds=time.perf_counter() - t0)
+
+
+#: A budgeted solve after the plan without the budget is about this many times as long as
+#: that first pass (a least-disruption pass, then the budgeted plan).
+BUDGETED_PASSES = 2.0
 
 
 def _block_bound_task(

@@ -1,0 +1,78 @@
+"""A plan that breaks the disruption budget by a little is repaired under it, piece by piece."""
+
+from __future__ import annotations
+
+import importlib
+import time
+
+import numpy as np
+import pytest
+
+from solver.assignment import solve, violations
+from solver.assignment.budget_repair import budget_shares, repair_under_budget
+from solver.assignment.piece_checks import whole_block
+from solver.assignment.result import Result
+from solver.assignment.terms import block_distance_reference_km
+from solver.config import AssignmentConfig
+from solver.problem import NO_OWNER, Problem
+from solver.synthetic import SyntheticSpec, generate_problem
+
+solve_module = importlib.import_module("solver.assignment.solve")  # the module, not the function
+
+
+def _moved(problem: Problem, plan: np.ndarray) -> float:
+    owned = (problem.owner != NO_OWNER) & (problem.owner != plan)
+    return float(problem.potential[owned].sum())
+
+
+def _tight_case() -> tuple[Problem, AssignmentConfig, Result]:
+    """A plan solved without a budget, and a budget 3% below what it moves."""
+    problem = generate_problem(SyntheticSpec(2_000, 24, seed=5))
+    free = AssignmentConfig(balance={"potential": 0.05}, time_limit=30, seed=0)
+    relaxed = solve(problem, free)
+    share = 0.97 * _moved(problem, relaxed.rep_of_account) / float(problem.potential.sum())
+    return problem, free.model_copy(update={"max_moved_share": share}), relaxed
+
+
+def test_the_excess_is_shared_by_what_each_piece_can_give_up() -> None:
+    # moves 30 + 10 + 5 = 45 against a budget of 40: the excess 5 falls on the pieces that can give
+    assert budget_shares([30.0, 10.0, 5.0], [26.0, 10.0, 4.0], 40.0) == [26.0, 10.0, 4.0]
+    assert budget_shares([30.0, 10.0], [20.0, 5.0], 40.0) == [30.0, 10.0]  # no excess
+    shares = budget_shares([30.0, 10.0], [20.0, 0.0], 35.0)
+    assert shares == pytest.approx([27.5, 7.5])
+    assert budget_shares([30.0, 10.0], [29.0, 10.0], 35.0) is None  # they cannot give 5
+
+
+def test_the_repaired_plan_keeps_the_budget_and_every_rule() -> None:
+    problem, rules, relaxed = _tight_case()
+    assert violations(problem, relaxed.rep_of_account, rules)  # the budget is broken
+    splits = {b: whole_block(problem, b) for b in range(len(problem.blocks))}
+    t0 = time.perf_counter()
+    out = repair_under_budget(problem, rules, relaxed, splits, block_distance_reference_km(problem), t0)
+    assert out is not None and out.status.has_plan
+    assert violations(problem, out.rep_of_account, rules) == []
+    assert _moved(problem, out.rep_of_account) <= rules.max_moved_share * float(problem.potential.sum())
+    # the bound of the plan without the budget: a relaxation's, still below the plan
+    assert out.bound <= relaxed.objective + 1e-12 and out.bound <= out.objective
+    assert out.objective >= relaxed.objective - 1e-12
+    assert any("relaxation" in n for n in out.notes)
+
+
+def test_a_budget_below_every_plan_is_not_repaired() -> None:
+    problem, rules, relaxed = _tight_case()
+    forced = (problem.owner != NO_OWNER) & (problem.owner < 0)
+    if not forced.any():
+        pytest.skip("no departed owner in this instance")
+    impossible = rules.model_copy(update={"max_moved_share": 1e-9})
+    splits = {b: whole_block(problem, b) for b in range(len(problem.blocks))}
+    d_ref = block_distance_reference_km(problem)
+    assert repair_under_budget(problem, impossible, relaxed, splits, d_ref, time.perf_counter()) is None
+
+
+def test_solve_repairs_when_the_budgeted_passes_would_not_fit(monkeypatch: pytest.MonkeyPatch) -> None:
+    problem, rules, _ = _tight_case()
+    monkeypatch.setattr(solve_module, "BUDGETED_PASSES", 1e9)  # never enough time for them
+    out = solve(problem, rules)
+    assert out.status.has_plan
+    assert violations(problem, out.rep_of_account, rules) == []
+    assert any("relaxation" in n for n in out.notes)
