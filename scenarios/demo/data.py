@@ -38,6 +38,7 @@ from scenarios.demo.files import (
     tight_moved_share,
     write_csv,
 )
+from scenarios.demo.names import company_names, rep_names
 from scenarios.demo.plan import (
     _COUNTRY_WEIGHTS,
     ACCOUNT_COLUMNS,
@@ -158,256 +159,6 @@ _INDUSTRIES = {
     "Real Estate": (0.02, 1.2),
     "Life Sciences": (0.03, 1.4),
 }
-_SYLLABLES = (
-    "al",
-    "bar",
-    "cor",
-    "dex",
-    "el",
-    "fin",
-    "gal",
-    "hel",
-    "ion",
-    "jun",
-    "kor",
-    "lum",
-    "mar",
-    "nor",
-    "ori",
-    "pax",
-    "quin",
-    "ros",
-    "sol",
-    "tra",
-    "ul",
-    "ver",
-    "wex",
-    "xan",
-    "yor",
-    "zen",
-    "bri",
-    "cas",
-    "dor",
-    "en",
-    "fal",
-    "gen",
-    "har",
-    "ist",
-    "kel",
-    "lin",
-    "mon",
-    "nex",
-    "ost",
-    "pri",
-    "ral",
-    "sten",
-    "tor",
-    "vin",
-    "wil",
-    "ark",
-    "ber",
-    "cen",
-    "del",
-    "tek",
-)
-_NAME_WORDS = (
-    "",
-    "",
-    "",
-    " Systems",
-    " Group",
-    " Partners",
-    " Solutions",
-    " Industries",
-    " Labs",
-    " Holdings",
-    " Works",
-    " Technologies",
-    " Logistics",
-    " Foods",
-    " Health",
-    " Energy",
-    " Capital",
-    " Retail",
-)
-_COMPANY_SUFFIX = {
-    "US": ("Inc.", "LLC", "Corp.", "Co."),
-    "CA": ("Inc.", "Ltd.", "Corp."),
-    "GB": ("Ltd", "Ltd", "PLC"),
-    "IE": ("Ltd", "DAC"),
-    "FR": ("SAS", "SA", "SARL"),
-    "DE": ("GmbH", "GmbH", "AG"),
-    "AT": ("GmbH", "AG"),
-    "CH": ("AG", "GmbH", "SA"),
-    "NL": ("B.V.", "N.V."),
-    "BE": ("BV", "NV", "SA"),
-    "ES": ("S.L.", "S.A."),
-    "PT": ("Lda", "S.A."),
-    "IT": ("S.r.l.", "S.p.A."),
-    "SE": ("AB",),
-    "DK": ("ApS", "A/S"),
-    "NO": ("AS", "ASA"),
-    "FI": ("Oy", "Oyj"),
-    "PL": ("Sp. z o.o.", "S.A."),
-    "AE": ("LLC", "FZE"),
-    "SA": ("LLC", "Co."),
-    "ZA": ("(Pty) Ltd",),
-    "IL": ("Ltd",),
-}
-_FIRST_NAMES = {
-    "NA": (
-        "James",
-        "Mary",
-        "Robert",
-        "Patricia",
-        "Michael",
-        "Jennifer",
-        "David",
-        "Linda",
-        "William",
-        "Elizabeth",
-        "Carlos",
-        "Maria",
-        "Daniel",
-        "Susan",
-        "Kevin",
-        "Jessica",
-        "Brian",
-        "Sarah",
-        "Jason",
-        "Karen",
-        "Ryan",
-        "Nancy",
-        "Eric",
-        "Lisa",
-        "Andrew",
-        "Emily",
-        "Justin",
-        "Megan",
-        "Tyler",
-        "Ashley",
-        "Wei",
-        "Priya",
-        "Marcus",
-        "Aisha",
-    ),
-    "EMEA": (
-        "Oliver",
-        "Amelia",
-        "Lukas",
-        "Sophie",
-        "Lucas",
-        "Emma",
-        "Matteo",
-        "Giulia",
-        "Hugo",
-        "Chloé",
-        "Finn",
-        "Lena",
-        "Jan",
-        "Anna",
-        "Mateo",
-        "Lucía",
-        "Erik",
-        "Ingrid",
-        "Mikkel",
-        "Freja",
-        "Jakub",
-        "Zofia",
-        "Omar",
-        "Layla",
-        "Thabo",
-        "Naledi",
-        "Noam",
-        "Tamar",
-        "Liam",
-        "Aoife",
-        "João",
-        "Inês",
-        "Elias",
-        "Saga",
-    ),
-}
-_LAST_NAMES = {
-    "NA": (
-        "Smith",
-        "Johnson",
-        "Williams",
-        "Brown",
-        "Jones",
-        "Garcia",
-        "Miller",
-        "Davis",
-        "Rodriguez",
-        "Martinez",
-        "Wilson",
-        "Anderson",
-        "Taylor",
-        "Thomas",
-        "Moore",
-        "Jackson",
-        "Martin",
-        "Lee",
-        "Thompson",
-        "White",
-        "Harris",
-        "Clark",
-        "Lewis",
-        "Walker",
-        "Young",
-        "Allen",
-        "King",
-        "Wright",
-        "Scott",
-        "Nguyen",
-        "Hill",
-        "Tremblay",
-        "Roy",
-        "Gagnon",
-        "Patel",
-        "Chen",
-    ),
-    "EMEA": (
-        "Müller",
-        "Schmidt",
-        "Fischer",
-        "Weber",
-        "Martin",
-        "Bernard",
-        "Dubois",
-        "Rossi",
-        "Russo",
-        "Bianchi",
-        "García",
-        "Fernández",
-        "López",
-        "Silva",
-        "Santos",
-        "Jansen",
-        "de Vries",
-        "Peeters",
-        "Andersson",
-        "Johansson",
-        "Nielsen",
-        "Hansen",
-        "Virtanen",
-        "Nowak",
-        "Kowalski",
-        "Murphy",
-        "Kelly",
-        "Smith",
-        "Jones",
-        "Taylor",
-        "Haddad",
-        "Al-Farsi",
-        "Nkosi",
-        "Dlamini",
-        "Cohen",
-        "Levi",
-        "Gruber",
-        "Meier",
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -502,7 +253,7 @@ def build_demo_tables(*, n_accounts: int, n_reps: int, seed: int) -> dict[str, p
     cities = _load_cities()
     acc = _place_accounts(cities, n_accounts, streams[0])
     acc = pd.concat([acc, _size_accounts(n_accounts, streams[1])], axis=1)
-    acc["name"] = _company_names(acc["country"].to_numpy(), acc["segment"].to_numpy(), streams[2])
+    acc["name"] = company_names(acc["country"].to_numpy(), acc["segment"].to_numpy(), streams[2])
     acc["potential"] = estimate_potential(acc["employees"], acc["annual_revenue"])
     width = max(6, len(str(n_accounts)))
     acc["account_id"] = [f"A{i:0{width}d}" for i in range(1, n_accounts + 1)]
@@ -593,26 +344,6 @@ def _size_accounts(n: int, rng: np.random.Generator) -> pd.DataFrame:
     )
 
 
-def _company_names(country: np.ndarray, segment: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Syllable names with a country-typical legal suffix (plc/AG/S.p.A. kept for big firms)."""
-    n = len(country)
-    syl = np.array(_SYLLABLES, dtype=object)
-    k = rng.choice([2, 3], size=n, p=[0.7, 0.3])
-    parts = syl[rng.integers(0, len(syl), size=(3, n))]
-    stem = parts[0] + parts[1] + np.where(k == 3, parts[2], "")
-    stem = pd.Series(stem).str.capitalize().to_numpy(dtype=object)
-    word = np.array(_NAME_WORDS, dtype=object)[rng.integers(0, len(_NAME_WORDS), size=n)]
-    pick = rng.random(n)
-    suffix = np.empty(n, dtype=object)
-    for c, options in _COMPANY_SUFFIX.items():
-        m = country == c
-        # the last option is the public-company form: only enterprises carry it
-        small = options[:-1] if len(options) > 1 else options
-        opts = np.where(segment[m] == "ENT", len(options), len(small))
-        suffix[m] = np.array(options, dtype=object)[(pick[m] * opts).astype(int)]
-    return stem + word + " " + suffix
-
-
 def estimate_potential(employees: pd.Series, annual_revenue: pd.Series) -> np.ndarray:
     """Potential as the demo scenarios score it: scale x weighted percentile rank.
 
@@ -689,7 +420,7 @@ def _build_reps(
         reps.loc[m, "lat"], reps.loc[m, "lon"] = h_lat, h_lon
     reps["manager_id"] = _managers(reps)
     reps["ote"] = _ote(reps, rng)
-    reps["name"] = _rep_names(reps, rng)
+    reps["name"] = rep_names(reps, rng)
     reps["max_accounts"] = pd.array([pd.NA] * n, dtype="Int64")
     reps["max_workload"] = np.nan
     width = max(4, len(str(n_reps + _N_EMEA_HIRES + 1)))
@@ -858,19 +589,6 @@ def _rep_dates(kind: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, 
 def _ote(reps: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
     base = reps["segment"].map(_OTE).to_numpy() * reps["region"].map(_OTE_REGION).to_numpy()
     return np.round(base * np.exp(rng.normal(0.0, 0.08, size=len(reps))), -3)
-
-
-def _rep_names(reps: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
-    """Unique first + last names per region; planned hires have none yet."""
-    out = np.full(len(reps), "", dtype=object)
-    for region in REGIONS:
-        first = np.array(_FIRST_NAMES[region], dtype=object)
-        last = np.array(_LAST_NAMES[region], dtype=object)
-        m = ((reps["region"] == region) & (reps["kind"] != "tbh")).to_numpy()
-        n_combos = len(first) * len(last)  # unique while the team is smaller than this
-        combo = rng.choice(n_combos, size=int(m.sum()), replace=bool(m.sum() > n_combos))
-        out[m] = first[combo // len(last)] + " " + last[combo % len(last)]
-    return out
 
 
 def _cap_a_few(reps: pd.DataFrame, acc: pd.DataFrame, rng: np.random.Generator) -> None:
