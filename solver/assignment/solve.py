@@ -29,7 +29,7 @@ from solver.assignment.budget_repair import repair_under_budget
 from solver.assignment.checker import (
     violations,
 )
-from solver.assignment.executor import block_pool
+from solver.assignment.executor import block_pool, map_tasks
 from solver.assignment.explain.core import explain_infeasible
 from solver.assignment.piece_checks import (
     PARALLEL_MIN_ACCOUNTS,
@@ -486,6 +486,11 @@ def _solve_with_budget(
         avoid,
         _Pass(budgeted=True, splits=splits, d_ref=d_ref),
     )
+    if not budgeted.status.has_plan and budgeted.status != Status.INFEASIBLE and only_budget:
+        # the budgeted passes found no plan in time: the repaired plan keeps every rule all the same
+        repaired = repair_under_budget(problem, rules, relaxed, splits, d_ref, t0)
+        if repaired is not None:
+            return repaired
     return dataclasses.replace(budgeted, seconds=time.perf_counter() - t0)
 
 
@@ -525,15 +530,9 @@ def _split_bounds(
         own = [x for x in (budgets[i] for i in mine) if x is not None]
         mus = [d.budget for d in duals]
         args[b] = (duals, float(sum(own)) if own else None, min(mus) if mus else 0.0)
-    workers = block_workers_for(problem, list(args))
-    if workers > 1:
-        with block_pool(workers) as pool:
-            futures = {
-                b: pool.submit(_block_bound_task, problem, b, rules, a[0], cost, a[1], a[2])
-                for b, a in args.items()
-            }
-            return {b: f.result() for b, f in futures.items()}
-    return {b: _block_bound_task(problem, b, rules, a[0], cost, a[1], a[2]) for b, a in args.items()}
+    calls = [(problem, b, rules, a[0], cost, a[1], a[2]) for b, a in args.items()]
+    bounds = map_tasks(block_workers_for(problem, list(args)), _block_bound_task, calls)
+    return dict(zip(args, bounds, strict=True))
 
 
 def _progress_text(
