@@ -25,16 +25,14 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
 
 import numpy as np
 
 from solver.assignment.assemble import assemble
 from solver.assignment.backends.highs_backend import BackendOutcome
 from solver.assignment.chains import improve_chains
-from solver.assignment.executor import block_pool
+from solver.assignment.executor import map_tasks
 from solver.assignment.piece_checks import block_workers_for
 from solver.assignment.repair import Bands, dense_costs, dense_moved, improve
 from solver.assignment.result import Result, Status
@@ -46,8 +44,6 @@ from solver.config import AssignmentConfig
 from solver.problem import Problem
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -178,14 +174,8 @@ def budget_shares(before: list[float], after: list[float], budget: float) -> lis
     return [b - excess * g / sum(gives) for b, g in zip(before, gives, strict=True)]
 
 
-def _run(problem: Problem, pieces: list[Piece], tasks: list[BudgetTask], fn: Callable[..., T]) -> list[T]:
-    """``fn`` on every piece: in worker processes for large problems, else here."""
-    workers = block_workers_for(problem, pieces)
-    if workers > 1:
-        with block_pool(workers) as pool:
-            futures = [pool.submit(fn, problem, p, t) for p, t in zip(pieces, tasks, strict=True)]
-            return [f.result() for f in futures]
-    return [fn(problem, p, t) for p, t in zip(pieces, tasks, strict=True)]
+def _calls(problem: Problem, pieces: list[Piece], tasks: list[BudgetTask]) -> list[tuple[object, ...]]:
+    return [(problem, p, t) for p, t in zip(pieces, tasks, strict=True)]
 
 
 def repair_under_budget(
@@ -215,7 +205,7 @@ def repair_under_budget(
         )
         for p in pieces
     ]
-    found = _run(problem, pieces, first, least_moves_piece)
+    found = map_tasks(block_workers_for(problem, pieces), least_moves_piece, _calls(problem, pieces, first))
     if any(len(plan) != len(p.units) for (plan, _, _), p in zip(found, pieces, strict=True)):
         log.info("budget repair: a block was solved across its pieces; solving with the budget")
         return None
@@ -235,7 +225,7 @@ def repair_under_budget(
         dataclasses.replace(t, budget=share, least=f[0])
         for t, share, f in zip(first, shares, found, strict=True)
     ]
-    outs = _run(problem, pieces, second, repair_piece)
+    outs = map_tasks(block_workers_for(problem, pieces), repair_piece, _calls(problem, pieces, second))
     if any(o.failed is not None for o in outs):
         return None
     budgets: list[float | None] = list(shares)

@@ -87,6 +87,16 @@ def block_pool(workers: int) -> AbstractContextManager[Executor]:
     return InheritingPool(max(workers, 1))
 
 
+def map_tasks(workers: int, fn: Callable[..., Any], calls: list[tuple[Any, ...]]) -> list[Any]:
+    """``fn(*args)`` for every ``args`` of ``calls``, in order: on `block_pool` when ``workers`` > 1,
+    else here, one after another."""
+    if workers > 1:
+        with block_pool(workers) as pool:
+            futures = [pool.submit(fn, *args) for args in calls]
+            return [f.result() for f in futures]
+    return [fn(*args) for args in calls]
+
+
 def local_processes(workers: int) -> BlockEngine:
     """Forked local processes as an explicit engine (any problem size)."""
     return BlockEngine("local", workers, lambda: InheritingPool(workers))

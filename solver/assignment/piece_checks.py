@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from solver.assignment.block import BlockData, block_reps, block_units
-from solver.assignment.executor import block_pool, block_workers
+from solver.assignment.executor import block_workers, map_tasks
 from solver.assignment.prechecks import block_findings, budget_finding, forced_moves
 from solver.assignment.split.piece_tasks import build_piece
 from solver.assignment.split.pieces import Piece, Split
@@ -74,13 +74,9 @@ def _prechecks(
 ) -> dict[int, list[_Checked]]:
     """Every piece's pre-checks; large problems check their pieces in parallel processes."""
     every = [p for split in splits.values() for p in split.pieces]
-    workers = block_workers_for(problem, every)
-    if workers > 1 and not keep:
-        with block_pool(workers) as pool:
-            futures = [pool.submit(_precheck, problem, p, rules, False) for p in every]
-            done = [f.result() for f in futures]
-    else:
-        done = [_precheck(problem, p, rules, keep) for p in every]
+    # pieces kept for the solve are built here, in the parent
+    workers = 1 if keep else block_workers_for(problem, every)
+    done = map_tasks(workers, _precheck, [(problem, p, rules, keep) for p in every])
     out: dict[int, list[_Checked]] = {b: [] for b in splits}
     for piece, checked in zip(every, done, strict=True):
         out[piece.block].append(checked)
