@@ -137,12 +137,18 @@ def _split_blocks(
         with block_pool(workers) as pool:
             # the size is passed on: a worker's own module constant is not this run's
             futures = {
-                b: pool.submit(split_block, problem, b, rules, cost, deadline, size) for b in largest_first
+                b: pool.submit(split_block, problem, b, rules, cost, deadline, size, **_must(problem, b))
+                for b in largest_first
             }
             splits |= {b: f.result() for b, f in futures.items()}
     else:
-        splits |= {b: split_block(problem, b, rules, cost, deadline, size) for b in big}
+        splits |= {b: split_block(problem, b, rules, cost, deadline, size, **_must(problem, b)) for b in big}
     return dict(sorted(splits.items()))
+
+
+def _must(problem: Problem, b: int) -> dict[str, bool]:
+    """A block too large to solve whole must be split, whatever its split's flaws."""
+    return {"must_split": True} if too_big(problem, b) else {}
 
 
 @dataclass(frozen=True)

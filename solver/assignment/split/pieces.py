@@ -19,7 +19,11 @@ How the cut is made, so that it removes few options the optimum would use:
    pinned rep), and the heavier side hands over the units that lose least by
    crossing until each side holds the potential its reps' targets call for.
 
-A split whose pieces cannot hold their reps' bands in aggregate is not made.
+A split whose pieces cannot hold their reps' bands in aggregate is not made,
+unless the block is too large to solve whole (``must_split``): its pieces are
+then kept all the same (a piece that cannot balance says so when solved),
+and without a sample's prices the units follow their cheapest reps on cost
+alone, so that no block is ever built whole beyond what memory holds.
 """
 
 from __future__ import annotations
@@ -257,10 +261,11 @@ def split_block(
     cost_of: Callable[[BlockData], np.ndarray],
     deadline: float,
     max_units: int | None = None,
+    must_split: bool = False,
 ) -> Split:
     """Pieces of block ``b`` of about ``max_units`` units (default `PIECE_UNITS`) each.
 
-    The whole block when it is small or will not split well.
+    The whole block when it is small or will not split well, unless ``must_split``.
     """
     max_units = max_units or PIECE_UNITS
     units = block_units(problem, b)
@@ -277,8 +282,11 @@ def split_block(
     root, group = _rep_tree(lat, lon, cf, parts)
     t0 = time.perf_counter()
     prices = _sample_prices(problem, b, rules, units, reps, cost_of, SAMPLE_UNITS, deadline)
-    if prices is None:
+    if prices is None and not must_split:
         return whole
+    if prices is None:
+        log.warning("%s: no prices from its sample; split on cost alone", problem.block_name(b))
+        prices = PieceDuals({})
     t1 = time.perf_counter()
     bound, _, minima = lagrangian_bound(problem, b, rules, [prices], cost_of, rep_group=group)
     log.info(
@@ -306,7 +314,13 @@ def split_block(
     found: list[tuple[np.ndarray, np.ndarray]] = []
     _descend(root, np.arange(len(units)), minima, values, tolerance, cf, pin, found)
     if not _bands_hold(problem, b, units, reps, found, rules):
-        return whole
+        if not must_split:
+            return whole
+        log.warning(
+            "%s: its pieces hold their reps' bands only loosely; split all the same (too large "
+            "to solve whole)",
+            problem.block_name(b),
+        )
     return Split(
         [Piece(b, i, len(found), np.sort(units[gu]), np.sort(reps[gr])) for i, (gu, gr) in enumerate(found)],
         bound,

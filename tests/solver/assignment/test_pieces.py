@@ -102,7 +102,7 @@ def test_a_bad_split_falls_back_to_the_whole_block(problem, monkeypatch) -> None
     b = _largest_block(problem)
     units, reps = block_units(problem, b), block_reps(problem, b)
 
-    def lopsided(problem_, b_, rules, cost, deadline, max_units=0):
+    def lopsided(problem_, b_, rules, cost, deadline, max_units=0, **_):
         if b_ != b:
             return Split([Piece(b_, 0, 1, block_units(problem_, b_), block_reps(problem_, b_))])
         return Split(
@@ -131,7 +131,7 @@ def test_a_block_too_large_to_solve_whole_says_so(problem, monkeypatch) -> None:
     b = _largest_block(problem)
     units, reps = block_units(problem, b), block_reps(problem, b)
 
-    def lopsided(problem_, b_, rules, cost, deadline, max_units=0):
+    def lopsided(problem_, b_, rules, cost, deadline, max_units=0, **_):
         if b_ != b:
             return Split([Piece(b_, 0, 1, block_units(problem_, b_), block_reps(problem_, b_))])
         half = len(reps) // 2
@@ -144,3 +144,53 @@ def test_a_block_too_large_to_solve_whole_says_so(problem, monkeypatch) -> None:
     assert result.status == "no_solution"
     assert problem.block_name(b) in (result.explanation or "")
     assert "pairs" in (result.explanation or "") and "Widen its tolerances" in (result.explanation or "")
+
+
+def _partition_ok(problem, b, split) -> bool:
+    units = np.sort(np.concatenate([p.units for p in split.pieces]))
+    reps = np.sort(np.concatenate([p.reps for p in split.pieces]))
+    return np.array_equal(units, block_units(problem, b)) and np.array_equal(reps, block_reps(problem, b))
+
+
+def test_a_flawed_split_is_kept_only_when_the_block_must_be_split(problem, monkeypatch) -> None:
+    """A block too large to build whole is split even when its pieces hold their bands loosely
+    (a 1M-account run otherwise built a 187M-pair block whole and ran out of memory)."""
+    b = _largest_block(problem)
+    monkeypatch.setattr(pieces_module, "_bands_hold", lambda *args: False)
+    loose = split_block(problem, b, RULES, _cost(problem), time.perf_counter() + 60, max_units=700)
+    assert len(loose.pieces) == 1
+    forced = split_block(
+        problem, b, RULES, _cost(problem), time.perf_counter() + 60, max_units=700, must_split=True
+    )
+    assert len(forced.pieces) >= 2 and _partition_ok(problem, b, forced)
+
+
+def test_a_block_that_must_be_split_is_split_on_cost_without_sample_prices(problem, monkeypatch) -> None:
+    b = _largest_block(problem)
+    monkeypatch.setattr(pieces_module, "_sample_prices", lambda *args: None)
+    assert (
+        len(split_block(problem, b, RULES, _cost(problem), time.perf_counter() + 60, max_units=700).pieces)
+        == 1
+    )
+    forced = split_block(
+        problem, b, RULES, _cost(problem), time.perf_counter() + 60, max_units=700, must_split=True
+    )
+    assert len(forced.pieces) >= 2 and _partition_ok(problem, b, forced)
+    # the sample's bound is then each unit at its cheapest rep: still a bound
+    assert np.isfinite(forced.sample_bound)
+
+
+def test_solve_splits_a_block_too_large_to_build_whole(problem, monkeypatch) -> None:
+    """Given a split that holds its bands loosely, a block past the whole-block size is still
+    solved in pieces (never built whole)."""
+    monkeypatch.setattr(solve_module, "PIECE_UNITS", 700)
+    monkeypatch.setattr(pieces_module, "_bands_hold", lambda *args: False)
+    checks = importlib.import_module("solver.assignment.piece_checks")
+    b = _largest_block(problem)
+    monkeypatch.setattr(
+        checks, "MAX_WHOLE_PAIRS", len(block_units(problem, b)) * len(block_reps(problem, b)) - 1
+    )
+    cost = solve_module.PlanCost(RULES, total_potential(problem), block_distance_reference_km(problem), None)
+    splits = solve_module._split_blocks(problem, RULES, cost, time.perf_counter() + 60, frozenset())
+    assert len(splits[b].pieces) >= 2 and _partition_ok(problem, b, splits[b])
+    assert all(len(s.pieces) == 1 for k, s in splits.items() if k != b)
