@@ -31,8 +31,7 @@ def block_workers_for(problem: Problem, blocks: Sequence[object]) -> int:
 
 #: A block with more (unit, rep) pairs than this is never solved whole when its pieces fail.
 #: Measured: a whole-block solve peaks near 350 bytes a pair (4.6M pairs: 1.7 GB), and its
-#: fallbacks (full LP, construction) several times that; a 1M-account run that retried a
-#: 31M-pair block whole was killed at 23 GB. 10M pairs keeps a retry within a few GB.
+#: fallbacks (full LP, construction) more; 10M pairs keeps a retry within a few GB.
 MAX_WHOLE_PAIRS = 10_000_000
 
 
