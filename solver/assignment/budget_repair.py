@@ -12,8 +12,9 @@ limit), the plan is repaired in two rounds over the pieces, in parallel:
    local search from the plan without the budget, with moves priced (the
    least price of those tried that brings the piece under its share), then on
    the true costs within the share, gives each piece's plan; a piece that no
-   price brings under its share starts instead from its plan of round 1,
-   which is already under it.
+   price brings under its share starts instead from round 1's path: the
+   first of its snapshots (taken as round 1 lowers the moves) that is under
+   the share, so that it gives up no more than its share asks.
 
 When the gives do not cover the excess, nothing is repaired and the budgeted
 passes run. The bound of the plan without the budget is a bound of a
@@ -49,7 +50,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class BudgetTask:
     """A piece's plan without the budget (global rep per unit), its share of the budget (None
-    in round 1), its least-moves plan of round 1, and the bound its outcome reports."""
+    in round 1), round 1's snapshots (`Path`), and the bound its outcome reports."""
 
     rules: AssignmentConfig
     total_p: float
@@ -57,7 +58,7 @@ class BudgetTask:
     start: np.ndarray
     hard: float
     budget: float | None = None
-    least: np.ndarray | None = None
+    path: np.ndarray | None = None
     bound: float = -np.inf
 
 
@@ -93,20 +94,45 @@ class _Dense:
 
 #: Weight of the plan's own cost when round 1 lowers moves (a tie-break).
 TIE_BREAK = 1e-3
+#: Round 1 keeps a snapshot each time its moves fall by another this share of where they began.
+SNAPSHOT_STEP = 0.005
+
+
+class Path:
+    """Snapshots of a plan (local reps) as local search lowers its moves, one per step of
+    `SNAPSHOT_STEP` x the moves it began with, and the moves of each."""
+
+    def __init__(self, n_reps: int, moves: float) -> None:
+        self.step = SNAPSHOT_STEP * moves
+        self.next = moves - self.step
+        self.plans: list[np.ndarray] = []
+        self.moves: list[float] = []
+        self.dtype = np.int16 if n_reps < 2**15 else np.int32
+
+    def __call__(self, plan: np.ndarray, moves: float) -> None:
+        if moves <= self.next:
+            self.plans.append(plan.astype(self.dtype))
+            self.moves.append(moves)
+            self.next = moves - self.step
+
+    def close(self, plan: np.ndarray) -> np.ndarray:
+        """All snapshots and the final plan, as rows (first to last)."""
+        return np.vstack([*self.plans, plan.astype(self.dtype)])
 
 
 def least_moves_piece(problem: Problem, piece: Piece, task: BudgetTask) -> tuple[np.ndarray, float, float]:
-    """Round 1: the piece's plan after local search on moves (ties by cost), keeping every
-    band; (global rep per unit, moves before, moves after). Empty when a unit's rep is
-    outside the piece."""
+    """Round 1: local search on moves (ties by cost) keeping every band; (its snapshots as
+    rows of local reps, the last one its final plan; moves before; moves after). Empty
+    when a unit's rep is outside the piece."""
     d = _Dense.of(problem, piece, task)
     if d.start is None:
-        return np.zeros(0, dtype=np.int64), 0.0, 0.0
+        return np.zeros((0, 0), dtype=np.int16), 0.0, 0.0
     on_moves = d.moved + TIE_BREAK * np.where(np.isfinite(d.c), d.c, 0.0)
     on_moves = np.where(np.isfinite(d.c), on_moves, np.inf)
-    plan = improve(d.bands, on_moves, d.moved, None, d.start, d.movable, task.hard)
-    plan = improve_chains(d.bands, on_moves, d.moved, None, plan, d.movable, task.hard)
-    return d.reps[plan], d.moves(d.start), d.moves(plan)
+    path = Path(len(d.reps), d.moves(d.start))
+    plan = improve(d.bands, on_moves, d.moved, None, d.start, d.movable, task.hard, path)
+    plan = improve_chains(d.bands, on_moves, d.moved, None, plan, d.movable, task.hard, on_move=path)
+    return path.close(plan), d.moves(d.start), d.moves(plan)
 
 
 def _failed(reason: str, seconds: float) -> PieceOutcome:
@@ -119,21 +145,31 @@ def repair_piece(problem: Problem, piece: Piece, task: BudgetTask) -> PieceOutco
 
     Moves are priced (cost + price x moved potential) and local search runs
     from the plan without the budget; the least price that brings the piece
-    under its share is found by bisection on powers of two. Round 1's plan,
-    under the share already, is the fallback.
+    under its share is found by bisection on powers of two. The fallback is
+    the first of round 1's snapshots under the share (its last one, round 1's
+    plan, is under it).
     """
     t0 = time.perf_counter()
     d = _Dense.of(problem, piece, task)
-    if d.start is None or task.least is None or task.budget is None:
+    if d.start is None or task.path is None or task.budget is None or len(task.path) == 0:
         return _failed("a unit's rep is outside its piece", time.perf_counter() - t0)
     fixed = _priced_moves(d, task.budget, task.hard)
     how = "budget repair: priced moves"
     if fixed is None:
-        fixed, how = np.searchsorted(d.reps, task.least), "budget repair: least moves"
+        fixed, how = _first_under(d, task.path, task.budget), "budget repair: least moves"
     plan = improve(d.bands, d.c, d.moved, task.budget, fixed, d.movable, task.hard)
     objective = float(d.c[np.arange(len(plan)), plan].sum())
     out = BackendOutcome(Status.FEASIBLE, None, objective, task.bound, time.perf_counter() - t0, how)
     return PieceOutcome(out, d.reps[plan])
+
+
+def _first_under(d: _Dense, path: np.ndarray, share: float) -> np.ndarray:
+    """The first snapshot of round 1 that moves at most ``share`` (else its last plan)."""
+    for row in path:
+        plan = row.astype(np.int64)
+        if d.moves(plan) <= share:
+            return plan
+    return path[-1].astype(np.int64)
 
 
 #: Prices of moved potential tried, as powers of two of (dearest cost / largest move).
@@ -206,7 +242,7 @@ def repair_under_budget(
         for p in pieces
     ]
     found = map_tasks(block_workers_for(problem, pieces), least_moves_piece, _calls(problem, pieces, first))
-    if any(len(plan) != len(p.units) for (plan, _, _), p in zip(found, pieces, strict=True)):
+    if any(path.shape[-1] != len(p.units) for (path, _, _), p in zip(found, pieces, strict=True)):
         log.info("budget repair: a block was solved across its pieces; solving with the budget")
         return None
     budget = (rules.max_moved_share or 0.0) * float(problem.potential.sum()) * (1 - 1e-9)
@@ -222,7 +258,7 @@ def repair_under_budget(
         log.info("budget repair: the pieces cannot give up enough moves; solving with the budget")
         return None
     second = [
-        dataclasses.replace(t, budget=share, least=f[0])
+        dataclasses.replace(t, budget=share, path=f[0])
         for t, share, f in zip(first, shares, found, strict=True)
     ]
     outs = map_tasks(block_workers_for(problem, pieces), repair_piece, _calls(problem, pieces, second))

@@ -12,6 +12,7 @@ short loop over those, each step a vectorised scan over (u, t).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import numpy as np
 
@@ -115,11 +116,13 @@ def improve_chains(
     movable: np.ndarray,
     deadline: float,
     enough: float = -np.inf,
+    on_move: Callable[[np.ndarray, float], None] | None = None,
 ) -> np.ndarray:
     """A plan at least as cheap as ``rep_of_unit`` that keeps every band it kept.
 
     Rounds stop once the plan costs at most ``enough`` (close enough to the
     block's bound that chains would only polish what is already good).
+    ``on_move`` sees the plan and its moved potential after every chain.
     """
     st = _State(bands, moved, rep_of_unit)
     units = np.arange(c.shape[0])
@@ -145,6 +148,8 @@ def improve_chains(
                 if u >= 0:
                     st.move(u, t, moved)
                 applied += 1
+                if on_move is not None:
+                    on_move(st.r_of, st.moved_now)
                 break
         if applied == 0:
             break

@@ -374,8 +374,12 @@ def improve(
     rep_of_unit: np.ndarray,
     movable: np.ndarray,
     deadline: float,
+    on_move: Callable[[np.ndarray, float], None] | None = None,
 ) -> np.ndarray:
-    """Apply cost-reducing single moves that keep every band (best first, in rounds)."""
+    """Apply cost-reducing single moves that keep every band (best first, in rounds).
+
+    ``on_move`` sees the plan and its moved potential after every move (to keep snapshots).
+    """
     nu, nr = c.shape
     r_of = rep_of_unit.copy()
     load = bands.loads(r_of, nr)
@@ -418,6 +422,8 @@ def improve(
             moved_now += dm
             r_of[u] = r
             applied += 1
+            if on_move is not None:
+                on_move(r_of, moved_now)
         if applied == 0:
             break
     return r_of

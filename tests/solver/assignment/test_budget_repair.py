@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pytest
 
-from solver.assignment import solve, violations
+from solver.assignment import budget_repair, solve, violations
 from solver.assignment.budget_repair import budget_shares, repair_under_budget
 from solver.assignment.piece_checks import whole_block
 from solver.assignment.result import Result
@@ -88,3 +88,46 @@ def test_the_repair_stands_in_when_the_budgeted_passes_find_no_plan(monkeypatch:
     assert out.status.has_plan
     assert violations(problem, out.rep_of_account, rules) == []
     assert any("relaxation" in n for n in out.notes)
+
+
+def test_round_one_keeps_a_snapshot_each_time_its_moves_fall_by_a_step() -> None:
+    path = budget_repair.Path(n_reps=4, moves=100.0)  # a snapshot per 0.5 of moves
+    for k, moves in enumerate([99.9, 99.4, 99.3, 98.0, 97.9]):
+        path(np.array([k, 0, 1]), moves)
+    assert path.moves == [99.4, 98.0]
+    rows = path.close(np.array([3, 3, 3]))
+    assert rows.tolist() == [[1, 0, 1], [3, 0, 1], [3, 3, 3]]
+
+
+class _Moves:
+    """Stands in for a piece: a plan's moves are the sum of its reps."""
+
+    def moves(self, plan: np.ndarray) -> float:
+        return float(plan.sum())
+
+
+def test_the_fallback_is_the_first_snapshot_within_the_share() -> None:
+    rows = np.array([[3, 3], [2, 2], [1, 1], [0, 0]], dtype=np.int16)
+    assert budget_repair._first_under(_Moves(), rows, 4.0).tolist() == [2, 2]
+    assert budget_repair._first_under(_Moves(), rows, 0.5).tolist() == [0, 0]
+    assert budget_repair._first_under(_Moves(), rows, 100.0).tolist() == [3, 3]
+
+
+def test_a_repair_from_round_one_path_gives_up_no_more_than_its_share(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """When no price brings a piece under its share, it starts from round 1's first snapshot
+    under the share, not from round 1's last (least-moves) plan."""
+    problem, rules, relaxed = _tight_case()
+    monkeypatch.setattr(budget_repair, "_priced_moves", lambda *args: None)
+    starts: list[np.ndarray] = []
+    first_under = budget_repair._first_under
+    monkeypatch.setattr(
+        budget_repair, "_first_under", lambda *a: starts.append(first_under(*a)) or starts[-1]
+    )
+    splits = {b: whole_block(problem, b) for b in range(len(problem.blocks))}
+    out = repair_under_budget(
+        problem, rules, relaxed, splits, block_distance_reference_km(problem), time.perf_counter()
+    )
+    assert out is not None and violations(problem, out.rep_of_account, rules) == []
+    assert starts
