@@ -156,7 +156,7 @@ def repair_piece(problem: Problem, piece: Piece, task: BudgetTask) -> PieceOutco
     fixed = _priced_moves(d, task.budget, task.hard)
     how = "budget repair: priced moves"
     if fixed is None:
-        fixed, how = _first_under(d, task.path, task.budget), "budget repair: least moves"
+        fixed, how = _first_under(d, task.path, task.budget), "budget repair: round 1 path"
     plan = improve(d.bands, d.c, d.moved, task.budget, fixed, d.movable, task.hard)
     objective = float(d.c[np.arange(len(plan)), plan].sum())
     out = BackendOutcome(Status.FEASIBLE, None, objective, task.bound, time.perf_counter() - t0, how)
@@ -210,6 +210,17 @@ def budget_shares(before: list[float], after: list[float], budget: float) -> lis
     return [b - excess * g / sum(gives) for b, g in zip(before, gives, strict=True)]
 
 
+#: Share of the time limit the repair may take even when the plan without the budget used up
+#: the limit: the run then ends at most this much late (the limit's tolerance is 10%) with a
+#: plan, where it would end on time without one.
+REPAIR_RESERVE = 0.05
+
+
+def repair_deadline(t0: float, time_limit: float, now: float) -> float:
+    """The repair's deadline: the run's, or `REPAIR_RESERVE` of the limit from ``now`` if later."""
+    return max(t0 + time_limit, now + REPAIR_RESERVE * time_limit)
+
+
 def _calls(problem: Problem, pieces: list[Piece], tasks: list[BudgetTask]) -> list[tuple[object, ...]]:
     return [(problem, p, t) for p, t in zip(pieces, tasks, strict=True)]
 
@@ -224,7 +235,7 @@ def repair_under_budget(
 ) -> Result | None:
     """The plan without the budget, repaired under it piece by piece (see the module
     docstring); None when the pieces cannot give up enough moves this way."""
-    hard = t0 + rules.time_limit
+    hard = repair_deadline(t0, rules.time_limit, time.perf_counter())
     total_p = total_potential(problem)
     pieces = [p for split in splits.values() for p in split.pieces]
     rep_of_unit = np.full(problem.n_units, -1)
@@ -270,9 +281,9 @@ def repair_under_budget(
     out = assemble(
         problem, rules, pieces, splits, outs, budgets, split_bounds, None, relaxed.solver, t0, notes
     )
-    least = sum(o.outcome.raw_status.endswith("least moves") for o in outs)
+    least = sum(o.outcome.raw_status.endswith("round 1 path") for o in outs)
     log.info(
-        "budget repair: %s after %.1f s (%d of %d pieces from their least-moves plan)",
+        "budget repair: %s after %.1f s (%d of %d pieces from round 1 path)",
         out.status.value,
         time.perf_counter() - t0,
         least,

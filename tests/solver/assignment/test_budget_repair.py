@@ -131,3 +131,10 @@ def test_a_repair_from_round_one_path_gives_up_no_more_than_its_share(
     )
     assert out is not None and violations(problem, out.rep_of_account, rules) == []
     assert starts
+
+
+def test_the_repair_keeps_a_little_time_when_the_first_pass_used_it_all() -> None:
+    # a 60 s run whose plan without the budget came back at 59 s or 61 s still gets 3 s to repair it
+    assert budget_repair.repair_deadline(0.0, 60.0, 10.0) == 60.0
+    assert budget_repair.repair_deadline(0.0, 60.0, 59.0) == pytest.approx(62.0)
+    assert budget_repair.repair_deadline(0.0, 60.0, 61.0) == pytest.approx(64.0)
