@@ -56,6 +56,7 @@ def local_branching(
     radius: int = 10,
     node_limit: int = 30,
     max_rounds: int | None = None,
+    patience: int | None = None,
     allowed: npt.NDArray[np.bool_] | None = None,
     options: dict[str, bool | int | float | str] | None = None,
 ) -> IntArray:
@@ -68,7 +69,8 @@ def local_branching(
     the same ``k``; a neighbourhood searched completely without one grows
     ``k`` by half; an unfinished one without improvement halves ``k``, back to
     ``radius`` once it is at 2. Stops at the deadline, after ``max_rounds``
-    MIPs, when ``lower_bound`` is met or when the whole model was searched. The result never costs more
+    MIPs, after ``patience`` MIPs in a row without improvement, when
+    ``lower_bound`` is met or when the whole model was searched. The result never costs more
     than ``agents``.
     """
     current = np.asarray(agents, dtype=np.int64).copy()
@@ -77,13 +79,16 @@ def local_branching(
     integer_costs = bool(np.issubdtype(inst.cost.dtype, np.integer))
     step = 1.0 - 1e-6 if integer_costs else 1e-9
     k = max(2, min(radius, n))
-    rounds = 0
+    rounds = idle = 0
     while time.perf_counter() < deadline - 0.1:
         if lower_bound is not None and obj - lower_bound < step:
             break
         if max_rounds is not None and rounds >= max_rounds:
             break
+        if patience is not None and idle >= patience:
+            break
         rounds += 1
+        idle += 1
         h = quiet_highs(threads, seed + rounds)
         h.setOptionValue("mip_rel_gap", 0.0)
         h.setOptionValue("mip_abs_gap", step if integer_costs else 0.0)
@@ -102,6 +107,7 @@ def local_branching(
             found = assignment_from_matrix(inst, x)
             if gap_objective(inst, found) < obj:
                 current, obj = found, gap_objective(inst, found)
+                idle = 0
                 continue
         if status in _EXHAUSTED:
             if k >= n:

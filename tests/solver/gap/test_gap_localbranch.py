@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import time
 
+import highspy
 import numpy as np
 import pytest
 
+import solver.gap.localbranch as localbranch_mod
 import solver.gap.solve as solve_mod
 from solver.gap import check_gap_solution, gap_objective, greedy_gap, solve_gap
 from solver.gap.localbranch import local_branching, neighbourhood_model
@@ -93,13 +95,34 @@ def test_local_branching_stops_at_the_lower_bound() -> None:
     assert found.tolist() == start.tolist()
 
 
+def test_local_branching_gives_up_after_its_patience(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From the optimum no MIP can improve: ``patience`` MIPs, then the start unchanged."""
+    inst = tight_instance(m=3, n=12, seed=5)
+    exact = solve_gap(inst, time_limit=30.0, warm_start=False)
+    assert exact.proven and exact.agent_of_job is not None
+    started: list[int] = []
+    real = localbranch_mod.quiet_highs
+
+    def counting(*args: int | None) -> highspy.Highs:
+        started.append(1)
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(localbranch_mod, "quiet_highs", counting)
+    optimum = exact.agent_of_job.copy()
+    found = local_branching(
+        inst, optimum, deadline=time.perf_counter() + 600.0, seed=0, threads=1, radius=3, patience=2
+    )
+    assert found.tolist() == optimum.tolist()
+    assert len(started) == 2
+
+
 def test_wide_gap_on_a_small_model_switches_to_local_branching(monkeypatch: pytest.MonkeyPatch) -> None:
     """A MIP that gives up at once on a small model hands over to local branching."""
     inst = tight_instance()
     monkeypatch.setattr(solve_mod, "GIVE_UP_GAP", -1.0)
     monkeypatch.setattr(solve_mod, "PROBE_SHARE", 0.0)
     sol = solve_gap(inst, time_limit=1.5, seed=1)
-    assert sol.backend_status.endswith("+local")
+    assert "+local" in sol.backend_status
     assert sol.agent_of_job is not None
     assert check_gap_solution(inst, sol.agent_of_job, sol.objective) == []
     assert sol.objective is not None and sol.warm_start_objective is not None
