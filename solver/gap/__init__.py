@@ -16,7 +16,8 @@ The code lives in modules with one job each; this module gathers their
 public names: `solver.gap.instance` (data class, reader), `solver.gap.check`
 (independent checker), `solver.gap.highs` (HiGHS model and statuses),
 `solver.gap.greedy` (constructive starts), `solver.gap.lns` (neighbourhood
-search), `solver.gap.core` (reduced costs and core columns) and
+search), `solver.gap.localbranch` (MIPs near the incumbent),
+`solver.gap.core` (reduced costs and core columns) and
 `solver.gap.solve` (`solve_gap`).
 """
 
