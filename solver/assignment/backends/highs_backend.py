@@ -149,8 +149,15 @@ class IncrementalLp:
             self.h.changeColsCost(n, at, self.cost[self.columns] * self.scale)
 
     def solve(self, time_limit: float) -> tuple[Status, np.ndarray | None, float, np.ndarray | None]:
-        """(status, x over all columns, objective, row duals)."""
-        self.h.setOptionValue("time_limit", float(max(time_limit, 0.1)))
+        """(status, x over all columns, objective, row duals).
+
+        HiGHS 1.x checks ``time_limit`` against the run time of the instance summed
+        over all its runs (ERGO-Code/HiGHS#1477), so the limit of this run is set on
+        top of the time already run: otherwise later rounds stop early, at a point
+        that depends on the machine's load (the split of a 1M-account block then came
+        out differently under load and on Dask).
+        """
+        self.h.setOptionValue("time_limit", float(self.h.getRunTime()) + float(max(time_limit, 0.1)))
         self.h.run()
         # later solves only add columns: skip presolve so simplex restarts from this basis
         self.h.setOptionValue("presolve", "off")

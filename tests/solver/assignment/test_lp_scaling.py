@@ -78,3 +78,22 @@ def test_tie_broken_lp_ends_on_the_true_costs() -> None:
     )
     assert lp.bound == pytest.approx(full.objective, rel=1e-7, abs=1e-12)
     assert lp.objective == pytest.approx(float(cost @ lp.x))
+
+
+def test_each_incremental_solve_gets_its_own_time_limit(block_and_cost) -> None:
+    """HiGHS sums its run time over the runs of one instance: a short limit given after
+    longer runs must still let the next run finish (column generation re-solves often)."""
+    from solver.assignment.backends.highs_backend import IncrementalLp
+    from solver.assignment.result import Status
+
+    problem, block, cost = block_and_cost
+    rows = block_rows(problem, block, RULES, None)
+    lower = (block.pinned_rep[block.pair_unit] >= 0).astype(float)
+    lp = IncrementalLp(rows, cost, lower, seed=0)
+    lp.add(np.arange(len(cost)))
+    while lp.h.getRunTime() < 1.5:  # runs from scratch until the instance has run 1.5 s
+        lp.h.clearSolver()
+        assert lp.solve(60.0)[0] == Status.OPTIMAL
+    lp.h.clearSolver()
+    # one solve from scratch takes a small fraction of a second: 1 s of its own is plenty
+    assert lp.solve(1.0)[0] == Status.OPTIMAL
