@@ -20,7 +20,7 @@ from solver.config import AssignmentConfig
 from solver.problem import Problem
 
 #: Problems with at least this many accounts solve their blocks in parallel processes.
-PARALLEL_MIN_ACCOUNTS = 50_000
+PARALLEL_MIN_ACCOUNTS = 10_000
 
 
 def block_workers_for(problem: Problem, blocks: Sequence[object]) -> int:

@@ -87,8 +87,10 @@ class Avoid:
 #: Share of the time limit spent finding each block's least disruption when a
 #: plan-wide budget is set.
 FIRST_PASS_SHARE = 0.5
-#: With a disruption budget, share of the time for a first solve without it (often it does not bind).
-RELAXED_FIRST_SHARE = 0.4
+#: With a disruption budget, share of the time for a first solve without it (most budgets do
+#: not bind, and the search over groups of reps uses this share to close the gap; when the
+#: budget binds, the rest is enough to repair the plan under it, `budget_repair`).
+RELAXED_FIRST_SHARE = 0.75
 #: Seconds allowed to find and shrink the conflict of an infeasible block.
 CORE_SECONDS = 10.0
 #: Share of the time limit the split of large blocks may take (its sample LPs).
