@@ -16,7 +16,6 @@ from solver.assignment.backends.registry import backend_for
 from solver.assignment.block import BlockData
 from solver.assignment.chains import improve_chains
 from solver.assignment.construct import construct
-from solver.assignment.groups import improve_by_groups
 from solver.assignment.lp.lp_round import pairs_of, round_lp
 from solver.assignment.lp.pricing import priced_lp
 from solver.assignment.polish import polish
@@ -101,17 +100,6 @@ def run_block(
     if rep_of_unit is None:
         return _finish(_last_resort_mip(problem, block, rules, cost, budget, hard, lp), t0, rules), block
     rep_of_unit = polish(problem, block, rules, cost, budget, lp.x, rep_of_unit, hard, lp.bound)
-    rep_of_unit = improve_by_groups(
-        problem,
-        block,
-        rules,
-        cost,
-        budget,
-        rep_of_unit,
-        lp.bound,
-        _search_seconds(problem, block, rules),
-        t0 + time_limit,
-    )
     return _finish(_outcome(block, cost, rep_of_unit, lp.bound, lp), t0, rules), block
 
 
@@ -147,13 +135,6 @@ LP_SETUP_SECONDS_PER_PAIR = 5e-7
 LAST_RESORT_SECONDS_PER_PAIR = 2e-6
 #: Seconds per unit kept back from the LP for the construction, should the LP route fail.
 CONSTRUCTION_SECONDS_PER_UNIT = 4e-4
-
-
-def _search_seconds(problem: Problem, block: BlockData, rules: AssignmentConfig) -> float:
-    """The block's part of the run's time limit, in proportion to its units: the work budget of
-    the search over groups of reps (from the limit, not the clock, so the plan is the same on a
-    busy machine)."""
-    return rules.time_limit * len(block.units) / max(problem.n_units, 1)
 
 
 def _construction_reserve(block: BlockData, seconds: float) -> float:
