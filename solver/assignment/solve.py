@@ -288,7 +288,7 @@ def _improve_by_groups(
     t0, hard = clock
     budgets, starts, avoid, d_ref = tasks_of
     total_p = total_potential(problem)
-    until = pass_deadline(t0, rules.time_limit, hard)
+    until, work_limit = pass_deadline(t0, rules.time_limit, hard), rules.time_limit
     if run.kept_budget is not None:
         share, run_limit = run.kept_budget
         moved = _moved_by_piece(problem, pieces, outs)
@@ -297,12 +297,12 @@ def _improve_by_groups(
             unit_p = problem.unit_sum(problem.potential)
             piece_p = np.array([float(unit_p[p.units].sum()) for p in pieces])
             budgets = list(moved + slack * piece_p / max(float(piece_p.sum()), 1e-12))
-            until = pass_deadline(t0, run_limit, hard)
+            until, work_limit = pass_deadline(t0, run_limit, hard), run_limit
     tasks = [
         PlanTask(rules, total_p, float(d_ref[p.block]), budgets[i], starts[i], 0.0, hard, avoid)
         for i, p in enumerate(pieces)
     ]
-    return improve_pieces(problem, rules, pieces, kept, outs, tasks, until, workers)
+    return improve_pieces(problem, rules, pieces, kept, outs, tasks, until, workers, work_limit)
 
 
 def _moved_by_piece(problem: Problem, pieces: list[Piece], outs: list[PieceOutcome]) -> np.ndarray:
