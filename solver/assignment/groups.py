@@ -70,6 +70,7 @@ def improve_by_groups(
     picker = _GroupPicker(problem, block, rules, cost)
     work_left = seconds * PAIRS_PER_SECOND
     idle = 0
+    tried: set[tuple[int, ...]] = set()  # groups solved since the last gain (they would fail again)
     while work_left > 0 and relative_gap(plan_cost, bound) > rules.mip_gap:
         if idle >= PATIENCE:
             # stuck at this size: larger groups find exchanges that smaller ones cannot
@@ -81,6 +82,10 @@ def improve_by_groups(
         if left < 0.2:
             break
         group = picker.pick(plan, cost[chosen_pairs])
+        idle += 1
+        if tuple(group) in tried:
+            continue
+        tried.add(tuple(group))
         better, solved = _solve_group(
             problem, block, rules, cost, budget, plan, group, min(left, GROUP_SECONDS)
         )
@@ -90,8 +95,7 @@ def improve_by_groups(
             better_cost = float(cost[better_pairs].sum())
             if better_cost < plan_cost - 1e-12 * max(abs(plan_cost), 1.0):
                 plan, chosen_pairs, plan_cost, idle = better, better_pairs, better_cost, 0
-                continue
-        idle += 1
+                tried.clear()
     return plan
 
 
