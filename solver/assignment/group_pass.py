@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from solver.assignment.block import BlockData
+from solver.assignment.checker import moved_mask
 from solver.assignment.executor import map_tasks
 from solver.assignment.groups import improve_by_groups
 from solver.assignment.lp.lp_round import pairs_of
@@ -27,6 +28,7 @@ from solver.assignment.result import Status, relative_gap
 from solver.assignment.rules import pair_costs
 from solver.assignment.split.piece_tasks import PieceOutcome, PlanTask, build_piece
 from solver.assignment.split.pieces import Piece
+from solver.assignment.terms import total_potential
 from solver.config import AssignmentConfig
 from solver.problem import Problem
 
@@ -128,3 +130,52 @@ def improve_pieces(
             outs[i], rep_of_unit=plan, outcome=dataclasses.replace(before, objective=objective, status=status)
         )
     return outs
+
+
+def improve_run(
+    problem: Problem,
+    rules: AssignmentConfig,
+    pieces: list[Piece],
+    kept: list[BlockData] | None,
+    outs: list[PieceOutcome],
+    tasks_of: tuple[list[float | None], list[np.ndarray | None], object | None, np.ndarray],
+    kept_budget: tuple[float, float] | None,
+    clock: tuple[float, float],
+    workers: int,
+) -> list[PieceOutcome]:
+    """The search over groups of reps with the pass's time left (``tasks_of``: each piece's
+    budget and start, the run's penalty, the distance references).
+
+    In the pass without the budget (``kept_budget``: the run's ``max_moved_share`` and time
+    limit), a plan that keeps the budget already may search on to the run's own limit, each
+    piece held to what it moves now plus its share (by potential) of the budget's slack, so
+    that the plan still keeps the budget.
+    """
+    t0, hard = clock
+    budgets, starts, avoid, d_ref = tasks_of
+    total_p = total_potential(problem)
+    until, work_limit = pass_deadline(t0, rules.time_limit, hard), rules.time_limit
+    if kept_budget is not None:
+        share, run_limit = kept_budget
+        moved = _moved_by_piece(problem, pieces, outs)
+        slack = share * total_p - float(moved.sum())
+        if slack >= 0:
+            unit_p = problem.unit_sum(problem.potential)
+            piece_p = np.array([float(unit_p[p.units].sum()) for p in pieces])
+            budgets = list(moved + slack * piece_p / max(float(piece_p.sum()), 1e-12))
+            until, work_limit = pass_deadline(t0, run_limit, hard), run_limit
+    tasks = [
+        PlanTask(rules, total_p, float(d_ref[p.block]), budgets[i], starts[i], 0.0, hard, avoid)
+        for i, p in enumerate(pieces)
+    ]
+    return improve_pieces(problem, rules, pieces, kept, outs, tasks, until, workers, work_limit)
+
+
+def _moved_by_piece(problem: Problem, pieces: list[Piece], outs: list[PieceOutcome]) -> np.ndarray:
+    """Potential each piece's plan moves away from its owners."""
+    rep_of_unit = np.full(problem.n_units, -1)
+    for piece, out in zip(pieces, outs, strict=True):
+        rep_of_unit[piece.units] = out.rep_of_unit
+    moved = moved_mask(problem, rep_of_unit[problem.unit])
+    per_unit = np.bincount(problem.unit[moved], weights=problem.potential[moved], minlength=problem.n_units)
+    return np.array([float(per_unit[p.units].sum()) for p in pieces])

@@ -26,10 +26,10 @@ from solver.assignment.backends.highs_backend import BackendOutcome
 from solver.assignment.backends.registry import solver_label
 from solver.assignment.block import BlockData
 from solver.assignment.budget_repair import repair_under_budget
-from solver.assignment.checker import moved_mask, violations
+from solver.assignment.checker import violations
 from solver.assignment.executor import block_pool, map_tasks
 from solver.assignment.explain.core import explain_infeasible
-from solver.assignment.group_pass import improve_pieces, pass_deadline
+from solver.assignment.group_pass import improve_run
 from solver.assignment.piece_checks import (
     PARALLEL_MIN_ACCOUNTS,
     CheckedPieces,
@@ -259,60 +259,21 @@ def _solve(
     for i, out in enumerate(outs):
         if out.failed is not None:
             return fail(i, out, budgets[i], outs)
-    outs = _improve_by_groups(
-        problem, rules, pieces, kept, outs, (budgets, starts, avoid, d_ref), run, (t0, hard), workers
+    outs = improve_run(
+        problem,
+        rules,
+        pieces,
+        kept,
+        outs,
+        (budgets, starts, avoid, d_ref),
+        run.kept_budget,
+        (t0, hard),
+        workers,
     )
     split_bounds = _split_bounds(problem, rules, pieces, splits, outs, budgets, plan_cost)
     return assemble(
         problem, rules, pieces, splits, outs, budgets, split_bounds, avoid, solver_name, t0, notes
     )
-
-
-def _improve_by_groups(
-    problem: Problem,
-    rules: AssignmentConfig,
-    pieces: list[Piece],
-    kept: list[BlockData] | None,
-    outs: list[PieceOutcome],
-    tasks_of: tuple[list[float | None], list[np.ndarray | None], Avoid | None, np.ndarray],
-    run: _Pass,
-    clock: tuple[float, float],
-    workers: int,
-) -> list[PieceOutcome]:
-    """The search over groups of reps (`solver.assignment.group_pass`) with the pass's time left.
-
-    In the pass without the budget, a plan that keeps the budget already may search on to the
-    run's own time limit, with each piece held to what it moves now plus its share (by
-    potential) of the budget's slack, so that the plan still keeps the budget.
-    """
-    t0, hard = clock
-    budgets, starts, avoid, d_ref = tasks_of
-    total_p = total_potential(problem)
-    until, work_limit = pass_deadline(t0, rules.time_limit, hard), rules.time_limit
-    if run.kept_budget is not None:
-        share, run_limit = run.kept_budget
-        moved = _moved_by_piece(problem, pieces, outs)
-        slack = share * total_p - float(moved.sum())
-        if slack >= 0:
-            unit_p = problem.unit_sum(problem.potential)
-            piece_p = np.array([float(unit_p[p.units].sum()) for p in pieces])
-            budgets = list(moved + slack * piece_p / max(float(piece_p.sum()), 1e-12))
-            until, work_limit = pass_deadline(t0, run_limit, hard), run_limit
-    tasks = [
-        PlanTask(rules, total_p, float(d_ref[p.block]), budgets[i], starts[i], 0.0, hard, avoid)
-        for i, p in enumerate(pieces)
-    ]
-    return improve_pieces(problem, rules, pieces, kept, outs, tasks, until, workers, work_limit)
-
-
-def _moved_by_piece(problem: Problem, pieces: list[Piece], outs: list[PieceOutcome]) -> np.ndarray:
-    """Potential each piece's plan moves away from its owners."""
-    rep_of_unit = np.full(problem.n_units, -1)
-    for piece, out in zip(pieces, outs, strict=True):
-        rep_of_unit[piece.units] = out.rep_of_unit
-    moved = moved_mask(problem, rep_of_unit[problem.unit])
-    per_unit = np.bincount(problem.unit[moved], weights=problem.potential[moved], minlength=problem.n_units)
-    return np.array([float(per_unit[p.units].sum()) for p in pieces])
 
 
 @dataclass(frozen=True)
