@@ -92,10 +92,10 @@ def improve_pieces(
     task_of: list[PlanTask],
     until: float,
     workers: int,
-    work_limit: float | None = None,
+    work_limit: float,
 ) -> list[PieceOutcome]:
     """``outs`` with the pieces above ``mip_gap`` improved by groups of reps until ``until``;
-    each piece's work budget is its part (by units) of ``work_limit`` (default: the time limit)."""
+    each piece's work budget is its part (by units) of ``work_limit`` seconds."""
     open_ = [
         i
         for i, out in enumerate(outs)
@@ -114,7 +114,7 @@ def improve_pieces(
             task_of[i],
             outs[i].rep_of_unit,
             outs[i].outcome.bound,
-            (work_limit or rules.time_limit) * units[i] / max(problem.n_units, 1),
+            work_limit * units[i] / max(problem.n_units, 1),
             min(left, left * max(min(workers, len(open_)), 1) * units[i] / all_units),
             until,
         )

@@ -87,7 +87,7 @@ def improve_by_groups(
             continue
         tried.add(tuple(group))
         better, solved = _solve_group(
-            problem, block, rules, cost, budget, plan, group, min(left, GROUP_SECONDS)
+            problem, block, rules, cost, budget, (plan, chosen_pairs), group, min(left, GROUP_SECONDS)
         )
         work_left -= solved
         if better is not None:
@@ -160,11 +160,13 @@ def _solve_group(
     rules: AssignmentConfig,
     cost: np.ndarray,
     budget: float | None,
-    plan: np.ndarray,
+    current: tuple[np.ndarray, np.ndarray],
     group: np.ndarray,
     time_limit: float,
 ) -> tuple[np.ndarray | None, int]:
-    """The group's MIP from the current plan: a plan (None if no better one) and its pairs."""
+    """The group's MIP from the current plan (rep per unit, and its pairs): a plan (None if no
+    better one) and the MIP's number of pairs."""
+    plan, chosen_pairs = current
     in_group = np.zeros(len(block.reps), dtype=bool)
     in_group[group] = True
     free = in_group[plan] & (block.pinned_rep < 0)
@@ -172,7 +174,7 @@ def _solve_group(
         return None, 0
     sub, sel = sub_block(block, free, plan, in_group[block.pair_rep])
     start = np.zeros(len(block.pair_unit))
-    start[pairs_of(block, np.arange(len(plan)), plan)] = 1.0
+    start[chosen_pairs] = 1.0
     out = solve_mip(
         len(sub.pair_unit),
         cost[sel],
