@@ -13,9 +13,9 @@ import numpy as np
 
 from solver.assignment.eligibility import eligible_pairs, why_not
 from solver.assignment.terms import (
-    account_rep_km,
     active_reps,
     block_distance_reference_km,
+    own_rep_km,
     total_potential,
 )
 from solver.config import AssignmentConfig
@@ -225,18 +225,7 @@ def objective_terms(problem: Problem, rep_of_account: np.ndarray) -> dict[str, f
     r = np.asarray(rep_of_account, dtype=np.int64)
     p = problem.potential
     moved = moved_mask(problem, r)
-    has_coord = ~np.isnan(problem.lat) & ~np.isnan(problem.lon)
-    km = np.zeros(problem.n_accounts)
-    # distance per account to its own rep; rep-without-home handled as in the model
-    for j in np.unique(r):
-        accs = np.flatnonzero(r == j)
-        block_reps = np.flatnonzero(active_reps(problem) & (problem.rep_block == problem.rep_block[j]))
-        col = int(np.searchsorted(block_reps, j))
-        if col < len(block_reps) and block_reps[col] == j:
-            km[accs] = account_rep_km(problem, accs, block_reps)[:, col]
-        else:
-            km[accs] = account_rep_km(problem, accs, np.array([j]))[:, 0]
-    km = np.where(has_coord, km, 0.0)
+    km = own_rep_km(problem, r, np.arange(problem.n_accounts))
     total_p = total_potential(problem)
     d_ref = block_distance_reference_km(problem)
     acc_block = problem.account_block()

@@ -16,27 +16,14 @@ import numpy as np
 
 from solver.assignment.checker import moved_mask
 from solver.assignment.result import BlockResult, Status, relative_gap
-from solver.assignment.terms import account_rep_km, active_reps, total_potential
+from solver.assignment.terms import own_rep_km, total_potential
 from solver.config import AssignmentConfig
 from solver.problem import Problem
 
 
 def account_km(problem: Problem, rep_of_account: np.ndarray, accounts: np.ndarray) -> np.ndarray:
     """km from each of ``accounts`` to its rep's home, as the model counts it (0 without coordinates)."""
-    r = np.asarray(rep_of_account, dtype=np.int64)[accounts]
-    km = np.zeros(len(accounts))
-    act = active_reps(problem)
-    for j in np.unique(r[r >= 0]):
-        mine = np.flatnonzero(r == j)
-        accs = accounts[mine]
-        peers = np.flatnonzero(act & (problem.rep_block == problem.rep_block[j]))
-        col = int(np.searchsorted(peers, j))
-        if col < len(peers) and peers[col] == j:
-            km[mine] = account_rep_km(problem, accs, peers)[:, col]
-        else:
-            km[mine] = account_rep_km(problem, accs, np.array([j]))[:, 0]
-    has_coord = ~np.isnan(problem.lat[accounts]) & ~np.isnan(problem.lon[accounts])
-    return np.where(has_coord, km, 0.0)
+    return own_rep_km(problem, rep_of_account, accounts)
 
 
 def block_objectives(
