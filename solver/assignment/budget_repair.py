@@ -221,6 +221,16 @@ def repair_deadline(t0: float, time_limit: float, now: float) -> float:
     return max(t0 + time_limit, now + REPAIR_RESERVE * time_limit)
 
 
+#: Of the time limit, what round 1 leaves for round 2 and the plan's check (a million
+#: accounts: 6-9 s and under 2 s of a 600 s limit), at most half the time left.
+ROUND_TWO_RESERVE = 0.02
+
+
+def round_one_deadline(hard: float, time_limit: float, now: float) -> float:
+    """Round 1's deadline: the repair's, less `ROUND_TWO_RESERVE` of the limit for what follows it."""
+    return hard - min(ROUND_TWO_RESERVE * time_limit, 0.5 * max(hard - now, 0.0))
+
+
 def _calls(problem: Problem, pieces: list[Piece], tasks: list[BudgetTask]) -> list[tuple[object, ...]]:
     return [(problem, p, t) for p, t in zip(pieces, tasks, strict=True)]
 
@@ -236,6 +246,7 @@ def repair_under_budget(
     """The plan without the budget, repaired under it piece by piece (see the module
     docstring); None when the pieces cannot give up enough moves this way."""
     hard = repair_deadline(t0, rules.time_limit, time.perf_counter())
+    first_hard = round_one_deadline(hard, rules.time_limit, time.perf_counter())
     total_p = total_potential(problem)
     pieces = [p for split in splits.values() for p in split.pieces]
     rep_of_unit = np.full(problem.n_units, -1)
@@ -247,7 +258,7 @@ def repair_under_budget(
             total_p,
             float(d_ref[p.block]),
             rep_of_unit[p.units],
-            hard,
+            first_hard,
             bound=bounds.get(problem.block_name(p.block), -np.inf),
         )
         for p in pieces
@@ -269,7 +280,7 @@ def repair_under_budget(
         log.info("budget repair: the pieces cannot give up enough moves; solving with the budget")
         return None
     second = [
-        dataclasses.replace(t, budget=share, path=f[0])
+        dataclasses.replace(t, budget=share, path=f[0], hard=hard)
         for t, share, f in zip(first, shares, found, strict=True)
     ]
     outs = map_tasks(block_workers_for(problem, pieces), repair_piece, _calls(problem, pieces, second))

@@ -138,3 +138,12 @@ def test_the_repair_keeps_a_little_time_when_the_first_pass_used_it_all() -> Non
     assert budget_repair.repair_deadline(0.0, 60.0, 10.0) == 60.0
     assert budget_repair.repair_deadline(0.0, 60.0, 59.0) == pytest.approx(62.0)
     assert budget_repair.repair_deadline(0.0, 60.0, 61.0) == pytest.approx(64.0)
+
+
+def test_round_one_leaves_time_for_round_two_and_the_check() -> None:
+    # a 600 s run repairing from 490 s: round 1 stops 12 s early (1M: round 2 took 6-9 s and the
+    # check under 2 s, and ran past the limit when round 1 had the whole time)
+    assert budget_repair.round_one_deadline(600.0, 600.0, 490.0) == pytest.approx(588.0)
+    # with little time left, round 1 still gets half of it
+    assert budget_repair.round_one_deadline(600.0, 600.0, 596.0) == pytest.approx(598.0)
+    assert budget_repair.round_one_deadline(600.0, 600.0, 601.0) == pytest.approx(600.0)
