@@ -21,11 +21,6 @@ from solver.config import AssignmentConfig
 from solver.problem import Problem
 
 
-def account_km(problem: Problem, rep_of_account: np.ndarray, accounts: np.ndarray) -> np.ndarray:
-    """km from each of ``accounts`` to its rep's home, as the model counts it (0 without coordinates)."""
-    return own_rep_km(problem, rep_of_account, accounts)
-
-
 def block_objectives(
     problem: Problem,
     rep_of_account: np.ndarray,
@@ -50,7 +45,7 @@ def block_objectives(
         moved = moved_mask(problem, rep_of_account)[accs]
         out += w["disruption"] * np.bincount(where[moved], weights=p[moved], minlength=nb) / total_p
     if w.get("distance", 0.0):
-        km = account_km(problem, rep_of_account, accs)
+        km = own_rep_km(problem, rep_of_account, accs)
         out += w["distance"] * np.bincount(where, weights=p * km, minlength=nb) / (total_p * d_ref)
     return out
 

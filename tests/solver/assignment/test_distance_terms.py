@@ -9,6 +9,7 @@ without coordinates and reps outside the active set.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 import numpy as np
 from hypothesis import given, settings
@@ -28,6 +29,16 @@ def _problem(seed: int, homeless: float, unlocated: float) -> Problem:
     return dataclasses.replace(base, rep_lat=rep_lat, lat=lat)
 
 
+def shapes(test: Callable[..., None]) -> Callable[..., None]:
+    """Run ``test`` on problems with some or all reps homeless and some accounts unlocated."""
+    cases = given(
+        seed=st.integers(0, 50),
+        homeless=st.sampled_from([0.0, 0.3, 1.0]),
+        unlocated=st.sampled_from([0.0, 0.2]),
+    )
+    return settings(max_examples=12, deadline=None)(cases(test))
+
+
 def _full_matrix_own_km(problem: Problem, rep_of_account: np.ndarray) -> np.ndarray:
     """The definition: each account's column of the accounts x active block reps matrix."""
     km = np.zeros(problem.n_accounts)
@@ -40,12 +51,7 @@ def _full_matrix_own_km(problem: Problem, rep_of_account: np.ndarray) -> np.ndar
     return np.where(located, km, 0.0)
 
 
-@settings(max_examples=12, deadline=None)
-@given(
-    seed=st.integers(0, 50),
-    homeless=st.sampled_from([0.0, 0.3, 1.0]),
-    unlocated=st.sampled_from([0.0, 0.2]),
-)
+@shapes
 def test_nearest_home_is_the_minimum_over_the_matrix(seed: int, homeless: float, unlocated: float) -> None:
     problem = _problem(seed, homeless, unlocated)
     accounts = np.arange(problem.n_accounts)
@@ -54,12 +60,7 @@ def test_nearest_home_is_the_minimum_over_the_matrix(seed: int, homeless: float,
     np.testing.assert_allclose(nearest_home_km(problem, accounts, reps), expected, rtol=1e-12, atol=1e-9)
 
 
-@settings(max_examples=12, deadline=None)
-@given(
-    seed=st.integers(0, 50),
-    homeless=st.sampled_from([0.0, 0.3, 1.0]),
-    unlocated=st.sampled_from([0.0, 0.2]),
-)
+@shapes
 def test_own_rep_km_matches_the_matrix_column(seed: int, homeless: float, unlocated: float) -> None:
     problem = _problem(seed, homeless, unlocated)
     rng = np.random.default_rng(seed)
