@@ -115,13 +115,14 @@ def own_rep_km(problem: Problem, rep_of_account: np.ndarray, accounts: np.ndarra
     a, j = accounts[direct], r[direct]
     km[direct] = haversine_km(problem.lat[a], problem.lon[a], problem.rep_lat[j], problem.rep_lon[j])
     act = active_reps(problem)
-    for rep in np.unique(r[assigned & ~direct]):
-        if not act[rep]:
-            continue
-        mine = np.flatnonzero(r == rep)
-        peers = np.flatnonzero(act & homed_rep & (problem.rep_block == problem.rep_block[rep]))
-        if len(peers) == 0:
-            continue
+    # homeless active reps of blocks with a home to average over; the rest count 0
+    rep = np.maximum(r, 0)
+    homed_blocks = np.unique(problem.rep_block[act & homed_rep])
+    filled = np.flatnonzero(assigned & ~direct & act[rep] & np.isin(problem.rep_block[rep], homed_blocks))
+    by_rep = filled[np.argsort(r[filled], kind="stable")]
+    reps, starts = np.unique(r[by_rep], return_index=True)
+    for j, mine in zip(reps, np.split(by_rep, starts[1:]) if len(by_rep) else [], strict=True):
+        peers = np.flatnonzero(act & homed_rep & (problem.rep_block == problem.rep_block[j]))
         step = max(1, KM_CHUNK_PAIRS // len(peers))
         km[mine] = np.concatenate(
             [
