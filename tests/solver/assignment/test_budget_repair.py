@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pytest
 
-from solver.assignment import budget_repair, solve, violations
+from solver.assignment import budget_passes, budget_repair, solve, violations
 from solver.assignment.budget_repair import budget_shares, repair_under_budget
 from solver.assignment.piece_checks import whole_block
 from solver.assignment.result import Result
@@ -71,7 +71,7 @@ def test_a_budget_below_every_plan_is_not_repaired() -> None:
 
 def test_solve_repairs_when_the_budgeted_passes_would_not_fit(monkeypatch: pytest.MonkeyPatch) -> None:
     problem, rules, _ = _tight_case()
-    monkeypatch.setattr(solve_module, "BUDGETED_PASSES", 1e9)  # never enough time for them
+    monkeypatch.setattr(budget_passes, "BUDGETED_PASSES", 1e9)  # never enough time for them
     out = solve(problem, rules)
     assert out.status.has_plan
     assert violations(problem, out.rep_of_account, rules) == []
@@ -81,9 +81,10 @@ def test_solve_repairs_when_the_budgeted_passes_would_not_fit(monkeypatch: pytes
 def test_the_repair_stands_in_when_the_budgeted_passes_find_no_plan(monkeypatch: pytest.MonkeyPatch) -> None:
     """A held-out 10k instance (no coordinates, whales) once ended here with no plan."""
     problem, rules, _ = _tight_case()
-    monkeypatch.setattr(solve_module, "BUDGETED_PASSES", 0.0)  # always time for them
-    out_of_time = solve_module._LeastFailed(text="no plan within the time limit")
-    monkeypatch.setattr(solve_module, "_least_disruption_pass", lambda *args, **kwargs: out_of_time)
+    monkeypatch.setattr(budget_passes, "BUDGETED_PASSES", 0.0)  # always time for them
+    out_of_time = budget_passes.LeastFailed(text="no plan within the time limit")
+    # patched where the pass reads it: `solve` runs the least-disruption pass of a budgeted pass
+    monkeypatch.setattr(solve_module, "least_disruption_pass", lambda *args, **kwargs: out_of_time)
     out = solve(problem, rules)
     assert out.status.has_plan
     assert violations(problem, out.rep_of_account, rules) == []
