@@ -186,9 +186,11 @@ def solve_with_budget(
     broken = violations(problem, relaxed.rep_of_account, rules) if relaxed.status.has_plan else []
     keeps_budget = relaxed.status.has_plan and not broken
     log.info(
-        "plan without the disruption budget: %s after %.1f s%s",
+        "plan without the disruption budget: %s after %.1f s (objective %.6g, bound %.6g)%s",
         relaxed.status.value,
         time.perf_counter() - t0,
+        relaxed.objective,
+        relaxed.bound,
         f"; it breaks: {broken[0]}" if broken else "",
     )
     if keeps_budget or relaxed.status in (Status.INFEASIBLE, Status.ERROR):

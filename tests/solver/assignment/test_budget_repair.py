@@ -9,9 +9,16 @@ import numpy as np
 import pytest
 
 from solver.assignment import budget_passes, budget_repair, solve, violations
-from solver.assignment.budget_repair import budget_shares, repair_under_budget
+from solver.assignment.budget_repair import (
+    BudgetTask,
+    Ladder,
+    ladder_piece,
+    price_ladder,
+    repair_under_budget,
+)
 from solver.assignment.piece_checks import whole_block
 from solver.assignment.result import Result
+from solver.assignment.split.pieces import Piece
 from solver.assignment.terms import block_distance_reference_km
 from solver.config import AssignmentConfig
 from solver.problem import NO_OWNER, Problem
@@ -32,15 +39,6 @@ def _tight_case() -> tuple[Problem, AssignmentConfig, Result]:
     relaxed = solve(problem, free)
     share = 0.97 * _moved(problem, relaxed.rep_of_account) / float(problem.potential.sum())
     return problem, free.model_copy(update={"max_moved_share": share}), relaxed
-
-
-def test_the_excess_is_shared_by_what_each_piece_can_give_up() -> None:
-    # moves 30 + 10 + 5 = 45 against a budget of 40: the excess 5 falls on the pieces that can give
-    assert budget_shares([30.0, 10.0, 5.0], [26.0, 10.0, 4.0], 40.0) == [26.0, 10.0, 4.0]
-    assert budget_shares([30.0, 10.0], [20.0, 5.0], 40.0) == [30.0, 10.0]  # no excess
-    shares = budget_shares([30.0, 10.0], [20.0, 0.0], 35.0)
-    assert shares == pytest.approx([27.5, 7.5])
-    assert budget_shares([30.0, 10.0], [29.0, 10.0], 35.0) is None  # they cannot give 5
 
 
 def test_the_repaired_plan_keeps_the_budget_and_every_rule() -> None:
@@ -91,49 +89,6 @@ def test_the_repair_stands_in_when_the_budgeted_passes_find_no_plan(monkeypatch:
     assert any("relaxation" in n for n in out.notes)
 
 
-def test_round_one_keeps_a_snapshot_each_time_its_moves_fall_by_a_step() -> None:
-    path = budget_repair.Path(n_reps=4, moves=100.0)  # a snapshot per 0.5 of moves
-    for k, moves in enumerate([99.9, 99.4, 99.3, 98.0, 97.9]):
-        path(np.array([k, 0, 1]), moves)
-    assert path.moves == [99.4, 98.0]
-    rows = path.close(np.array([3, 3, 3]))
-    assert rows.tolist() == [[1, 0, 1], [3, 0, 1], [3, 3, 3]]
-
-
-class _Moves:
-    """Stands in for a piece: a plan's moves are the sum of its reps."""
-
-    def moves(self, plan: np.ndarray) -> float:
-        return float(plan.sum())
-
-
-def test_the_fallback_is_the_first_snapshot_within_the_share() -> None:
-    rows = np.array([[3, 3], [2, 2], [1, 1], [0, 0]], dtype=np.int16)
-    assert budget_repair._first_under(_Moves(), rows, 4.0).tolist() == [2, 2]
-    assert budget_repair._first_under(_Moves(), rows, 0.5).tolist() == [0, 0]
-    assert budget_repair._first_under(_Moves(), rows, 100.0).tolist() == [3, 3]
-
-
-def test_a_repair_from_round_one_path_gives_up_no_more_than_its_share(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """When no price brings a piece under its share, it starts from round 1's first snapshot
-    under the share, not from round 1's last (least-moves) plan."""
-    problem, rules, relaxed = _tight_case()
-    monkeypatch.setattr(budget_repair, "_priced_moves", lambda *args: None)
-    starts: list[np.ndarray] = []
-    first_under = budget_repair._first_under
-    monkeypatch.setattr(
-        budget_repair, "_first_under", lambda *a: starts.append(first_under(*a)) or starts[-1]
-    )
-    splits = {b: whole_block(problem, b) for b in range(len(problem.blocks))}
-    out = repair_under_budget(
-        problem, rules, relaxed, splits, block_distance_reference_km(problem), time.perf_counter()
-    )
-    assert out is not None and violations(problem, out.rep_of_account, rules) == []
-    assert starts
-
-
 def test_the_repair_keeps_a_little_time_when_the_first_pass_used_it_all() -> None:
     # a 60 s run whose plan without the budget came back at 59 s or 61 s still gets 3 s to repair it
     assert budget_repair.repair_deadline(0.0, 60.0, 10.0) == 60.0
@@ -148,3 +103,48 @@ def test_round_one_leaves_time_for_round_two_and_the_check() -> None:
     # with little time left, round 1 still gets half of it
     assert budget_repair.round_one_deadline(600.0, 600.0, 596.0) == pytest.approx(598.0)
     assert budget_repair.round_one_deadline(600.0, 600.0, 601.0) == pytest.approx(600.0)
+
+
+def _ladder(aim: float) -> tuple[Problem, AssignmentConfig, Result, list[tuple[Piece, Ladder]]]:
+    """Each block of the tight case climbed as one piece, to ``aim`` x its moves."""
+    problem, rules, relaxed = _tight_case()
+    rep_of_unit = np.full(problem.n_units, -1)
+    rep_of_unit[problem.unit] = relaxed.rep_of_account
+    d_ref = block_distance_reference_km(problem)
+    total_p = float(problem.potential.sum())
+    out = []
+    for b in range(len(problem.blocks)):
+        for piece in whole_block(problem, b).pieces:
+            start = rep_of_unit[piece.units]
+            task = BudgetTask(rules, total_p, float(d_ref[b]), start, time.perf_counter() + 30, aim=aim)
+            out.append((piece, ladder_piece(problem, piece, task)))
+    return problem, rules, relaxed, out
+
+
+def test_the_ladder_moves_less_and_keeps_every_band() -> None:
+    """Climbing lowers the moves (its plans may also cost less than the start: local search
+    from the start can find a plan better on both counts, which the choice then keeps)."""
+    problem, rules, relaxed, ladders = _ladder(aim=0.0)
+    free = rules.model_copy(update={"max_moved_share": None})
+    gave = 0.0
+    for piece, lad in ladders:
+        assert lad.plans.shape == (len(lad.moves), len(piece.units))
+        assert lad.moves[-1] <= lad.moves[0]
+        gave += lad.moves[0] - lad.moves[-1]
+        for row in lad.plans:
+            plan = relaxed.rep_of_account.copy()
+            unit_rep = np.full(problem.n_units, -1)
+            unit_rep[piece.units] = piece.reps[row]
+            inside = np.isin(problem.unit, piece.units)
+            plan[inside] = unit_rep[problem.unit[inside]]
+            assert violations(problem, plan, free) == []
+    assert gave > 0
+
+
+def test_a_piece_stops_climbing_once_it_moves_its_aim() -> None:
+    _, _, _, to_top = _ladder(aim=0.0)
+    _, _, _, aimed = _ladder(aim=0.99)
+    for (_, top), (_, aim) in zip(to_top, aimed, strict=True):
+        assert len(aim.moves) <= len(top.moves)
+        assert aim.moves[-1] <= 0.99 * aim.moves[0] or aim.next_step == len(price_ladder(1.0))
+    assert sum(len(a.moves) for _, a in aimed) < sum(len(t.moves) for _, t in to_top)
