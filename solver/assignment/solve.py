@@ -4,7 +4,7 @@ Each block is solved on its own. Large blocks are cut into pieces
 (`solver.assignment.split.pieces`) whose plans make a plan of the block; the
 block's bound then comes from `solver.assignment.split.block_bound`. The
 plan-wide disruption budget (``max_moved_share``), the one thing blocks share,
-takes passes of its own: `solver.assignment.budget_passes` decides which, and
+takes passes of its own: `solver.assignment.budget.passes` decides which, and
 runs each through `_solve` here.
 """
 
@@ -22,7 +22,7 @@ from solver.assignment.assemble import assemble
 from solver.assignment.backends.highs_backend import BackendOutcome
 from solver.assignment.backends.registry import solver_label
 from solver.assignment.block import BlockData
-from solver.assignment.budget_passes import LeastFailed, least_disruption_pass, solve_with_budget
+from solver.assignment.budget.passes import LeastFailed, least_disruption_pass, solve_with_budget
 from solver.assignment.executor import block_pool, map_tasks
 from solver.assignment.explain.core import explain_infeasible
 from solver.assignment.group_pass import improve_run
@@ -156,7 +156,7 @@ def _solve(
     avoid: Avoid | None,
     run: Pass,
 ) -> Result:
-    """One pass of `solve` (the disruption budget's passes: `solver.assignment.budget_passes`)."""
+    """One pass of `solve` (the disruption budget's passes: `solver.assignment.budget.passes`)."""
     t0 = time.perf_counter()
     total_p = total_potential(problem)
     # computed once per run (16 s at a million accounts), then handed to every pass
@@ -169,7 +169,7 @@ def _solve(
             problem, rules, plan_cost, t0 + SPLIT_SHARE * rules.time_limit, run.whole
         )
     if rules.max_moved_share is not None and rules.objective == "weighted" and not run.budgeted:
-        # the budget's passes (`solver.assignment.budget_passes`) each come back here
+        # the budget's passes (`solver.assignment.budget.passes`) each come back here
         def solve_pass(pass_rules: AssignmentConfig, pass_run: Pass) -> Result:
             return _solve(problem, pass_rules, progress, avoid, pass_run)
 

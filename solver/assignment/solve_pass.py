@@ -1,7 +1,7 @@
 """What the passes of `solve` share: the settings one pass inherits from the run, the
 signature of a pass, and a Result without a plan.
 
-`solver.assignment.solve` runs a pass and `solver.assignment.budget_passes` decides
+`solver.assignment.solve` runs a pass and `solver.assignment.budget.passes` decides
 which passes a disruption budget needs; both import this module, and the budget
 module is handed the pass as a `PassSolver`, so it never imports `solve`.
 """

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from solver.assignment.budget_choice import choose_points, hull_steps, slack_shares
+from solver.assignment.budget.choice import choose_points, hull_steps, slack_shares
 
 
 def test_the_hull_skips_points_a_mix_of_two_others_beats() -> None:

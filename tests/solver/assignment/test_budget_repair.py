@@ -8,8 +8,10 @@ import time
 import numpy as np
 import pytest
 
-from solver.assignment import budget_passes, budget_repair, solve, violations
-from solver.assignment.budget_repair import (
+from solver.assignment import solve, violations
+from solver.assignment.budget import passes as budget_passes
+from solver.assignment.budget import repair as budget_repair
+from solver.assignment.budget.repair import (
     BudgetTask,
     Ladder,
     ladder_piece,

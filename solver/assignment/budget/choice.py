@@ -1,7 +1,7 @@
 """Which of its priced plans each piece keeps so that the pieces together keep the disruption budget.
 
 Each piece offers plans from a ladder of prices on moved potential
-(`solver.assignment.budget_repair`): the higher the price, the less the plan
+(`solver.assignment.budget.repair`): the higher the price, the less the plan
 moves and the more it costs. Keeping the plan-wide budget at least cost is a
 multiple-choice knapsack; on the lower convex hull of each piece's (moves,
 cost) points, the greedy that gives up moves where they cost least per unit
@@ -20,7 +20,7 @@ def hull_steps(moves: np.ndarray, costs: np.ndarray) -> list[tuple[int, int]]:
     """The lower convex hull of one piece's points, from its cheapest point towards fewer moves,
     as (from, to) index pairs in order of rising cost per unit of moves given up."""
     at = int(np.lexsort((moves, costs))[0])  # the cheapest point (fewest moves among ties)
-    steps = []
+    steps: list[tuple[int, int]] = []
     while True:
         fewer = np.flatnonzero(moves < moves[at] - 1e-9)
         if len(fewer) == 0:
@@ -41,7 +41,7 @@ def choose_points(moves: list[np.ndarray], costs: list[np.ndarray], budget: floa
     total = float(sum(m[k] for m, k in zip(moves, chosen, strict=True)))
     if total <= budget:
         return chosen
-    steps = []
+    steps: list[tuple[float, int, int, int]] = []
     for p, (m, c) in enumerate(zip(moves, costs, strict=True)):
         for order, (a, b) in enumerate(hull_steps(m, c)):
             steps.append(((c[b] - c[a]) / (m[a] - m[b]), p, order, b))

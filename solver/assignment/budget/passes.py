@@ -4,7 +4,7 @@ Blocks are independent except for this budget, so it gets passes of its own,
 kept here apart from the pass itself (`solver.assignment.solve`, which hands
 itself in as a `PassSolver`). The plan is first solved without the budget (most
 budgets do not bind). If it breaks the budget, it is repaired under it
-(`solver.assignment.budget_repair`) when the passes below would not fit;
+(`solver.assignment.budget.repair`) when the passes below would not fit;
 otherwise a pass finds each piece's least possible moved potential, the
 budget's slack is shared in proportion to potential, and the last pass
 optimises the full objective inside each share (its reported bound is
@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from solver.assignment.block import BlockData
-from solver.assignment.budget_repair import repair_under_budget
+from solver.assignment.budget.repair import repair_under_budget
 from solver.assignment.checker import violations
 from solver.assignment.piece_checks import CheckedPieces
 from solver.assignment.result import Result, Status
@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 FIRST_PASS_SHARE = 0.5
 #: With a disruption budget, share of the time for a first solve without it (most budgets do
 #: not bind, and the search over groups of reps uses this share to close the gap; when the
-#: budget binds, the rest is enough to repair the plan under it, `budget_repair`).
+#: budget binds, the rest is enough to repair the plan under it, `solver.assignment.budget.repair`).
 RELAXED_FIRST_SHARE = 0.75
 
 

@@ -1,7 +1,7 @@
 """A plan that breaks the disruption budget by a little, repaired piece by piece instead of re-solved.
 
 With ``max_moved_share`` set, the plan is first solved without the budget
-(`solver.assignment.budget_passes`). When that plan moves a little too much and the
+(`solver.assignment.budget.passes`). When that plan moves a little too much and the
 time left cannot hold the two passes of a budgeted solve (least disruption,
 then the budgeted plan: at a million accounts one pass takes most of the time
 limit), the plan is repaired in two rounds over the pieces, in parallel:
@@ -11,7 +11,7 @@ limit), the plan is repaired in two rounds over the pieces, in parallel:
    from the plan without the budget and then from each price's plan, gives
    plans that move ever less for ever more cost;
 2. one plan per piece is chosen so that the pieces keep the budget at least
-   cost (`solver.assignment.budget_choice`: the same price of moves for
+   cost (`solver.assignment.budget.choice`: the same price of moves for
    every piece, a Lagrangian choice), and local search on the true cost
    within each piece's share (its chosen moves plus part of the slack) polishes it.
 
@@ -34,7 +34,7 @@ import numpy as np
 
 from solver.assignment.assemble import assemble
 from solver.assignment.backends.highs_backend import BackendOutcome
-from solver.assignment.budget_choice import choose_points, slack_shares
+from solver.assignment.budget.choice import choose_points, slack_shares
 from solver.assignment.chains import improve_chains
 from solver.assignment.executor import map_tasks
 from solver.assignment.piece_checks import block_workers_for
