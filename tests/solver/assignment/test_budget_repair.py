@@ -107,6 +107,12 @@ def test_round_one_leaves_time_for_round_two_and_the_check() -> None:
     assert budget_repair.round_one_deadline(600.0, 600.0, 601.0) == pytest.approx(600.0)
 
 
+def test_round_two_leaves_time_for_the_check() -> None:
+    # a 600 s run: round 2 stops 6 s before the deadline (1M ended 2.8 s late without it)
+    assert budget_repair.ends_before(600.0, budget_repair.CHECK_RESERVE, 600.0, 580.0) == pytest.approx(594.0)
+    assert budget_repair.ends_before(600.0, budget_repair.CHECK_RESERVE, 600.0, 599.0) == pytest.approx(599.5)
+
+
 def _ladder(aim: float) -> tuple[Problem, AssignmentConfig, Result, list[tuple[Piece, Ladder]]]:
     """Each block of the tight case climbed as one piece, to ``aim`` x its moves."""
     problem, rules, relaxed = _tight_case()
