@@ -137,14 +137,39 @@ def price_ladder(total_p: float) -> np.ndarray:
     return 2.0 ** np.arange(lo, hi + 1) / max(total_p, 1e-12)
 
 
+#: On a jump to the top price, a plan is kept each time the moves fall by another this share of
+#: the start's, so that the choice can stop partway instead of taking the whole jump.
+SNAPSHOT_STEP = 0.01
+
+
+class _Snapshots:
+    """Plans met during one step of local search, one each time its moves fall by another
+    `SNAPSHOT_STEP` of the start's (an ``on_move`` callback), with their moves and costs."""
+
+    def __init__(self, d: _Dense, moves: float, start_moves: float, dtype: type) -> None:
+        self.d, self.dtype = d, dtype
+        self.step = SNAPSHOT_STEP * start_moves
+        self.next = moves - self.step
+        self.plans: list[np.ndarray] = []
+        self.moves: list[float] = []
+        self.costs: list[float] = []
+
+    def __call__(self, plan: np.ndarray, moves: float) -> None:
+        if moves <= self.next and self.step > 0:
+            self.plans.append(plan.astype(self.dtype))
+            self.moves.append(moves)
+            self.costs.append(self.d.cost(plan))
+            self.next = moves - self.step
+
+
 def ladder_piece(problem: Problem, piece: Piece, task: BudgetTask) -> Ladder:
     """Round 1: local search (single moves, then chains) on cost + price x moved potential at
     each price of the ladder in turn from ``task.step``, each from the last plan (the first from
     ``task.chosen``, else the plan without the budget), until the plan moves at most
     ``task.aim`` x what its start moves, or a step from a price of 1 up lowers its moves by
     less than `PLATEAU` (it has no more to give); every band is kept. When the time left would
-    not hold two more steps like the last, the ladder jumps to its top price. Empty when a
-    unit's rep is outside the piece."""
+    not hold two more steps like the last, the ladder jumps to its top price, keeping plans on
+    the way (`_Snapshots`). Empty when a unit's rep is outside the piece."""
     d = _Dense.of(problem, piece, task)
     if d.start is None:
         return Ladder(np.zeros((0, 0), dtype=np.int16), np.zeros(0), np.zeros(0), 0)
@@ -155,11 +180,17 @@ def ladder_piece(problem: Problem, piece: Piece, task: BudgetTask) -> Ladder:
     finite = np.isfinite(d.c)
     step = task.step
     target = task.aim * moves[0]
+    jumped = False
     while step < len(prices) and moves[-1] > target and time.perf_counter() < task.hard:
         began = time.perf_counter()
         priced = np.where(finite, d.c + prices[step] * d.moved, np.inf)
-        plan = improve(d.bands, priced, d.moved, None, plan, d.movable, task.hard)
-        plan = improve_chains(d.bands, priced, d.moved, None, plan, d.movable, task.hard)
+        seen = _Snapshots(d, moves[-1], moves[0], dtype) if jumped else None
+        plan = improve(d.bands, priced, d.moved, None, plan, d.movable, task.hard, seen)
+        plan = improve_chains(d.bands, priced, d.moved, None, plan, d.movable, task.hard, on_move=seen)
+        if seen is not None:
+            plans += seen.plans
+            moves += seen.moves
+            costs += seen.costs
         plans.append(plan.astype(dtype))
         moves.append(d.moves(plan))
         costs.append(d.cost(plan))
@@ -169,6 +200,7 @@ def ladder_piece(problem: Problem, piece: Piece, task: BudgetTask) -> Ladder:
         elif task.hard - now > 2 * (now - began):
             step += 1
         else:
+            jumped = step + 1 < len(prices) - 1
             step = max(step + 1, len(prices) - 1)
     log.debug(
         "ladder of %s (%d units): %d steps to step %d, moves %.4g -> %.4g, cost %.6g -> %.6g",

@@ -156,3 +156,20 @@ def test_a_piece_stops_climbing_once_it_moves_its_aim() -> None:
         assert len(aim.moves) <= len(top.moves)
         assert aim.moves[-1] <= 0.99 * aim.moves[0] or aim.next_step == len(price_ladder(1.0))
     assert sum(len(a.moves) for _, a in aimed) < sum(len(t.moves) for _, t in to_top)
+
+
+class _Costs:
+    """Stands in for a piece: a plan's cost is the sum of its reps."""
+
+    def cost(self, plan: np.ndarray) -> float:
+        return float(plan.sum())
+
+
+def test_a_jump_keeps_a_plan_each_time_the_moves_fall_by_a_step() -> None:
+    # start moves 100: a snapshot per fall of 1 (SNAPSHOT_STEP of 100) from 90 on
+    seen = budget_repair._Snapshots(_Costs(), 90.0, 100.0, np.int16)  # type: ignore[arg-type]
+    for k, moves in enumerate([89.5, 89.0, 88.9, 87.0, 86.5]):
+        seen(np.array([k, 1]), moves)
+    assert seen.moves == [89.0, 87.0]
+    assert [p.tolist() for p in seen.plans] == [[1, 1], [3, 1]]
+    assert seen.costs == [2.0, 4.0]
