@@ -129,3 +129,21 @@ def retry_failed(
         task = dataclasses.replace(task_of(i), share=left / (len(failed) - k), hard=hard)
         outs[i] = run(problem, built[i] if built is not None else pieces[i], task)
     return outs
+
+
+def run_then_retry(
+    problem: Problem,
+    pieces: list[Piece],
+    built: list[BlockData] | None,
+    sizes: list[int],
+    run: Callable[[Problem, Piece | BlockData, PlanTask], PieceOutcome],
+    task_of: Callable[[int], PlanTask],
+    workers: int,
+    say: Callable[[int], None],
+    hard: float,
+) -> tuple[list[PieceOutcome], int | None]:
+    """`run_pieces`, then `retry_failed`: the outcomes, and the first piece still without a
+    plan (None when every piece has one)."""
+    outs = run_pieces(problem, pieces, built, sizes, run, task_of, workers, say)
+    outs = retry_failed(problem, pieces, built, outs, run, task_of, hard)
+    return outs, next((i for i, o in enumerate(outs) if o.failed is not None), None)

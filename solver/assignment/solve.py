@@ -37,7 +37,7 @@ from solver.assignment.piece_checks import (
 )
 from solver.assignment.result import Result, Status
 from solver.assignment.rules import pair_costs
-from solver.assignment.schedule import Clock, reserved_deadlines, retry_failed, run_pieces, share_of
+from solver.assignment.schedule import Clock, reserved_deadlines, run_then_retry, share_of
 from solver.assignment.solve_pass import Pass, no_plan
 from solver.assignment.split.block_bound import PieceDuals, lagrangian_bound
 from solver.assignment.split.piece_tasks import PieceOutcome, PlanTask, build_piece, plan_piece, shares
@@ -216,7 +216,7 @@ def _solve(
             rules, total_p, float(d_ref[pieces[i].block]), budgets[i], starts[i], share, until, avoid
         )
 
-    outs = run_pieces(
+    outs, failed = run_then_retry(
         problem,
         pieces,
         kept,
@@ -225,11 +225,10 @@ def _solve(
         plan_task,
         workers,
         lambda i: say(f"assigning {problem.block_name(pieces[i].block)}"),
+        hard,
     )
-    outs = retry_failed(problem, pieces, kept, outs, plan_piece, plan_task, hard)
-    for i, out in enumerate(outs):
-        if out.failed is not None:
-            return fail(i, out, budgets[i], outs)
+    if failed is not None:
+        return fail(failed, outs[failed], budgets[failed], outs)
     outs = improve_run(
         problem,
         rules,

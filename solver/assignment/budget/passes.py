@@ -26,7 +26,7 @@ from solver.assignment.budget.repair import repair_under_budget
 from solver.assignment.checker import violations
 from solver.assignment.piece_checks import CheckedPieces
 from solver.assignment.result import Result, Status
-from solver.assignment.schedule import Clock, reserved_deadlines, retry_failed, run_pieces, share_of
+from solver.assignment.schedule import Clock, reserved_deadlines, run_then_retry, share_of
 from solver.assignment.solve_pass import Pass, PassSolver, no_plan
 from solver.assignment.split.block_bound import lagrangian_bound
 from solver.assignment.split.piece_tasks import LeastCost, PieceOutcome, PlanTask, least_piece, shares
@@ -91,7 +91,7 @@ def least_disruption_pass(
         share, until = share_of(i, spread, latest, clock, workers, hard)
         return PlanTask(rules, total_p, float(d_ref[pieces[i].block]), None, None, share, until)
 
-    outs = run_pieces(
+    outs, failed = run_then_retry(
         problem,
         pieces,
         kept,
@@ -100,11 +100,10 @@ def least_disruption_pass(
         least_task,
         workers,
         lambda i: say(f"least disruption in {problem.block_name(pieces[i].block)}"),
+        hard,
     )
-    outs = retry_failed(problem, pieces, kept, outs, least_piece, least_task, hard)
-    for i, out in enumerate(outs):
-        if out.failed is not None:
-            return LeastFailed(index=i, outcomes=outs)
+    if failed is not None:
+        return LeastFailed(index=failed, outcomes=outs)
     least = [o.least for o in outs]
     least_bound = _least_move_bounds(problem, rules, pieces, splits, outs, LeastCost(rules, total_p, d_ref))
     budget = rules.max_moved_share * float(problem.potential.sum()) if rules.max_moved_share else 0.0

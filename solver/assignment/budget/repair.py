@@ -271,15 +271,15 @@ def _calls(problem: Problem, pieces: list[Piece], tasks: list[BudgetTask]) -> li
 
 
 #: Round 1 first climbs each piece until it moves at most its moves x (budget / moves)
-#: ** `OVERSHOOT`: twice the cut a proportional share would ask, so that round 2 can take more
-#: from pieces whose moves cost less.
+#: ** `OVERSHOOT`: twice the cut a proportional share would ask, so that the choice can take
+#: more from pieces whose moves cost less.
 OVERSHOOT = 2.0
 
 
 def _climb(
     problem: Problem, pieces: list[Piece], first: list[BudgetTask], budget: float, plan: np.ndarray
 ) -> list[Ladder] | None:
-    """Round 1: every piece up the ladder to its target, then, if the pieces' lowest moves
+    """Round 1: every piece up the ladder to its aim, then, if the pieces' lowest moves
     still break the budget, the pieces not at the top price on to it. None when a piece's
     plan is not its own."""
     moved = float(problem.potential[(problem.owner != NO_OWNER) & (problem.owner != plan)].sum())
@@ -289,7 +289,7 @@ def _climb(
     ladders = map_tasks(workers, ladder_piece, _calls(problem, pieces, aimed))
     if any(lad.plans.shape[-1] != len(p.units) for lad, p in zip(ladders, pieces, strict=True)):
         return None
-    top = len(price_ladder(1.0))
+    top = PRICE_EXPONENTS[1] - PRICE_EXPONENTS[0] + 1  # steps on the ladder
     more = [i for i, lad in enumerate(ladders) if lad.next_step < top]
     if sum(lad.moves[-1] for lad in ladders) <= budget or not more:
         return ladders
