@@ -16,8 +16,9 @@ from solver.assignment.backends.registry import backend_for
 from solver.assignment.block import BlockData
 from solver.assignment.chains import improve_chains
 from solver.assignment.construct import construct
+from solver.assignment.lp.fixing import round_big_first
 from solver.assignment.lp.lp_round import pairs_of, round_lp
-from solver.assignment.lp.pricing import priced_lp
+from solver.assignment.lp.pricing import LpSession, priced_lp
 from solver.assignment.polish import polish
 from solver.assignment.repair import Bands, dense_costs, dense_moved, improve, repair
 from solver.assignment.result import Status, relative_gap
@@ -85,21 +86,25 @@ def run_block(
     lp_deadline = hard - _construction_reserve(block, hard - t0)
     if lp_deadline - time.perf_counter() < LP_SETUP_SECONDS_PER_PAIR * len(cost):
         return _finish(_too_late(problem, block, rules, cost, budget, hard, start), t0, rules), block
-    lp = priced_lp(problem, block, rules, cost, budget, lp_deadline, seed_plan=seed)
+    session: list[LpSession] = []
+    lp = priced_lp(problem, block, rules, cost, budget, lp_deadline, seed_plan=seed, session=session)
     if lp.x is None:
         if lp.status == Status.INFEASIBLE:
             return _finish(lp, t0, rules), block
         plan = start if start is not None else seed()  # the start keeps every rule already
         built = _constructed(problem, block, rules, cost, budget, lp, hard, plan)
         return _finish(built if built is not None else lp, t0, rules), block
-    rep_of_unit = _plan_from_lp(problem, block, rules, cost, budget, lp.x, lp.bound, hard, start)
+    rep_of_unit, x_guide = _plan_from_lp(
+        problem, block, rules, cost, budget, lp.x, lp.bound, hard, start, session[0] if session else None
+    )
+    session.clear()  # the LP's memory goes before polishing and the search by groups
     if rep_of_unit is None:
         rep_of_unit = seed()
         if rep_of_unit is not None:
             rep_of_unit = improve_plan(problem, block, rules, cost, budget, rep_of_unit, hard)
     if rep_of_unit is None:
         return _finish(_last_resort_mip(problem, block, rules, cost, budget, hard, lp), t0, rules), block
-    rep_of_unit = polish(problem, block, rules, cost, budget, lp.x, rep_of_unit, hard, lp.bound)
+    rep_of_unit = polish(problem, block, rules, cost, budget, x_guide, rep_of_unit, hard, lp.bound)
     return _finish(_outcome(block, cost, rep_of_unit, lp.bound, lp), t0, rules), block
 
 
@@ -202,19 +207,32 @@ def _plan_from_lp(
     bound: float,
     hard: float,
     start: np.ndarray | None,
-) -> np.ndarray | None:
-    """Round and repair the LP, improve; the better of that and the improved ``start``."""
+    session: LpSession | None = None,
+) -> tuple[np.ndarray | None, np.ndarray]:
+    """Round and repair the LP, improve; the best of that, of the same from the LP with its
+    big units placed first (`solver.assignment.lp.fixing`) and of the improved ``start``.
+    Also the LP values that guided the plan kept (polishing searches their support)."""
     # local search and polishing stop on move/node budgets, not on this block's share of
     # the time, so a busy machine gives the same plan; the run's time limit is the safety net
     enough = _good_enough(bound, rules)
     rep_of_unit = lp_repair_improve(problem, block, rules, cost, budget, x_lp, hard, hard, enough)
+    x_big = None
+    if session is not None and (rep_of_unit is None or _plan_cost(block, cost, rep_of_unit) > enough):
+        bands = Bands.of(problem, block, rules)
+        x_big = round_big_first(session, block, bands, dense_costs(block, cost), x_lp, hard)
+    if x_big is not None:
+        big_first = lp_repair_improve(problem, block, rules, cost, budget, x_big, hard, hard, enough)
+        if big_first is not None and (
+            rep_of_unit is None or _plan_cost(block, cost, big_first) < _plan_cost(block, cost, rep_of_unit)
+        ):
+            rep_of_unit, x_lp = big_first, x_big
     if start is not None:
         from_start = improve_plan(problem, block, rules, cost, budget, start, hard)
         if rep_of_unit is None or _plan_cost(block, cost, from_start) < _plan_cost(block, cost, rep_of_unit):
             rep_of_unit = from_start
     if rep_of_unit is None:
         rep_of_unit = round_lp(problem, block, rules, cost, budget, x_lp, hard - time.perf_counter())
-    return rep_of_unit
+    return rep_of_unit, x_lp
 
 
 def _too_late(

@@ -148,6 +148,20 @@ class IncrementalLp:
             at = np.arange(self.n_slack, self.n_slack + n, dtype=np.int32)
             self.h.changeColsCost(n, at, self.cost[self.columns] * self.scale)
 
+    def fix(self, one: np.ndarray, zero: np.ndarray) -> None:
+        """Fix pairs ``one`` at 1 and ``zero`` at 0 (pairs not yet in the LP: ``one`` are added,
+        ``zero`` are left out); the basis is kept, so the next solve starts from it."""
+        one = np.asarray(one, dtype=np.int64)
+        self.add(np.setdiff1d(one, self.columns))
+        zero = np.intersect1d(np.asarray(zero, dtype=np.int64), self.columns)
+        cols = np.concatenate([one, zero])
+        if len(cols) == 0:
+            return
+        order = np.argsort(self.columns, kind="stable")
+        at = order[np.searchsorted(self.columns[order], cols)] + self.n_slack
+        bound = np.concatenate([np.ones(len(one)), np.zeros(len(zero))])
+        self.h.changeColsBounds(len(cols), at.astype(np.int32), bound, bound)
+
     def solve(self, time_limit: float) -> tuple[Status, np.ndarray | None, float, np.ndarray | None]:
         """(status, x over all columns, objective, row duals).
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -35,6 +36,16 @@ MAX_ROUNDS = 30
 BIG_M = 1_000.0
 #: Each rep starts with columns to its nearest units holding this multiple of its target.
 REACH_COVER = 1.5
+
+
+@dataclass
+class LpSession:
+    """A solved restricted LP of a block, kept to re-solve it from its basis."""
+
+    lp: IncrementalLp
+    keep: np.ndarray  # pairs in the LP
+    rows: list[Rows]
+    work: np.ndarray  # the costs it was last solved on
 
 
 def reduced_costs(rows: list[Rows], cost: np.ndarray, row_dual: np.ndarray) -> np.ndarray:
@@ -92,6 +103,7 @@ def priced_lp(
     rows: list[Rows] | None = None,
     elastic: dict[str, float] | None = None,
     seed_plan: Callable[[], np.ndarray | None] | None = None,
+    session: list[LpSession] | None = None,
 ) -> BackendOutcome:
     """LP relaxation of the whole block; x has one value per pair of ``block``.
 
@@ -101,6 +113,8 @@ def priced_lp(
     when the first columns cannot keep every band: its pairs make the restricted LP
     feasible at once (costs that tie, as without coordinates or owners, leave the
     cheapest columns on a few reps), before the big-M phase is tried.
+    ``session`` (a list) receives the solved LP, to re-solve it warm with units fixed
+    (`solver.assignment.lp.fixing`); it lives in this process only.
     """
     t0 = time.perf_counter()
     rows = block_rows(problem, block, rules, budget) if rows is None else rows
@@ -109,8 +123,6 @@ def priced_lp(
     # first on costs with their ties broken (see `perturbed`), then on the true costs
     work, loss = perturbed(block, cost)
     lp = _lp_over(rows, work, lower, rules.seed, keep, elastic)
-    # the big-M price of breaking a band, when the first columns cannot keep every band
-    big_m = _band_prices(rows, cost)
     proving, elastic_now, seeded = False, elastic is not None, seed_plan is None
     status, x, objective, bound, duals = Status.NO_SOLUTION, None, float("inf"), -np.inf, None
     last: list[_Solved] = []
@@ -121,10 +133,10 @@ def priced_lp(
             seeded = True
             if _add_seed(block, seed_plan, keep, lp):
                 continue
-        if status == Status.INFEASIBLE and not proving and not elastic_now and big_m:
+        if status == Status.INFEASIBLE and not proving and not elastic_now and _band_prices(rows, cost):
             # the first columns cannot keep every band: let the bands break at a big-M price
             # and price columns in until nothing breaks them (a relaxation: bounds stay valid)
-            lp = _lp_over(rows, work, lower, rules.seed, keep, big_m)
+            lp = _lp_over(rows, work, lower, rules.seed, keep, _band_prices(rows, cost))
             elastic_now = True
             continue
         if status == Status.INFEASIBLE and not proving:
@@ -154,6 +166,7 @@ def priced_lp(
         if time.perf_counter() > deadline:
             break
         _add_priced(block, d, neg, keep, lp)
+    _remember(session, LpSession(lp, keep, rows, work), x)
     # the objective on the true costs (the working ones may carry tie-breaks)
     return BackendOutcome(
         status,
@@ -164,6 +177,12 @@ def priced_lp(
         str(status),
         duals,
     )
+
+
+def _remember(session: list[LpSession] | None, solved: LpSession, x: np.ndarray | None) -> None:
+    """Hand the solved LP to the caller that asked for it (only if it has a solution)."""
+    if session is not None and x is not None:
+        session.append(solved)
 
 
 def _negligible(cost: np.ndarray) -> float:
