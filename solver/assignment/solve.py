@@ -197,7 +197,7 @@ def _solve(
     notes: list[str] = []
     if rules.max_moved_share is not None:
         split = least_disruption_pass(
-            problem, rules, checked, workers, kept, (total_p, d_ref), (hard, limit), say
+            problem, rules, checked, workers, kept, (total_p, d_ref), (hard, limit), say, run.warm
         )
         if isinstance(split, LeastFailed):
             if split.index is not None:

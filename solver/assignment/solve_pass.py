@@ -32,6 +32,9 @@ class Pass:
     #: the pass without the budget: the run's ``max_moved_share`` and time limit, which the
     #: search over groups of reps may use whole while its plan keeps the budget
     kept_budget: tuple[float, float] | None = None
+    #: the budgeted passes: the plan without the budget (global rep per unit), which keeps
+    #: every other rule of every piece; the least-disruption pass starts from it too
+    warm: np.ndarray | None = None
 
 
 #: One pass of `solve` on the run's problem (its progress callback and penalty bound in):

@@ -29,7 +29,14 @@ from solver.assignment.result import Result, Status
 from solver.assignment.schedule import Clock, reserved_deadlines, run_then_retry, share_of
 from solver.assignment.solve_pass import Pass, PassSolver, no_plan
 from solver.assignment.split.block_bound import lagrangian_bound
-from solver.assignment.split.piece_tasks import LeastCost, PieceOutcome, PlanTask, least_piece, shares
+from solver.assignment.split.piece_tasks import (
+    LeastCost,
+    PieceOutcome,
+    PlanTask,
+    least_moves_bound,
+    least_piece,
+    shares,
+)
 from solver.assignment.split.pieces import Piece, Split
 from solver.assignment.terms import total_potential
 from solver.config import AssignmentConfig
@@ -74,11 +81,13 @@ def least_disruption_pass(
     costs: tuple[float, np.ndarray],
     clock_at: tuple[float, float],
     say: Callable[[str], None],
+    warm: np.ndarray | None = None,
 ) -> BudgetSplit | LeastFailed:
     """Least moves per piece, a bound on them, and the budget split in proportion to potential.
 
     The budget is infeasible when even the bound on the least moves exceeds it,
-    and out of reach when the least moves found do.
+    and out of reach when the least moves found do. ``warm`` (global rep per unit: the
+    plan without the budget) is each piece's start: its moves are never beaten by less.
     """
     total_p, d_ref = costs
     hard, limit = clock_at
@@ -89,7 +98,8 @@ def least_disruption_pass(
 
     def least_task(i: int) -> PlanTask:
         share, until = share_of(i, spread, latest, clock, workers, hard)
-        return PlanTask(rules, total_p, float(d_ref[pieces[i].block]), None, None, share, until)
+        start = None if warm is None else warm[pieces[i].units]
+        return PlanTask(rules, total_p, float(d_ref[pieces[i].block]), None, None, share, until, warm=start)
 
     outs, failed = run_then_retry(
         problem,
@@ -145,14 +155,13 @@ def _least_move_bounds(
     for b in splits:
         mine = [i for i, p in enumerate(pieces) if p.block == b]
         if len(mine) == 1:
-            bound_b, tie_b = outs[mine[0]].outcome.bound, outs[mine[0]].most_tie
+            bound_b, rest_b = outs[mine[0]].outcome.bound, outs[mine[0]].most_rest
         else:
             duals = [d for d in (outs[i].duals for i in mine) if d is not None]
-            bound_b, tie_b, _ = lagrangian_bound(
-                problem, b, rules, duals, least_cost, extra_of=least_cost.tie
+            bound_b, rest_b, _ = lagrangian_bound(
+                problem, b, rules, duals, least_cost, extra_of=least_cost.rest
             )
-        # moves(x)/P >= bound - tie(x) >= bound - sum_u max_r tie_ur, for every plan x
-        least_bound.append(max(0.0, (bound_b - tie_b) * total_potential(problem)))
+        least_bound.append(least_moves_bound(rules, bound_b, rest_b) * total_potential(problem))
     return least_bound
 
 
@@ -215,9 +224,10 @@ def solve_with_budget(
             relaxed.solver,
             np.full(problem.n_accounts, -1),
         )
+    warm = _unit_plan(problem, relaxed) if only_budget else None
     budgeted = solve_pass(
         rules.model_copy(update={"time_limit": left}),
-        Pass(budgeted=True, splits=splits, d_ref=d_ref),
+        Pass(budgeted=True, splits=splits, d_ref=d_ref, warm=warm),
     )
     if not budgeted.status.has_plan and budgeted.status != Status.INFEASIBLE and only_budget:
         # the budgeted passes found no plan in time: the repaired plan keeps every rule all the same
@@ -225,6 +235,13 @@ def solve_with_budget(
         if repaired is not None:
             return repaired
     return dataclasses.replace(budgeted, seconds=time.perf_counter() - t0)
+
+
+def _unit_plan(problem: Problem, result: Result) -> np.ndarray:
+    """A plan's rep per unit (every account of a unit has its rep)."""
+    rep_of_unit = np.full(problem.n_units, -1, dtype=np.int64)
+    rep_of_unit[problem.unit] = result.rep_of_account
+    return rep_of_unit
 
 
 #: A budgeted solve after the plan without the budget is about this many times as long as

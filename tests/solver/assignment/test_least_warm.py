@@ -1,0 +1,84 @@
+"""Under a binding disruption budget, the least-disruption pass starts each piece from the
+plan without the budget: the least moves it reports are never more than that plan's."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import numpy as np
+import pytest
+
+import solver.assignment.block_solve as block_solve
+from solver.assignment.backends.highs_backend import BackendOutcome
+from solver.assignment.block import build_block
+from solver.assignment.result import Status
+from solver.assignment.split.piece_tasks import (
+    FIRST_PASS_TIE_BREAK,
+    PlanTask,
+    _local_start,
+    least_moves_bound,
+    least_piece,
+    tie_rest,
+)
+from solver.config import AssignmentConfig
+from tests.solver.assignment.helpers import make_problem
+
+RULES = AssignmentConfig(balance={"potential": 0.02}, weights={"disruption": 1.0, "distance": 0.0})
+
+
+def _two_books():
+    """Two reps who each own four accounts of 10: their own books are balanced."""
+    owners: list[str | None] = [f"R{i // 4}" for i in range(8)]
+    p = make_problem([10.0] * 8, owners, ["R0", "R1"])
+    return p, build_block(p, 0)
+
+
+def test_a_warm_plan_becomes_local_reps_only_when_every_rep_is_the_blocks() -> None:
+    _, block = _two_books()
+    owners = np.array([0] * 4 + [1] * 4)  # global rep ids in the order of the block's units
+    start = _local_start(block, owners)
+    assert start is not None and start.tolist() == owners.tolist()
+    assert _local_start(block, np.array([0] * 4 + [5] * 4)) is None  # rep 5 is not in the block
+    assert _local_start(block, owners[:3]) is None
+    assert _local_start(block, None) is None
+
+
+def test_the_least_moves_start_from_the_plan_without_the_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the LP route failing, the construction (which moves every account) is not
+    needed: the warm plan, which moves nothing, is the start."""
+    p, block = _two_books()
+    built: list[int] = []
+
+    def failed_lp(*args: object, **kwargs: object) -> BackendOutcome:
+        return BackendOutcome(Status.NO_SOLUTION, None, float("inf"), -np.inf, 0.0, "forced")
+
+    def swapped(*args: object, **kwargs: object) -> np.ndarray:
+        built.append(1)
+        return np.array([1] * 4 + [0] * 4)
+
+    monkeypatch.setattr(block_solve, "EXACT_MIP_PAIRS", 0)
+    monkeypatch.setattr(block_solve, "priced_lp", failed_lp)
+    monkeypatch.setattr(block_solve, "construct", swapped)
+    owners = np.array([0] * 4 + [1] * 4)
+    task = PlanTask(RULES, 80.0, 1.0, None, None, 5.0, time.perf_counter() + 10, warm=owners)
+    out = least_piece(p, block, task)
+    assert out.least == 0.0 and not built
+    cold = least_piece(p, block, dataclasses.replace(task, warm=None))
+    assert built and cold.rep_of_unit is not None
+
+
+def test_the_bound_on_least_moves_loses_only_the_tie_breaks_moves_factor() -> None:
+    """bound <= (1 + e) moves/P + rest: with no other term (rest 0) the bound on moves is
+    bound / (1 + e), not bound - e x (every unit's potential)."""
+    e = FIRST_PASS_TIE_BREAK
+    assert least_moves_bound(RULES, 0.0187493, 0.0) == pytest.approx(0.0187493 / (1 + e))
+    assert least_moves_bound(RULES, 0.0187493, 0.0) > 0.01847  # the held-out budget: proven infeasible
+    assert least_moves_bound(RULES, 0.01, 0.004) == pytest.approx(0.006 / (1 + e))
+    assert least_moves_bound(RULES, 0.001, 0.004) == 0.0
+    # the rest is the distance term alone: never negative
+    _, block = _two_books()
+    rest = tie_rest(
+        block, RULES.model_copy(update={"weights": {"disruption": 1.0, "distance": 0.1}}), 80.0, 100.0
+    )
+    assert (rest >= -1e-15).all() and rest.max() > 0
