@@ -157,7 +157,7 @@ def improve_run(
     until, work_limit = pass_deadline(t0, rules.time_limit, hard), rules.time_limit
     if kept_budget is not None:
         share, run_limit = kept_budget
-        moved = _moved_by_piece(problem, pieces, outs)
+        moved = moved_by_piece(problem, pieces, outs)
         slack = share * total_p - float(moved.sum())
         if slack >= 0:
             unit_p = problem.unit_sum(problem.potential)
@@ -171,7 +171,7 @@ def improve_run(
     return improve_pieces(problem, rules, pieces, kept, outs, tasks, until, workers, work_limit)
 
 
-def _moved_by_piece(problem: Problem, pieces: list[Piece], outs: list[PieceOutcome]) -> np.ndarray:
+def moved_by_piece(problem: Problem, pieces: list[Piece], outs: list[PieceOutcome]) -> np.ndarray:
     """Potential each piece's plan moves away from its owners."""
     rep_of_unit = np.full(problem.n_units, -1)
     for piece, out in zip(pieces, outs, strict=True):

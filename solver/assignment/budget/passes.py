@@ -24,12 +24,14 @@ import numpy as np
 from solver.assignment.block import BlockData
 from solver.assignment.budget.repair import repair_under_budget
 from solver.assignment.checker import violations
+from solver.assignment.group_pass import improve_pieces, moved_by_piece
 from solver.assignment.piece_checks import CheckedPieces
 from solver.assignment.result import Result, Status
 from solver.assignment.schedule import Clock, reserved_deadlines, run_then_retry, share_of
 from solver.assignment.solve_pass import Pass, PassSolver, no_plan
 from solver.assignment.split.block_bound import lagrangian_bound
 from solver.assignment.split.piece_tasks import (
+    FIRST_PASS_TIE_BREAK,
     LeastCost,
     PieceOutcome,
     PlanTask,
@@ -128,6 +130,10 @@ def least_disruption_pass(
         )
         return LeastFailed(status=Status.INFEASIBLE, text=text)
     if sum(least) > budget * (1 + 1e-9):
+        # the bound allows the budget: search on for fewer moves before giving up
+        outs = _least_by_groups(problem, rules, checked, kept, outs, least_task, hard, workers)
+        least = [o.least for o in outs]
+    if sum(least) > budget * (1 + 1e-9):
         text = (
             f"plan: the best moves found ({sum(least):,.0f}) exceed the budget ({budget:,.0f}) "
             "within the time limit; no plan found (raise time_limit or max_moved_share)"
@@ -140,6 +146,53 @@ def least_disruption_pass(
     ]
     notes = ["bound is relative to the split of the disruption budget between blocks"]
     return BudgetSplit(budgets, [o.start for o in outs], notes)
+
+
+def _least_by_groups(
+    problem: Problem,
+    rules: AssignmentConfig,
+    checked: CheckedPieces,
+    kept: list[BlockData] | None,
+    outs: list[PieceOutcome],
+    least_task: Callable[[int], PlanTask],
+    hard: float,
+    workers: int,
+) -> list[PieceOutcome]:
+    """The least-disruption plans improved by the search over groups of reps, on their own
+    objective (moves + tie-break, as weights), with the time left but `LEAST_RESERVE` of it.
+
+    Why: when the least moves found break the budget but their bound does not, the budget
+    may be feasible; a held-out 10k plan ended without one at 22.6 s of 30 s."""
+    pieces = checked.pieces
+    e = FIRST_PASS_TIE_BREAK
+    w = rules.weights
+    least_rules = rules.model_copy(
+        update={
+            "weights": {
+                "disruption": 1.0 + e * w.get("disruption", 0.0),
+                "distance": e * w.get("distance", 0.0),
+            },
+            "max_moved_share": None,
+        }
+    )
+    now = time.perf_counter()
+    until = hard - LEAST_RESERVE * max(hard - now, 0.0)
+    tasks = [dataclasses.replace(least_task(i), rules=least_rules) for i in range(len(pieces))]
+    better = improve_pieces(
+        problem, least_rules, pieces, kept, outs, tasks, until, workers, (until - now) * workers
+    )
+    moved = moved_by_piece(problem, pieces, better)
+    return [
+        dataclasses.replace(o, least=float(m), start=np.searchsorted(p.reps, o.rep_of_unit))
+        if o is not before
+        else o
+        for o, before, m, p in zip(better, outs, moved, pieces, strict=True)
+    ]
+
+
+#: Share of the time left kept for the budgeted pass when the least-disruption plans are
+#: improved by groups of reps (the pass starts from them, so it always has a plan).
+LEAST_RESERVE = 0.25
 
 
 def _least_move_bounds(

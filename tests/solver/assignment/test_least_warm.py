@@ -10,11 +10,14 @@ import numpy as np
 import pytest
 
 import solver.assignment.block_solve as block_solve
+import solver.assignment.budget.passes as passes
+from solver.assignment import solve, violations
 from solver.assignment.backends.highs_backend import BackendOutcome
 from solver.assignment.block import build_block
 from solver.assignment.result import Status
 from solver.assignment.split.piece_tasks import (
     FIRST_PASS_TIE_BREAK,
+    PieceOutcome,
     PlanTask,
     _local_start,
     least_moves_bound,
@@ -22,6 +25,7 @@ from solver.assignment.split.piece_tasks import (
     tie_rest,
 )
 from solver.config import AssignmentConfig
+from solver.problem import Problem
 from tests.solver.assignment.helpers import make_problem
 
 RULES = AssignmentConfig(balance={"potential": 0.02}, weights={"disruption": 1.0, "distance": 0.0})
@@ -82,3 +86,43 @@ def test_the_bound_on_least_moves_loses_only_the_tie_breaks_moves_factor() -> No
         block, RULES.model_copy(update={"weights": {"disruption": 1.0, "distance": 0.1}}), 80.0, 100.0
     )
     assert (rest >= -1e-15).all() and rest.max() > 0
+
+
+def test_least_moves_above_the_budget_are_searched_down_by_groups_of_reps(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The least-disruption plan found moves every account (forced here), its bound allows
+    the budget: the search over groups of reps on the least moves finds the owners' plan,
+    and the run ends with a plan that keeps the budget instead of "no plan"."""
+    owners: list[str | None] = [f"R{i // 4}" for i in range(8)]
+    p = make_problem([10.0] * 8, owners, ["R0", "R1"], seed=3)
+    rules = AssignmentConfig(
+        balance={"potential": 0.02},
+        weights={"disruption": 0.001, "distance": 1.0},
+        max_moved_share=0.01,
+        time_limit=20.0,
+        seed=0,
+    )
+    free = solve(p, rules.model_copy(update={"max_moved_share": None}))
+    assert free.status.has_plan and (free.rep_of_account != p.owner).any()  # the budget binds
+    real = passes.least_piece
+    searched: list[int] = []
+
+    def everything_moved(problem: Problem, source: object, task: PlanTask) -> PieceOutcome:
+        out = real(problem, source, task)  # type: ignore[arg-type]
+        swapped = 1 - out.rep_of_unit
+        worse = dataclasses.replace(out.outcome, objective=1.0, bound=0.0)
+        return dataclasses.replace(out, outcome=worse, rep_of_unit=swapped, least=80.0, start=swapped)
+
+    def counted(*args: object, **kwargs: object) -> list[PieceOutcome]:
+        searched.append(1)
+        return real_improve(*args, **kwargs)  # type: ignore[arg-type]
+
+    real_improve = passes.improve_pieces
+    monkeypatch.setattr(passes, "least_piece", everything_moved)
+    monkeypatch.setattr(passes, "improve_pieces", counted)
+    monkeypatch.setattr(passes, "RELAXED_FIRST_SHARE", 0.2)  # time left for the budgeted passes
+    r = solve(p, rules)
+    assert searched
+    assert r.status.has_plan and not violations(p, r.rep_of_account, rules)
+    assert (r.rep_of_account == p.owner).all()
