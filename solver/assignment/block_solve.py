@@ -11,14 +11,14 @@ import time
 
 import numpy as np
 
-from solver.assignment.backends.highs_backend import BackendOutcome, solve_mip
+from solver.assignment.backends.highs_backend import BackendOutcome, IncrementalLp, solve_mip
 from solver.assignment.backends.registry import backend_for
 from solver.assignment.block import BlockData
 from solver.assignment.chains import improve_chains
 from solver.assignment.construct import construct
 from solver.assignment.lp.fixing import round_big_first
 from solver.assignment.lp.lp_round import pairs_of, round_lp
-from solver.assignment.lp.pricing import LpSession, priced_lp
+from solver.assignment.lp.pricing import priced_lp
 from solver.assignment.polish import polish
 from solver.assignment.repair import Bands, dense_costs, dense_moved, improve, repair
 from solver.assignment.result import Status, relative_gap
@@ -86,7 +86,7 @@ def run_block(
     lp_deadline = hard - _construction_reserve(block, hard - t0)
     if lp_deadline - time.perf_counter() < LP_SETUP_SECONDS_PER_PAIR * len(cost):
         return _finish(_too_late(problem, block, rules, cost, budget, hard, start), t0, rules), block
-    session: list[LpSession] = []
+    session: list[IncrementalLp] = []
     lp = priced_lp(problem, block, rules, cost, budget, lp_deadline, seed_plan=seed, session=session)
     if lp.x is None:
         if lp.status == Status.INFEASIBLE:
@@ -207,7 +207,7 @@ def _plan_from_lp(
     bound: float,
     hard: float,
     start: np.ndarray | None,
-    session: LpSession | None = None,
+    solved_lp: IncrementalLp | None = None,
 ) -> tuple[np.ndarray | None, np.ndarray]:
     """Round and repair the LP with its big units placed first (`solver.assignment.lp.fixing`),
     or as it is when it has none (or that fails), improve; the better of that and the improved
@@ -220,9 +220,9 @@ def _plan_from_lp(
     # the time, so a busy machine gives the same plan; the run's time limit is the safety net
     enough = _good_enough(bound, rules)
     rep_of_unit = None
-    if session is not None:
+    if solved_lp is not None:
         bands = Bands.of(problem, block, rules)
-        x_big = round_big_first(session, block, bands, dense_costs(block, cost), x_lp, hard)
+        x_big = round_big_first(solved_lp, block, bands, dense_costs(block, cost), x_lp, hard)
         if x_big is not None:
             rep_of_unit = lp_repair_improve(problem, block, rules, cost, budget, x_big, hard, hard, enough)
             x_lp = x_lp if rep_of_unit is None else x_big

@@ -15,8 +15,8 @@ The choice is greedy, largest unit first: a unit's price at a rep is its own
 cost there plus what the rep would pay to shed the load it cannot keep, the
 cheapest of its LP units per unit of the metric first (their cost to leave
 for their next cheapest rep). The re-solve keeps the LP's basis, adds the
-fixed pairs and prices a few rounds of columns; it is a guide for rounding,
-so its objective is no bound.
+fixed pairs and prices no new columns: it is a guide for rounding, so its
+objective is no bound.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ import time
 
 import numpy as np
 
+from solver.assignment.backends.highs_backend import IncrementalLp
 from solver.assignment.block import BlockData
-from solver.assignment.lp.pricing import ADD_PER_UNIT, LpSession, reduced_costs
 from solver.assignment.repair import Bands
 from solver.assignment.result import Status
 
@@ -36,10 +36,9 @@ BIG_WIDTHS = 2.5
 #: LP values strictly between these are fractional.
 FRACTION = 1e-6
 #: Rounds of fixing big units and re-solving. Each re-solve takes seconds on a block of
-#: 24k units (231k columns: 2.0 s), and further rounds changed nothing measurable there.
+#: 24k units (231k columns: 2.0 s); three rounds, each with a round of pricing, changed
+#: nothing measurable there.
 FIX_ROUNDS = 1
-#: Pricing rounds after each re-solve (as long again each, for a guide that needs none).
-PRICING_ROUNDS = 0
 
 
 def big_units(bands: Bands) -> tuple[np.ndarray, np.ndarray]:
@@ -125,46 +124,25 @@ def place_big_units(
 
 
 def resolve_fixed(
-    session: LpSession, block: BlockData, units: np.ndarray, reps: np.ndarray, deadline: float
+    lp: IncrementalLp, block: BlockData, units: np.ndarray, reps: np.ndarray, deadline: float
 ) -> np.ndarray | None:
-    """The LP re-solved with ``units`` fixed to ``reps`` (local), from its last basis, with a
-    few pricing rounds; None if it is infeasible on its columns or out of time."""
+    """The LP re-solved with ``units`` fixed to ``reps`` (local) from its last basis, on the
+    columns it has (it guides rounding, so pricing more in is not worth its time); None if
+    that is infeasible or out of time."""
     nr = len(block.reps)
     key = block.pair_unit.astype(np.int64) * nr + block.pair_rep
-    fixed_unit = np.zeros(len(block.units), dtype=bool)
-    fixed_unit[units] = True
-    on_fixed = fixed_unit[block.pair_unit]
+    on_fixed = np.isin(block.pair_unit, units)
     chosen = np.isin(key, units.astype(np.int64) * nr + reps)
-    one, zero = np.flatnonzero(chosen), np.flatnonzero(on_fixed & ~chosen)
-    lp, keep = session.lp, session.keep
-    lp.fix(one, zero)
-    keep[one] = True
-    x: np.ndarray | None = None
-    for round_ in range(PRICING_ROUNDS + 1):
-        left = deadline - time.perf_counter()
-        if left <= 0:
-            return None
-        status, got, _, y = lp.solve(left)
-        if status != Status.OPTIMAL or got is None or y is None:
-            return None
-        x = got
-        if round_ == PRICING_ROUNDS:
-            break
-        d = reduced_costs(session.rows, session.work, y)
-        neg = (d < -1e-9 * max(1.0, float(np.abs(session.work).max(initial=1.0)))) & ~keep & ~on_fixed
-        if not neg.any():
-            break
-        cand = np.flatnonzero(neg)
-        cand = cand[np.lexsort((d[cand], block.pair_unit[cand]))]
-        rank = np.arange(len(cand)) - np.searchsorted(block.pair_unit[cand], block.pair_unit[cand])
-        new = cand[rank < ADD_PER_UNIT]
-        keep[new] = True
-        lp.add(new)
-    return x
+    lp.fix(np.flatnonzero(chosen), np.flatnonzero(on_fixed & ~chosen))
+    left = deadline - time.perf_counter()
+    if left <= 0:
+        return None
+    status, x, _, _ = lp.solve(left)
+    return x if status == Status.OPTIMAL else None
 
 
 def round_big_first(
-    session: LpSession, block: BlockData, bands: Bands, c: np.ndarray, x: np.ndarray, deadline: float
+    lp: IncrementalLp, block: BlockData, bands: Bands, c: np.ndarray, x: np.ndarray, deadline: float
 ) -> np.ndarray | None:
     """The LP's values with its big fractional units placed first (see the module); None when
     it has none or a re-solve fails."""
@@ -179,7 +157,7 @@ def round_big_first(
         dense[block.pair_unit, block.pair_rep] = x
         reps = place_big_units(bands, c, dense, todo, metric)
         placed[todo] = True
-        got = resolve_fixed(session, block, todo, reps, deadline)
+        got = resolve_fixed(lp, block, todo, reps, deadline)
         if got is None:
             return None
         x, changed = got, True

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -36,16 +35,6 @@ MAX_ROUNDS = 30
 BIG_M = 1_000.0
 #: Each rep starts with columns to its nearest units holding this multiple of its target.
 REACH_COVER = 1.5
-
-
-@dataclass
-class LpSession:
-    """A solved restricted LP of a block, kept to re-solve it from its basis."""
-
-    lp: IncrementalLp
-    keep: np.ndarray  # pairs in the LP
-    rows: list[Rows]
-    work: np.ndarray  # the costs it was last solved on
 
 
 def reduced_costs(rows: list[Rows], cost: np.ndarray, row_dual: np.ndarray) -> np.ndarray:
@@ -103,7 +92,7 @@ def priced_lp(
     rows: list[Rows] | None = None,
     elastic: dict[str, float] | None = None,
     seed_plan: Callable[[], np.ndarray | None] | None = None,
-    session: list[LpSession] | None = None,
+    session: list[IncrementalLp] | None = None,
 ) -> BackendOutcome:
     """LP relaxation of the whole block; x has one value per pair of ``block``.
 
@@ -166,7 +155,7 @@ def priced_lp(
         if time.perf_counter() > deadline:
             break
         _add_priced(block, d, neg, keep, lp)
-    _remember(session, LpSession(lp, keep, rows, work), x)
+    _remember(session, lp, x)
     # the objective on the true costs (the working ones may carry tie-breaks)
     return BackendOutcome(
         status,
@@ -179,7 +168,7 @@ def priced_lp(
     )
 
 
-def _remember(session: list[LpSession] | None, solved: LpSession, x: np.ndarray | None) -> None:
+def _remember(session: list[IncrementalLp] | None, solved: IncrementalLp, x: np.ndarray | None) -> None:
     """Hand the solved LP to the caller that asked for it (only if it has a solution)."""
     if session is not None and x is not None:
         session.append(solved)

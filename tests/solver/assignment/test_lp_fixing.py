@@ -10,6 +10,7 @@ import pytest
 
 import solver.assignment.block_solve as block_solve
 import solver.assignment.lp.fixing as fixing
+from solver.assignment.backends.highs_backend import IncrementalLp
 from solver.assignment.block import build_block
 from solver.assignment.block_solve import run_block
 from solver.assignment.lp.fixing import (
@@ -20,7 +21,7 @@ from solver.assignment.lp.fixing import (
     resolve_fixed,
     round_big_first,
 )
-from solver.assignment.lp.pricing import LpSession, priced_lp
+from solver.assignment.lp.pricing import priced_lp
 from solver.assignment.repair import Bands, dense_costs
 from solver.assignment.rules import pair_costs
 from solver.config import AssignmentConfig
@@ -83,7 +84,7 @@ def test_the_whale_goes_to_the_hire_whose_fill_moves_for_free() -> None:
 
 def test_the_re_solve_fixes_the_unit_and_keeps_every_band() -> None:
     p, block, cost = _hire_and_whale()
-    session: list[LpSession] = []
+    session: list[IncrementalLp] = []
     lp = priced_lp(p, block, RULES, cost, None, time.perf_counter() + 30, session=session)
     assert lp.x is not None and len(session) == 1
     whale = _whale(block)
@@ -101,7 +102,7 @@ def test_the_re_solve_fixes_the_unit_and_keeps_every_band() -> None:
 
 def test_round_big_first_has_nothing_to_do_without_fractional_big_units() -> None:
     p, block, cost = _hire_and_whale()
-    session: list[LpSession] = []
+    session: list[IncrementalLp] = []
     lp = priced_lp(p, block, RULES, cost, None, time.perf_counter() + 30, session=session)
     assert lp.x is not None
     x = lp.x.copy()
