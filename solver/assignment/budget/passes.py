@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from solver.assignment.block import BlockData
-from solver.assignment.budget.repair import repair_under_budget
+from solver.assignment.budget.repair import repair_under_budget, unit_plan
 from solver.assignment.checker import violations
 from solver.assignment.group_pass import improve_pieces, moved_by_piece
 from solver.assignment.piece_checks import CheckedPieces
@@ -277,7 +277,7 @@ def solve_with_budget(
             relaxed.solver,
             np.full(problem.n_accounts, -1),
         )
-    warm = _unit_plan(problem, relaxed) if only_budget else None
+    warm = unit_plan(problem, relaxed) if only_budget else None
     budgeted = solve_pass(
         rules.model_copy(update={"time_limit": left}),
         Pass(budgeted=True, splits=splits, d_ref=d_ref, warm=warm),
@@ -288,13 +288,6 @@ def solve_with_budget(
         if repaired is not None:
             return repaired
     return dataclasses.replace(budgeted, seconds=time.perf_counter() - t0)
-
-
-def _unit_plan(problem: Problem, result: Result) -> np.ndarray:
-    """A plan's rep per unit (every account of a unit has its rep)."""
-    rep_of_unit = np.full(problem.n_units, -1, dtype=np.int64)
-    rep_of_unit[problem.unit] = result.rep_of_account
-    return rep_of_unit
 
 
 #: A budgeted solve after the plan without the budget is about this many times as long as

@@ -41,7 +41,7 @@ from solver.assignment.piece_checks import block_workers_for
 from solver.assignment.repair import Bands, dense_costs, dense_moved, improve
 from solver.assignment.result import Result, Status
 from solver.assignment.rules import pair_costs
-from solver.assignment.split.piece_tasks import PieceOutcome, build_piece
+from solver.assignment.split.piece_tasks import PieceOutcome, build_piece, local_reps
 from solver.assignment.split.pieces import Piece, Split
 from solver.assignment.terms import total_potential
 from solver.config import AssignmentConfig
@@ -83,8 +83,6 @@ class _Dense:
     @classmethod
     def of(cls, problem: Problem, piece: Piece, task: BudgetTask) -> _Dense:
         block = build_piece(problem, piece)
-        at = np.searchsorted(block.reps, task.start).clip(0, max(len(block.reps) - 1, 0))
-        inside = len(block.reps) > 0 and np.array_equal(block.reps[at], task.start)
         cost = pair_costs(block, task.rules, task.total_p, task.d_ref_km)
         return cls(
             block.reps,
@@ -92,7 +90,7 @@ class _Dense:
             dense_moved(block),
             Bands.of(problem, block, task.rules),
             block.pinned_rep < 0,
-            at if inside else None,
+            local_reps(block, task.start),
         )
 
     def moves(self, plan: np.ndarray) -> float:
@@ -302,6 +300,13 @@ def _climb(
     return ladders
 
 
+def unit_plan(problem: Problem, result: Result) -> np.ndarray:
+    """A plan's rep per unit (every account of a unit has its rep)."""
+    rep_of_unit = np.full(problem.n_units, -1, dtype=np.int64)
+    rep_of_unit[problem.unit] = result.rep_of_account
+    return rep_of_unit
+
+
 def repair_under_budget(
     problem: Problem,
     rules: AssignmentConfig,
@@ -316,8 +321,7 @@ def repair_under_budget(
     first_hard = round_one_deadline(hard, rules.time_limit, time.perf_counter())
     total_p = total_potential(problem)
     pieces = [p for split in splits.values() for p in split.pieces]
-    rep_of_unit = np.full(problem.n_units, -1)
-    rep_of_unit[problem.unit] = relaxed.rep_of_account
+    rep_of_unit = unit_plan(problem, relaxed)
     bounds = {problem.block_name(b): r.bound for b, r in zip(splits, relaxed.blocks, strict=False)}
     first = [
         BudgetTask(

@@ -110,7 +110,7 @@ class PieceOutcome:
     rep_of_unit: np.ndarray
     duals: PieceDuals | None = None  # a piece's row duals, for its whole block's bound
     failed: BackendOutcome | None = None  # set when there is no plan (with the block for explaining)
-    #: least-disruption pass only: moved potential of the plan, its local plan, sum_u max_r tie
+    #: least-disruption pass only: moved potential of the plan, its local plan
     least: float = 0.0
     start: np.ndarray | None = None
     most_rest: float = 0.0  # sum over units of their largest `tie_rest`
@@ -176,7 +176,7 @@ def least_piece(problem: Problem, source: Piece | BlockData, task: PlanTask) -> 
     """
     block = _block(problem, source)
     tie = tie_break(block, task.rules, task.total_p, task.d_ref_km)
-    start = _local_start(block, task.warm)
+    start = local_reps(block, task.warm)
     out, solved = run_block(
         problem, block, task.rules, block.moved / task.total_p + tie, None, task.share, task.hard, start
     )
@@ -197,13 +197,13 @@ def least_piece(problem: Problem, source: Piece | BlockData, task: PlanTask) -> 
     )
 
 
-def _local_start(block: BlockData, warm: np.ndarray | None) -> np.ndarray | None:
-    """``warm`` (global reps, in the order of the block's units) as local reps; None if a rep
-    is not one of the block's."""
-    if warm is None or len(warm) != len(block.units) or len(block.reps) == 0:
+def local_reps(block: BlockData, reps: np.ndarray | None) -> np.ndarray | None:
+    """Global ``reps`` (one per unit of the block, in its order) as local reps; None if one is
+    not a rep of the block or the lengths differ."""
+    if reps is None or len(reps) != len(block.units) or len(block.reps) == 0:
         return None
-    at = np.searchsorted(block.reps, warm).clip(0, len(block.reps) - 1)
-    return at if np.array_equal(block.reps[at], warm) else None
+    at = np.searchsorted(block.reps, reps).clip(0, len(block.reps) - 1)
+    return at if np.array_equal(block.reps[at], reps) else None
 
 
 def shares(sizes: list[int], total: float, workers: int) -> list[float]:

@@ -19,9 +19,9 @@ from solver.assignment.split.piece_tasks import (
     FIRST_PASS_TIE_BREAK,
     PieceOutcome,
     PlanTask,
-    _local_start,
     least_moves_bound,
     least_piece,
+    local_reps,
     tie_rest,
 )
 from solver.config import AssignmentConfig
@@ -41,11 +41,11 @@ def _two_books():
 def test_a_warm_plan_becomes_local_reps_only_when_every_rep_is_the_blocks() -> None:
     _, block = _two_books()
     owners = np.array([0] * 4 + [1] * 4)  # global rep ids in the order of the block's units
-    start = _local_start(block, owners)
+    start = local_reps(block, owners)
     assert start is not None and start.tolist() == owners.tolist()
-    assert _local_start(block, np.array([0] * 4 + [5] * 4)) is None  # rep 5 is not in the block
-    assert _local_start(block, owners[:3]) is None
-    assert _local_start(block, None) is None
+    assert local_reps(block, np.array([0] * 4 + [5] * 4)) is None  # rep 5 is not in the block
+    assert local_reps(block, owners[:3]) is None
+    assert local_reps(block, None) is None
 
 
 def test_the_least_moves_start_from_the_plan_without_the_budget(monkeypatch: pytest.MonkeyPatch) -> None:
