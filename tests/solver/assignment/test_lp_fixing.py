@@ -124,3 +124,28 @@ def test_the_block_plan_moves_nothing_when_the_hire_takes_the_whale(monkeypatch:
     monkeypatch.setattr(fixing, "BIG_WIDTHS", np.inf)
     plain, _ = run_block(p, block, RULES, cost, None, 20.0)
     assert plain.x is not None and out.objective <= plain.objective + 1e-12
+
+
+def test_slices_of_units_still_to_place_leave_room_for_them() -> None:
+    """Two hires hold half of each of two unowned whales in the LP. The whales go one to
+    each hire: counting the other whale's slices as the hire's load (to shed, at no price,
+    since it is skipped) would send the first whale to an owner, who loses most of a book."""
+    pots = [10.0] * 16 + [95.0, 95.0] + [5.0] * 10
+    owners: list[str | None] = [f"R{i // 8}" for i in range(16)] + [None] * 12
+    p = make_problem(pots, owners, ["R0", "R1", "H", "H2"])
+    block = build_block(p, 0)
+    cost = pair_costs(block, RULES, float(p.potential.sum()), 1.0)
+    bands = Bands.of(p, block, RULES)
+    c = dense_costs(block, cost)
+    values = block.unit_values["potential"]
+    whales = np.flatnonzero(values == 95.0)
+    fill = np.flatnonzero(values == 5.0)
+    books = np.flatnonzero(values == 10.0)
+    at = {str(name): i for i, name in enumerate(p.rep_ids[block.reps])}
+    x = np.zeros((len(block.units), 4))
+    x[books, np.argmin(c[books], axis=1)] = 1.0  # with their owners
+    x[fill[:4], at["R0"]] = x[fill[4:8], at["R1"]] = 1.0
+    x[fill[8], at["H"]] = x[fill[9], at["H2"]] = 1.0
+    x[whales, at["H"]] = x[whales, at["H2"]] = 0.5
+    _, metric = big_units(bands)
+    assert sorted(place_big_units(bands, c, x, whales, metric).tolist()) == sorted([at["H"], at["H2"]])
