@@ -21,7 +21,7 @@ import numpy as np
 from solver.assignment.assemble import assemble
 from solver.assignment.backends.highs_backend import BackendOutcome
 from solver.assignment.backends.registry import solver_label
-from solver.assignment.block import BlockData
+from solver.assignment.block import BlockData, block_reps
 from solver.assignment.budget.passes import LeastFailed, least_disruption_pass, solve_with_budget
 from solver.assignment.executor import block_pool, map_tasks
 from solver.assignment.explain.core import explain_infeasible
@@ -314,8 +314,19 @@ def _block_bound_task(
     cost: PlanCost,
     budget: float | None,
     budget_dual: float,
+    rep_piece: np.ndarray,
 ) -> float:
-    return lagrangian_bound(problem, b, rules, duals, cost, budget=budget, budget_dual=budget_dual)[0]
+    return lagrangian_bound(
+        problem,
+        b,
+        rules,
+        duals,
+        cost,
+        budget=budget,
+        budget_dual=budget_dual,
+        rep_group=rep_piece,
+        shift=True,
+    )[0]
 
 
 def _split_bounds(
@@ -336,10 +347,24 @@ def _split_bounds(
         duals = [d for d in (outs[i].duals for i in mine) if d is not None]
         own = [x for x in (budgets[i] for i in mine) if x is not None]
         mus = [d.budget for d in duals]
-        args[b] = (duals, float(sum(own)) if own else None, min(mus) if mus else 0.0)
-    calls = [(problem, b, rules, a[0], cost, a[1], a[2]) for b, a in args.items()]
+        args[b] = (
+            duals,
+            float(sum(own)) if own else None,
+            min(mus) if mus else 0.0,
+            _rep_piece(problem, b, split),
+        )
+    calls = [(problem, b, rules, a[0], cost, a[1], a[2], a[3]) for b, a in args.items()]
     bounds = map_tasks(block_workers_for(problem, list(args)), _block_bound_task, calls)
     return dict(zip(args, bounds, strict=True))
+
+
+def _rep_piece(problem: Problem, b: int, split: Split) -> np.ndarray:
+    """The piece of each rep of block ``b`` (its reps in `block_reps` order)."""
+    reps = block_reps(problem, b)
+    piece = np.zeros(len(reps), dtype=np.int64)
+    for k, p in enumerate(split.pieces):
+        piece[np.searchsorted(reps, p.reps)] = k
+    return piece
 
 
 def _progress_text(

@@ -25,6 +25,7 @@ import numpy as np
 
 from solver.assignment.block import BlockData, block_reps, block_targets, block_units, build_block
 from solver.assignment.rules import Rows, block_rows
+from solver.assignment.split.dual_shift import BalancePrices, shift_gain
 from solver.config import AssignmentConfig
 from solver.problem import Problem
 
@@ -95,6 +96,7 @@ def lagrangian_bound(
     budget_dual: float = 0.0,
     extra_of: Callable[[BlockData], np.ndarray] | None = None,
     rep_group: np.ndarray | None = None,
+    shift: bool = False,
 ) -> tuple[float, float, np.ndarray | None]:
     """(L, sum_u max_r extra_ur, per unit and rep group the least reduced cost) over block ``b``.
 
@@ -105,7 +107,10 @@ def lagrangian_bound(
     (the least-disruption pass's tie-break); ``rep_group`` (group per rep of
     the block, 0..G-1) asks for each unit's least reduced cost in each group
     (units x G; inf where no eligible rep), which guides the split into
-    pieces. L is -inf if a unit has no eligible rep (the block is infeasible).
+    pieces. With ``shift`` (and ``rep_group``), L is raised by shifting each
+    group's balance duals (`solver.assignment.split.dual_shift`); the minima
+    returned stay those of the duals given. L is -inf if a unit has no
+    eligible rep (the block is infeasible).
     """
     reps = block_reps(problem, b)
     units = block_units(problem, b)
@@ -116,11 +121,16 @@ def lagrangian_bound(
     n_groups = int(rep_group.max(initial=-1)) + 1 if rep_group is not None else 0
     minima = np.full((len(units), n_groups), np.inf) if rep_group is not None else None
     total, extra, rhs = 0.0, 0.0, None
+    balance: list[Rows] = []
+    values: list[np.ndarray] = []
     for start in range(0, len(units), chunk):
         part = build_block(problem, b, units[start : start + chunk], reps, targets)
         rows = block_rows(problem, part, rules, None)
         if rhs is None:
             rhs = _sign_fit(rows, part.reps, merged) + (mu * budget if budget is not None else 0.0)
+            balance = [r for r in rows if r.rule.startswith("balance:") and r.rule in merged]
+        if shift and balance:
+            values.append(np.stack([part.unit_values[r.rule.split(":", 1)[1]] for r in balance], axis=1))
         d = cost_of(part).astype(float, copy=True)
         for r in rows:
             if r.row_rep is not None and r.rule in merged:
@@ -139,4 +149,13 @@ def lagrangian_bound(
             dense = np.full((len(part.units), n_groups), np.inf)
             np.minimum.at(dense, (part.pair_unit, rep_group[part.pair_rep]), d)
             minima[start : start + len(part.units)] = dense
-    return total + (rhs or 0.0), extra, minima
+    gain = 0.0
+    if shift and minima is not None and rep_group is not None and balance:
+        prices = BalancePrices(
+            np.stack([merged[r.rule][reps] for r in balance], axis=1),
+            np.stack([r.lower for r in balance], axis=1),
+            np.stack([r.upper for r in balance], axis=1),
+            np.concatenate(values),
+        )
+        gain = shift_gain(minima, prices, rep_group)
+    return total + (rhs or 0.0) + gain, extra, minima

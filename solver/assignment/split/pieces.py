@@ -288,7 +288,7 @@ def split_block(
         log.warning("%s: no prices from its sample; split on cost alone", problem.block_name(b))
         prices = PieceDuals({})
     t1 = time.perf_counter()
-    bound, _, minima = lagrangian_bound(problem, b, rules, [prices], cost_of, rep_group=group)
+    bound, _, minima = lagrangian_bound(problem, b, rules, [prices], cost_of, rep_group=group, shift=True)
     log.info(
         "%s: sample LP %.1f s, pricing %d units x %d reps %.1f s",
         problem.block_name(b),
