@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
+from solver.assignment.block import BlockData
+from solver.assignment.rules import pair_costs
+from solver.assignment.terms import block_distance_reference_km, total_potential
+from solver.config import AssignmentConfig
 from solver.problem import Problem, build_problem
+
+
+def cost_per_pair(problem: Problem, rules: AssignmentConfig) -> Callable[[BlockData], np.ndarray]:
+    """The objective per pair of any block or chunk of ``problem`` (as a solve prices it)."""
+    total_p = total_potential(problem)
+    d_ref = block_distance_reference_km(problem)
+    return lambda block: pair_costs(block, rules, total_p, float(d_ref[block.index]))
 
 
 def make_problem(

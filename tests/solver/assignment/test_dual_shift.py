@@ -9,12 +9,11 @@ import pytest
 
 from solver.assignment.block import block_reps, build_block
 from solver.assignment.lp.pricing import priced_lp
-from solver.assignment.rules import pair_costs
 from solver.assignment.split.block_bound import PieceDuals, lagrangian_bound, piece_duals
 from solver.assignment.split.dual_shift import BalancePrices, shift_gain
-from solver.assignment.terms import block_distance_reference_km, total_potential
 from solver.config import AssignmentConfig
 from solver.synthetic import SyntheticSpec, generate_problem
+from tests.solver.assignment.helpers import cost_per_pair
 
 RULES = AssignmentConfig(
     balance={"potential": 0.05, "accounts": 0.5},
@@ -28,10 +27,14 @@ def problem():
     return generate_problem(SyntheticSpec(3_000, 40, seed=5))
 
 
-def _cost(problem):
-    total_p = total_potential(problem)
-    d_ref = block_distance_reference_km(problem)
-    return lambda block: pair_costs(block, RULES, total_p, float(d_ref[block.index]))
+@pytest.fixture(scope="module")
+def largest_lp(problem):
+    """The largest block, its fully priced LP and that LP's duals, and the cost per pair."""
+    cost_of = cost_per_pair(problem, RULES)
+    b = int(np.argmax(np.bincount(problem.unit_block, minlength=len(problem.blocks))))
+    block = build_block(problem, b)
+    lp = priced_lp(problem, block, RULES, cost_of(block), None, time.perf_counter() + 60)
+    return b, lp, piece_duals(problem, block, RULES, None, lp.row_dual), cost_of
 
 
 def _offset(duals: PieceDuals, reps_of_piece: np.ndarray, by: dict[str, float]) -> PieceDuals:
@@ -43,14 +46,10 @@ def _offset(duals: PieceDuals, reps_of_piece: np.ndarray, by: dict[str, float]) 
     return PieceDuals(rules, duals.budget)
 
 
-def test_shifts_undo_a_piece_priced_at_another_level_and_stay_below_the_lp(problem) -> None:
+def test_shifts_undo_a_piece_priced_at_another_level_and_stay_below_the_lp(problem, largest_lp) -> None:
     """Two pieces whose potential prices differ by a constant: the plain bound drops under the
     LP, the shifted one climbs back (never above the LP optimum, which bounds every dual's value)."""
-    cost_of = _cost(problem)
-    b = int(np.argmax(np.bincount(problem.unit_block, minlength=len(problem.blocks))))
-    block = build_block(problem, b)
-    lp = priced_lp(problem, block, RULES, cost_of(block), None, time.perf_counter() + 60)
-    duals = piece_duals(problem, block, RULES, None, lp.row_dual)
+    b, lp, duals, cost_of = largest_lp
     reps = block_reps(problem, b)
     piece = (np.arange(len(reps)) >= len(reps) // 2).astype(np.int64)
     level = float(np.abs(duals.rules["balance:potential"][1]).mean())
@@ -62,13 +61,9 @@ def test_shifts_undo_a_piece_priced_at_another_level_and_stay_below_the_lp(probl
     assert shifted <= lp.objective * (1 + 1e-9)
 
 
-def test_shifting_consistent_duals_gains_nothing(problem) -> None:
+def test_shifting_consistent_duals_gains_nothing(problem, largest_lp) -> None:
     """At the LP's own duals no shift can help (they already maximise the Lagrangian)."""
-    cost_of = _cost(problem)
-    b = int(np.argmax(np.bincount(problem.unit_block, minlength=len(problem.blocks))))
-    block = build_block(problem, b)
-    lp = priced_lp(problem, block, RULES, cost_of(block), None, time.perf_counter() + 60)
-    duals = piece_duals(problem, block, RULES, None, lp.row_dual)
+    b, lp, duals, cost_of = largest_lp
     piece = np.arange(len(block_reps(problem, b))) % 3
     shifted, _, _ = lagrangian_bound(problem, b, RULES, [duals], cost_of, rep_group=piece, shift=True)
     assert shifted == pytest.approx(lp.objective, rel=1e-7)

@@ -12,12 +12,12 @@ from solver.assignment import solve, violations
 from solver.assignment.block import block_reps, block_units, build_block
 from solver.assignment.lp.pricing import priced_lp
 from solver.assignment.prechecks import forced_moves, forced_moves_ignoring_eligibility
-from solver.assignment.rules import pair_costs
 from solver.assignment.split.block_bound import lagrangian_bound, piece_duals
 from solver.assignment.split.pieces import Piece, Split, split_block
 from solver.assignment.terms import block_distance_reference_km, total_potential
 from solver.config import AssignmentConfig
 from solver.synthetic import SyntheticSpec, generate_problem
+from tests.solver.assignment.helpers import cost_per_pair
 
 solve_module = importlib.import_module("solver.assignment.solve")
 pieces_module = importlib.import_module("solver.assignment.split.pieces")
@@ -35,9 +35,7 @@ def problem():
 
 
 def _cost(problem, rules=RULES):
-    total_p = total_potential(problem)
-    d_ref = block_distance_reference_km(problem)
-    return lambda block: pair_costs(block, rules, total_p, float(d_ref[block.index]))
+    return cost_per_pair(problem, rules)
 
 
 def _largest_block(problem) -> int:
