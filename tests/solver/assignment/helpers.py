@@ -13,6 +13,13 @@ from solver.assignment.terms import block_distance_reference_km, total_potential
 from solver.config import AssignmentConfig
 from solver.problem import Problem, build_problem
 
+#: Rules of the tests of split blocks and their bounds (loose bands, distance in the objective).
+SPLIT_RULES = AssignmentConfig(
+    balance={"potential": 0.05, "accounts": 0.5},
+    weights={"disruption": 1.0, "distance": 0.1},
+    time_limit=60,
+)
+
 
 def cost_per_pair(problem: Problem, rules: AssignmentConfig) -> Callable[[BlockData], np.ndarray]:
     """The objective per pair of any block or chunk of ``problem`` (as a solve prices it)."""

@@ -11,15 +11,10 @@ from solver.assignment.block import block_reps, build_block
 from solver.assignment.lp.pricing import priced_lp
 from solver.assignment.split.block_bound import PieceDuals, lagrangian_bound, piece_duals
 from solver.assignment.split.dual_shift import BalancePrices, shift_gain
-from solver.config import AssignmentConfig
 from solver.synthetic import SyntheticSpec, generate_problem
-from tests.solver.assignment.helpers import cost_per_pair
+from tests.solver.assignment.helpers import SPLIT_RULES, cost_per_pair
 
-RULES = AssignmentConfig(
-    balance={"potential": 0.05, "accounts": 0.5},
-    weights={"disruption": 1.0, "distance": 0.1},
-    time_limit=60,
-)
+RULES = SPLIT_RULES
 
 
 @pytest.fixture(scope="module")

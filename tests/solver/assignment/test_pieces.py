@@ -15,18 +15,13 @@ from solver.assignment.prechecks import forced_moves, forced_moves_ignoring_elig
 from solver.assignment.split.block_bound import lagrangian_bound, piece_duals
 from solver.assignment.split.pieces import Piece, Split, split_block
 from solver.assignment.terms import block_distance_reference_km, total_potential
-from solver.config import AssignmentConfig
 from solver.synthetic import SyntheticSpec, generate_problem
-from tests.solver.assignment.helpers import cost_per_pair
+from tests.solver.assignment.helpers import SPLIT_RULES, cost_per_pair
 
 solve_module = importlib.import_module("solver.assignment.solve")
 pieces_module = importlib.import_module("solver.assignment.split.pieces")
 
-RULES = AssignmentConfig(
-    balance={"potential": 0.05, "accounts": 0.5},
-    weights={"disruption": 1.0, "distance": 0.1},
-    time_limit=60,
-)
+RULES = SPLIT_RULES
 
 
 @pytest.fixture(scope="module")
