@@ -139,15 +139,16 @@ def improve_run(
     kept: list[BlockData] | None,
     outs: list[PieceOutcome],
     tasks_of: tuple[list[float | None], list[np.ndarray | None], object | None, np.ndarray],
-    kept_budget: tuple[float, float] | None,
+    kept_budget: tuple[float, float, float] | None,
     clock: tuple[float, float],
     workers: int,
 ) -> list[PieceOutcome]:
     """The search over groups of reps with the pass's time left (``tasks_of``: each piece's
     budget and start, the run's penalty, the distance references).
 
-    In the pass without the budget (``kept_budget``: the run's ``max_moved_share`` and time
-    limit), a plan that keeps the budget already may search on to the run's own limit, each
+    In the pass without the budget (``kept_budget``: the run's ``max_moved_share``, time
+    limit and deadline), a plan that keeps the budget already may search on to the run's own
+    deadline (past the pass's, which keeps time to repair a plan that breaks the budget), each
     piece held to what it moves now plus its share (by potential) of the budget's slack, so
     that the plan still keeps the budget.
     """
@@ -156,14 +157,14 @@ def improve_run(
     total_p = total_potential(problem)
     until, work_limit = pass_deadline(t0, rules.time_limit, hard), rules.time_limit
     if kept_budget is not None:
-        share, run_limit = kept_budget
+        share, run_limit, run_end = kept_budget
         moved = moved_by_piece(problem, pieces, outs)
         slack = share * total_p - float(moved.sum())
         if slack >= 0:
             unit_p = problem.unit_sum(problem.potential)
             piece_p = np.array([float(unit_p[p.units].sum()) for p in pieces])
             budgets = list(moved + slack * piece_p / max(float(piece_p.sum()), 1e-12))
-            until, work_limit = pass_deadline(t0, run_limit, hard), run_limit
+            until, work_limit = pass_deadline(run_end - run_limit, run_limit, run_end), run_limit
     tasks = [
         PlanTask(rules, total_p, float(d_ref[p.block]), budgets[i], starts[i], 0.0, hard, avoid)
         for i, p in enumerate(pieces)

@@ -21,7 +21,7 @@ import numpy as np
 from solver.assignment.assemble import assemble
 from solver.assignment.backends.highs_backend import BackendOutcome
 from solver.assignment.backends.registry import solver_label
-from solver.assignment.block import BlockData, block_reps
+from solver.assignment.block import BlockData, block_reps, block_units
 from solver.assignment.budget.passes import LeastFailed, least_disruption_pass, solve_with_budget
 from solver.assignment.executor import block_pool, map_tasks
 from solver.assignment.explain.core import explain_infeasible
@@ -42,6 +42,7 @@ from solver.assignment.solve_pass import Pass, no_plan
 from solver.assignment.split.block_bound import PieceDuals, lagrangian_bound
 from solver.assignment.split.piece_tasks import PieceOutcome, PlanTask, build_piece, plan_piece, shares
 from solver.assignment.split.pieces import PIECE_UNITS, Piece, Split, split_block
+from solver.assignment.split.sizing import BlockSize, piece_counts
 from solver.assignment.terms import block_distance_reference_km, total_potential
 from solver.config import AssignmentConfig
 from solver.problem import Problem
@@ -107,31 +108,44 @@ def _split_blocks(
     problem: Problem, rules: AssignmentConfig, cost: PlanCost, deadline: float, whole: frozenset[int]
 ) -> dict[int, Split]:
     """Each block's pieces; large problems split their blocks in parallel processes."""
-    size = piece_units(problem)
-    big = [
-        b
-        for b in range(len(problem.blocks))
-        if b not in whole and int((problem.unit_block == b).sum()) > size
-    ]
+    counts = piece_counts(
+        {
+            b: BlockSize(len(block_units(problem, b)), len(block_reps(problem, b)))
+            for b in range(len(problem.blocks))
+            if b not in whole
+        },
+        piece_units(problem),
+        rules.time_limit,
+        block_workers_for(problem, problem.blocks),
+    )
+    big = [b for b, k in counts.items() if k > 1]
     splits = {b: whole_block(problem, b) for b in range(len(problem.blocks)) if b not in big}
     workers = block_workers_for(problem, big)
+    # the count is passed on: a worker's own module constants are not this run's;
+    # a block too large to solve whole must be split, whatever its split's flaws
     if workers > 1:
         largest_first = sorted(big, key=lambda b: (-int((problem.unit_block == b).sum()), b))
         with block_pool(workers) as pool:
-            # the size is passed on: a worker's own module constant is not this run's
             futures = {
-                b: pool.submit(split_block, problem, b, rules, cost, deadline, size, **_must(problem, b))
+                b: pool.submit(
+                    split_block,
+                    problem,
+                    b,
+                    rules,
+                    cost,
+                    deadline,
+                    must_split=too_big(problem, b),
+                    parts=counts[b],
+                )
                 for b in largest_first
             }
             splits |= {b: f.result() for b, f in futures.items()}
     else:
-        splits |= {b: split_block(problem, b, rules, cost, deadline, size, **_must(problem, b)) for b in big}
+        for b in big:
+            splits[b] = split_block(
+                problem, b, rules, cost, deadline, must_split=too_big(problem, b), parts=counts[b]
+            )
     return dict(sorted(splits.items()))
-
-
-def _must(problem: Problem, b: int) -> dict[str, bool]:
-    """A block too large to solve whole must be split, whatever its split's flaws."""
-    return {"must_split": True} if too_big(problem, b) else {}
 
 
 def solve(

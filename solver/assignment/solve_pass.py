@@ -29,9 +29,9 @@ class Pass:
     hard_deadline: float | None = None
     splits: dict[int, Split] | None = None
     d_ref: np.ndarray | None = None
-    #: the pass without the budget: the run's ``max_moved_share`` and time limit, which the
-    #: search over groups of reps may use whole while its plan keeps the budget
-    kept_budget: tuple[float, float] | None = None
+    #: the pass without the budget: the run's ``max_moved_share``, time limit and deadline
+    #: (perf_counter), which the search over groups of reps may use while its plan keeps the budget
+    kept_budget: tuple[float, float, float] | None = None
     #: the budgeted passes: the plan without the budget (global rep per unit), which keeps
     #: every other rule of every piece; the least-disruption pass starts from it too
     warm: np.ndarray | None = None

@@ -1,4 +1,4 @@
-"""Large blocks in pieces: the cut, what one worker solves, and the whole block's bound."""
+"""Large blocks in pieces: how many, the cut, what one worker solves, and the whole block's bound."""
 
 from solver.assignment.split.block_bound import (
     PieceDuals,
@@ -19,9 +19,11 @@ from solver.assignment.split.pieces import (
     Split,
     split_block,
 )
+from solver.assignment.split.sizing import BlockSize, piece_counts
 
 __all__ = [
     "PIECE_UNITS",
+    "BlockSize",
     "LeastCost",
     "Piece",
     "PieceDuals",
@@ -31,6 +33,7 @@ __all__ = [
     "build_piece",
     "lagrangian_bound",
     "least_piece",
+    "piece_counts",
     "plan_piece",
     "shares",
     "split_block",

@@ -2,7 +2,8 @@
 
 The exact LP of a block grows like n^1.5-1.8 in its units (measured, 1k to 100k),
 and its dense pairs outgrow memory near a million accounts. A block with more
-than `PIECE_UNITS` units is therefore cut into pieces. Every rep keeps the
+than `PIECE_UNITS` units is therefore cut into pieces (into more when the
+time limit cannot plan them: `solver.assignment.split.sizing`). Every rep keeps the
 *whole block's* targets and bands, so a plan of every piece is a plan of the
 block: the split only removes options (a unit may not go to a rep of another
 piece). What that costs is measured, not assumed: the block's bound is a
@@ -46,6 +47,7 @@ from solver.assignment.block import (
 from solver.assignment.lp.pricing import priced_lp
 from solver.assignment.rules import block_rows
 from solver.assignment.split.block_bound import PieceDuals, lagrangian_bound, piece_duals
+from solver.assignment.split.sizing import MIN_PIECE_REPS
 from solver.config import AssignmentConfig
 from solver.problem import Problem
 
@@ -65,8 +67,6 @@ SAMPLE_SECONDS = 60.0
 PIECE_UNITS = 40_000
 #: Units in the sample whose LP prices the split (a sample of 12k units x 267 reps: ~10 s).
 SAMPLE_UNITS = 12_000
-#: Never make a piece with fewer reps than this (a piece must be able to balance).
-MIN_PIECE_REPS = 6
 #: A piece's total of each balanced metric must sit this deep inside its reps' band sum.
 BAND_MARGIN = 0.75
 
@@ -262,8 +262,10 @@ def split_block(
     deadline: float,
     max_units: int | None = None,
     must_split: bool = False,
+    parts: int | None = None,
 ) -> Split:
-    """Pieces of block ``b`` of about ``max_units`` units (default `PIECE_UNITS`) each.
+    """Block ``b`` in ``parts`` pieces, or (None) in pieces of about ``max_units`` units
+    (default `PIECE_UNITS`) each (`solver.assignment.split.sizing` counts them for a run).
 
     The whole block when it is small or will not split well, unless ``must_split``.
     """
@@ -271,7 +273,7 @@ def split_block(
     units = block_units(problem, b)
     reps = block_reps(problem, b)
     whole = Split([Piece(b, 0, 1, units, reps)])
-    parts = min(-(-len(units) // max_units), len(reps) // MIN_PIECE_REPS)
+    parts = min(parts or -(-len(units) // max_units), len(reps) // MIN_PIECE_REPS)
     if parts < 2 or rules.objective == "lexicographic" or not rules.balance:
         return whole
     cf = problem.capacity_factor[reps]
