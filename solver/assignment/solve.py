@@ -42,7 +42,7 @@ from solver.assignment.solve_pass import Pass, no_plan
 from solver.assignment.split.block_bound import PieceDuals, lagrangian_bound
 from solver.assignment.split.piece_tasks import PieceOutcome, PlanTask, build_piece, plan_piece, shares
 from solver.assignment.split.pieces import PIECE_UNITS, Piece, Split, split_block
-from solver.assignment.split.sizing import BlockSize, piece_counts
+from solver.assignment.split.sizing import BlockSize, machine_workers, piece_counts
 from solver.assignment.terms import block_distance_reference_km, total_potential
 from solver.config import AssignmentConfig
 from solver.problem import Problem
@@ -116,7 +116,7 @@ def _split_blocks(
         },
         piece_units(problem),
         rules.time_limit,
-        block_workers_for(problem, problem.blocks),
+        machine_workers(),
     )
     big = [b for b, k in counts.items() if k > 1]
     splits = {b: whole_block(problem, b) for b in range(len(problem.blocks)) if b not in big}

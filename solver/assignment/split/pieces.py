@@ -17,8 +17,9 @@ How the cut is made, so that it removes few options the optimum would use:
    sample) gives prices for every rep's rows; priced with them, each unit
    learns its cheapest rep in every group (one pass over all pairs, in chunks);
 3. down the tree, each unit follows its cheaper side (pinned units their
-   pinned rep), and the heavier side hands over the units that lose least by
-   crossing until each side holds the potential its reps' targets call for.
+   pinned rep), then the units cross that bring both sides to their reps'
+   share of every balanced metric at least regret (a small LP,
+   `solver.assignment.split.transfer`).
 
 A split whose pieces cannot hold their reps' bands in aggregate is not made,
 unless the block is too large to solve whole (``must_split``): its pieces are
@@ -48,6 +49,7 @@ from solver.assignment.lp.pricing import priced_lp
 from solver.assignment.rules import block_rows
 from solver.assignment.split.block_bound import PieceDuals, lagrangian_bound, piece_duals
 from solver.assignment.split.sizing import MIN_PIECE_REPS
+from solver.assignment.split.transfer import TRANSFER_MARGIN, Wanted, transfer
 from solver.config import AssignmentConfig
 from solver.problem import Problem
 
@@ -162,11 +164,11 @@ def _descend(
     pin_group: np.ndarray,
     out: list[tuple[np.ndarray, np.ndarray]],
 ) -> None:
-    """Send each unit down the tree to its cheaper side, then even out the sides' totals.
-
-    The side heavier in potential hands over its units in order of least
-    regret; how many is chosen so that the worst balanced metric, measured in
-    its own tolerance, ends closest to the sides' capacity shares.
+    """Send each unit down the tree to its cheaper side, then let the units cross that
+    bring both sides to their reps' share of every metric at least regret
+    (`solver.assignment.split.transfer`). Each side's share is of the whole block's
+    totals (``values`` over the block, by capacity factor), so errors do not compound
+    down the tree.
     """
     if node.left is None or node.right is None:
         out.append((units, node.reps))
@@ -176,22 +178,18 @@ def _descend(
     pinned = pin_group[units] >= 0
     pin_left = np.isin(pin_group[units], node.left.groups)
     left = np.where(pinned, pin_left, m_left <= m_right)
-    share = float(cf[node.left.reps].sum() / cf[node.reps].sum())
-    pot = values["potential"][units]
-    from_left = float(pot[left].sum()) > share * float(pot.sum())
-    regret = (m_right - m_left) if from_left else (m_left - m_right)
-    cand = np.flatnonzero((left == from_left) & ~pinned & np.isfinite(regret))
-    cand = cand[np.lexsort((units[cand], regret[cand]))]
-    worst = np.zeros(len(cand) + 1)
-    for metric, tol in tolerance.items():
-        v = values[metric][units]
-        want = share * float(v.sum())
-        held = float(v[left].sum())
-        handed = np.concatenate([[0.0], np.cumsum(v[cand])])
-        after = held - handed if from_left else held + handed
-        worst = np.maximum(worst, np.abs(after - want) / max(tol * want, 1e-12))
-    k = int(np.argmin(worst))
-    left[cand[:k]] = not from_left
+    movable = ~pinned & np.isfinite(m_left) & np.isfinite(m_right)
+    regret = np.where(movable, np.abs(m_right - m_left), 0.0)
+    metrics = sorted(tolerance)
+    rate = np.array([float(values[m].sum()) / float(cf.sum()) for m in metrics])
+    tol = np.array([tolerance[m] for m in metrics])
+    want_left = rate * float(cf[node.left.reps].sum())
+    want_right = rate * float(cf[node.right.reps].sum())
+    wanted = Wanted(
+        want_left, want_right, TRANSFER_MARGIN * tol * want_left, TRANSFER_MARGIN * tol * want_right
+    )
+    stacked = np.vstack([values[m][units] for m in metrics])
+    left = transfer(left, regret, movable, stacked, wanted)
     _descend(node.left, units[left], minima, values, tolerance, cf, pin_group, out)
     _descend(node.right, units[~left], minima, values, tolerance, cf, pin_group, out)
 

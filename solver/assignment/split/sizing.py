@@ -13,6 +13,7 @@ from the construction alone, 20-39% above their bounds.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 #: One core's seconds per million pairs for a piece's first plan (measured, 200k-1M accounts).
@@ -39,6 +40,13 @@ class BlockSize:
 
     def most_parts(self) -> int:
         return max(self.reps // MIN_PIECE_REPS, 1)
+
+
+def machine_workers() -> int:
+    """The workers the cut assumes: this machine's cores, whichever engine runs the pieces
+    (local processes, a batch worker, Dask), so that every engine cuts a block alike and
+    gives the same plan."""
+    return os.cpu_count() or 1
 
 
 def pairs_held(seconds: float, workers: int) -> tuple[float, float]:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import importlib
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from solver.assignment import solve, violations
+from solver.assignment.executor import local_processes, using_engine
 from solver.assignment.split.sizing import (
     MIN_PIECE_PAIRS,
     MIN_PIECE_REPS,
@@ -104,6 +106,20 @@ def test_a_run_whose_work_does_not_fit_its_time_is_solved_in_more_pieces(monkeyp
     assert max(b.pieces for b in cut.blocks) >= 2
     assert cut.status.has_plan
     assert violations(problem, cut.rep_of_account, SPLIT_RULES) == []
+
+
+def test_every_engine_cuts_alike(monkeypatch) -> None:
+    """The cut assumes the machine's cores, not the engine's workers: three local processes
+    (as Dask or a batch worker would run the pieces) give the same pieces and the same plan."""
+    problem = generate_problem(SyntheticSpec(6_000, 60, seed=3))
+    monkeypatch.setattr(sizing, "MIN_PIECE_PAIRS", 5_000)
+    monkeypatch.setattr(sizing, "SECONDS_PER_MILLION_PAIRS", 1e4)
+    here = solve(problem, SPLIT_RULES)
+    with using_engine(local_processes(3)):
+        there = solve(problem, SPLIT_RULES)
+    assert [b.pieces for b in there.blocks] == [b.pieces for b in here.blocks]
+    assert max(b.pieces for b in here.blocks) >= 2
+    assert np.array_equal(there.rep_of_account, here.rep_of_account)
 
 
 @pytest.mark.parametrize("seconds", [10.0, 60.0, 600.0])
