@@ -102,6 +102,7 @@ class IncrementalLp:
         self.n_rows = len(row_lo)
         self.n_slack = 0
         self.slack_used = 0.0
+        self.iterations = 0  # simplex iterations of every solve so far
         offset = 0
         for r in rows:
             penalty = (elastic or {}).get(r.rule)
@@ -162,8 +163,11 @@ class IncrementalLp:
         bound = np.concatenate([np.ones(len(one)), np.zeros(len(zero))])
         self.h.changeColsBounds(len(cols), at.astype(np.int32), bound, bound)
 
-    def solve(self, time_limit: float) -> tuple[Status, np.ndarray | None, float, np.ndarray | None]:
-        """(status, x over all columns, objective, row duals).
+    def solve(
+        self, time_limit: float, iteration_limit: int | None = None
+    ) -> tuple[Status, np.ndarray | None, float, np.ndarray | None]:
+        """(status, x over all columns, objective, row duals); ``iteration_limit`` caps this
+        solve's simplex iterations (a budget that does not depend on the machine's load).
 
         HiGHS 1.x checks ``time_limit`` against the run time of the instance summed
         over all its runs (ERGO-Code/HiGHS#1477), so the limit of this run is set on
@@ -172,7 +176,10 @@ class IncrementalLp:
         out differently under load and on Dask).
         """
         self.h.setOptionValue("time_limit", float(self.h.getRunTime()) + float(max(time_limit, 0.1)))
+        limit = _NO_ITERATION_LIMIT if iteration_limit is None else max(int(iteration_limit), 1)
+        self.h.setOptionValue("simplex_iteration_limit", limit)
         self.h.run()
+        self.iterations += int(self.h.getInfo().simplex_iteration_count)
         # later solves only add columns: skip presolve so simplex restarts from this basis
         self.h.setOptionValue("presolve", "off")
         ms = self.h.getModelStatus()
@@ -190,6 +197,10 @@ class IncrementalLp:
             float(self.h.getInfo().objective_function_value) / self.scale,
             np.asarray(sol.row_dual, dtype=float) / self.scale,
         )
+
+
+#: HiGHS's default simplex_iteration_limit (no limit).
+_NO_ITERATION_LIMIT = 2_147_483_647
 
 
 def _mip_model(

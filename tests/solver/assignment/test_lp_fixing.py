@@ -100,6 +100,24 @@ def test_the_re_solve_fixes_the_unit_and_keeps_every_band() -> None:
         assert not fractional_units(block, x)[whale]
 
 
+def test_the_re_solve_stops_at_its_share_of_the_lps_iterations(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A re-solve that would need more simplex iterations than its share of the LP's gives
+    up (the LP is then rounded as it is): a held-out 1M piece's took 27 s to the LP's 8 s."""
+    p, block, cost = _hire_and_whale()
+    session: list[IncrementalLp] = []
+    priced_lp(p, block, RULES, cost, None, time.perf_counter() + 30, session=session)
+    lp = session[0]
+    assert lp.iterations > 0
+    monkeypatch.setattr(fixing, "RESOLVE_ITERATIONS", 0.0)
+    monkeypatch.setattr(fixing, "MIN_RESOLVE_ITERATIONS", 1)
+    # the costly rep for the whale: its book must move, which takes more than one iteration
+    whale, costly = np.array([_whale(block)]), np.array([0])
+    assert resolve_fixed(lp, block, whale, costly, time.perf_counter() + 30) is None
+    monkeypatch.setattr(fixing, "MIN_RESOLVE_ITERATIONS", 10_000)
+    x = resolve_fixed(lp, block, whale, costly, time.perf_counter() + 30)
+    assert x is not None
+
+
 def test_round_big_first_has_nothing_to_do_without_fractional_big_units() -> None:
     p, block, cost = _hire_and_whale()
     session: list[IncrementalLp] = []
