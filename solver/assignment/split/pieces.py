@@ -17,9 +17,10 @@ How the cut is made, so that it removes few options the optimum would use:
    sample) gives prices for every rep's rows; priced with them, each unit
    learns its cheapest rep in every group (one pass over all pairs, in chunks);
 3. down the tree, each unit follows its cheaper side (pinned units their
-   pinned rep), then the units cross that bring both sides to their reps'
-   share of every balanced metric at least regret (a small LP,
-   `solver.assignment.split.transfer`).
+   pinned rep), and the heavier side hands over the units that lose least by
+   crossing until each side holds the potential its reps' targets call for;
+   when that leaves a metric out of balance (metrics that pull apart), the
+   units cross by a small LP over every metric (`solver.assignment.split.transfer`).
 
 A split whose pieces cannot hold their reps' bands in aggregate is not made,
 unless the block is too large to solve whole (``must_split``): its pieces are
@@ -164,11 +165,14 @@ def _descend(
     pin_group: np.ndarray,
     out: list[tuple[np.ndarray, np.ndarray]],
 ) -> None:
-    """Send each unit down the tree to its cheaper side, then let the units cross that
-    bring both sides to their reps' share of every metric at least regret
-    (`solver.assignment.split.transfer`). Each side's share is of the whole block's
-    totals (``values`` over the block, by capacity factor), so errors do not compound
-    down the tree.
+    """Send each unit down the tree to its cheaper side, then even out the sides' totals.
+
+    The side heavier in potential hands over its units in order of least
+    regret; how many is chosen so that the worst balanced metric, measured in
+    its own tolerance, ends closest to the sides' capacity shares. When even the
+    best count leaves a metric further out than `BAND_MARGIN` (metrics that pull
+    apart: heavy units clustered on one side), the units cross by a small LP
+    over every metric instead (`solver.assignment.split.transfer`).
     """
     if node.left is None or node.right is None:
         out.append((units, node.reps))
@@ -177,21 +181,54 @@ def _descend(
     m_right = minima[np.ix_(units, node.right.groups)].min(axis=1)
     pinned = pin_group[units] >= 0
     pin_left = np.isin(pin_group[units], node.left.groups)
-    left = np.where(pinned, pin_left, m_left <= m_right)
+    cheaper = np.where(pinned, pin_left, m_left <= m_right)
+    left = cheaper.copy()
+    share = float(cf[node.left.reps].sum() / cf[node.reps].sum())
+    pot = values["potential"][units]
+    from_left = float(pot[left].sum()) > share * float(pot.sum())
+    regret = (m_right - m_left) if from_left else (m_left - m_right)
+    cand = np.flatnonzero((left == from_left) & ~pinned & np.isfinite(regret))
+    cand = cand[np.lexsort((units[cand], regret[cand]))]
+    worst = np.zeros(len(cand) + 1)
+    for metric, tol in tolerance.items():
+        v = values[metric][units]
+        want = share * float(v.sum())
+        held = float(v[left].sum())
+        handed = np.concatenate([[0.0], np.cumsum(v[cand])])
+        after = held - handed if from_left else held + handed
+        worst = np.maximum(worst, np.abs(after - want) / max(tol * want, 1e-12))
+    k = int(np.argmin(worst))
+    left[cand[:k]] = not from_left
+    if worst[k] > BAND_MARGIN:
+        log.info("a cut's sides pull apart (%.2f tolerances at best): units cross by LP", worst[k])
+        left = _crossed(units, cheaper, m_left, m_right, pinned, values, tolerance, share)
+    _descend(node.left, units[left], minima, values, tolerance, cf, pin_group, out)
+    _descend(node.right, units[~left], minima, values, tolerance, cf, pin_group, out)
+
+
+def _crossed(
+    units: np.ndarray,
+    cheaper: np.ndarray,
+    m_left: np.ndarray,
+    m_right: np.ndarray,
+    pinned: np.ndarray,
+    values: dict[str, np.ndarray],
+    tolerance: dict[str, float],
+    share: float,
+) -> np.ndarray:
+    """The sides after the least-regret crossing that brings both within `TRANSFER_MARGIN`
+    of their share of every metric (or as close as any crossing can)."""
     movable = ~pinned & np.isfinite(m_left) & np.isfinite(m_right)
     regret = np.where(movable, np.abs(m_right - m_left), 0.0)
     metrics = sorted(tolerance)
-    rate = np.array([float(values[m].sum()) / float(cf.sum()) for m in metrics])
+    stacked = np.vstack([values[m][units] for m in metrics])
+    total = stacked.sum(axis=1)
     tol = np.array([tolerance[m] for m in metrics])
-    want_left = rate * float(cf[node.left.reps].sum())
-    want_right = rate * float(cf[node.right.reps].sum())
+    want_left, want_right = share * total, (1.0 - share) * total
     wanted = Wanted(
         want_left, want_right, TRANSFER_MARGIN * tol * want_left, TRANSFER_MARGIN * tol * want_right
     )
-    stacked = np.vstack([values[m][units] for m in metrics])
-    left = transfer(left, regret, movable, stacked, wanted)
-    _descend(node.left, units[left], minima, values, tolerance, cf, pin_group, out)
-    _descend(node.right, units[~left], minima, values, tolerance, cf, pin_group, out)
+    return transfer(cheaper, regret, movable, stacked, wanted)
 
 
 def _sample_prices(

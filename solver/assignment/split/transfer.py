@@ -1,16 +1,16 @@
 """Which units cross a cut so that both sides hold their share of every balanced metric.
 
 Down the split's tree (`solver.assignment.split.pieces`) each unit starts on
-its cheaper side. Its sides must then hold, for every balanced metric, about
-what their reps' capacity calls for; the units that cross pay their regret
-(the cost of the other side's cheapest rep over this side's). Handing units
-over in order of regret evens out one metric at a time: on a held-out million
-accounts, where heavy accounts cluster on their owners' side, the cut left
-pieces holding +1.3 tolerances of potential and -1.3 of accounts, and their
-pieces found no plan. Here the crossing is a small LP over every movable unit
-(one row per metric and side): first the least deviation from the wanted
-totals, then the least regret within it. A basic solution has at most one
-fractional unit per row, rounded to the nearer side.
+its cheaper side, and the units that cross pay their regret (the cost of the
+other side's cheapest rep over this side's). Handing units over in order of
+regret evens out one metric at a time. When metrics pull apart (on a held-out
+million accounts, heavy accounts clustered on their owners' side: the side
+that had to gain accounts had to lose potential) it left pieces 1.3
+tolerances out of balance, and their pieces found no plan. For such cuts the
+crossing is a small LP over every movable unit (one row per metric and side):
+first the least deviation from the wanted totals, then the least regret
+within it. A basic solution has at most one fractional unit per row, rounded
+to the nearer side.
 """
 
 from __future__ import annotations

@@ -100,3 +100,36 @@ def test_crossing_never_leaves_the_sides_further_from_their_bands(seed, n, share
     # the LP's rounding may cost at most one unit per row
     slack = 4 * float((values / np.maximum(np.vstack([wanted.width_left] * n).T, 1e-12)).max())
     assert after <= before + slack + 1e-6
+
+
+def test_a_cut_whose_metrics_pull_apart_crosses_by_the_lp() -> None:
+    """Down the split's tree: the left group is cheaper for 10 heavy units (10 potential, one
+    account each), the right for 100 light ones. By regret alone the best hand-over leaves a
+    metric more than `BAND_MARGIN` out; the LP brings both metrics within their margins."""
+    from solver.assignment.split.pieces import BAND_MARGIN, _descend, _Node
+
+    values, left = _whales_left()
+    n = values.shape[1]
+    minima = np.where(left[:, None], [[0.0, 1.0]], [[1.0, 0.0]])
+    root = _Node(
+        np.array([0, 1]),
+        np.array([0, 1]),
+        _Node(np.array([0]), np.array([0])),
+        _Node(np.array([1]), np.array([1])),
+    )
+    tolerance = {"potential": 0.02, "accounts": 0.02}
+    out: list[tuple[np.ndarray, np.ndarray]] = []
+    _descend(
+        root,
+        np.arange(n),
+        minima,
+        {"potential": values[0], "accounts": values[1]},
+        tolerance,
+        np.ones(2),
+        np.full(n, -1),
+        out,
+    )
+    (lu, _), _ = out
+    for row, tol in zip(values, tolerance.values(), strict=True):
+        want = row.sum() / 2
+        assert abs(row[lu].sum() - want) <= BAND_MARGIN * tol * want + 1e-9
