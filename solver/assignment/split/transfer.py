@@ -102,10 +102,11 @@ def transfer(
         return left
     n = len(cand)
     rows = len(lower)
-    over = first[n : n + rows] - first[n + rows :]  # how far each row had to stretch
+    # a z = row - s+ + s-: how far past its bounds each row had to go (up: > 0)
+    over = first[n + rows :] - first[n : n + rows]
     lower2 = lower + np.minimum(over, 0.0) - 1e-9
     upper2 = upper + np.maximum(over, 0.0) + 1e-9
-    scale = float(regret[cand].max()) if len(cand) and regret[cand].max() > 0 else 1.0
+    scale = max(float(regret[cand].max()), 1e-300)
     z = _lp(a, regret[cand] / scale, lower2, upper2, slack=False)
     if z is None:
         z = first[:n]

@@ -84,6 +84,19 @@ def test_out_of_reach_bands_are_approached_as_close_as_possible() -> None:
     assert np.array_equal(side, again)
 
 
+def test_within_a_band_out_of_reach_the_least_regret_still_decides() -> None:
+    """Metric A cannot be balanced (its only heavy unit is pinned left); metric B needs one of
+    two units to cross: the cheaper one does (the stretched rows keep their direction)."""
+    # units: pinned heavy (A=10), p and q (B=1 each, left, regrets 1 and 5), pinned r (B=1, right)
+    values = np.array([[10.0, 0.0, 0.0, 0.0], [0.0, 1.0, 1.0, 1.0]])
+    left = np.array([True, True, True, False])
+    movable = np.array([False, True, True, False])
+    regret = np.array([0.0, 1.0, 5.0, 0.0])
+    wanted = Wanted(np.array([5.0, 1.0]), np.array([5.0, 2.0]), np.array([0.1, 0.1]), np.array([0.1, 0.1]))
+    side = transfer(left, regret, movable, values, wanted)
+    assert side.tolist() == [True, False, True, False]
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.integers(0, 10_000), st.integers(4, 200), st.floats(0.2, 0.8))
 def test_crossing_never_leaves_the_sides_further_from_their_bands(seed, n, share) -> None:
