@@ -103,7 +103,10 @@ def run_block(
         if rep_of_unit is not None:
             rep_of_unit = improve_plan(problem, block, rules, cost, budget, rep_of_unit, hard)
     if rep_of_unit is None:
-        return _finish(_last_resort_mip(problem, block, rules, cost, budget, hard, lp), t0, rules), block
+        # a whole-block MIP rarely finds a plan where rounding and construction did not: it may
+        # not hold a core for long beyond the block's share while other blocks wait for it
+        mip_until = min(hard, t0 + LAST_RESORT_SHARES * time_limit)
+        return _finish(_last_resort_mip(problem, block, rules, cost, budget, mip_until, lp), t0, rules), block
     rep_of_unit = polish(problem, block, rules, cost, budget, x_guide, rep_of_unit, hard, lp.bound)
     return _finish(_outcome(block, cost, rep_of_unit, lp.bound, lp), t0, rules), block
 
@@ -138,6 +141,8 @@ LP_SETUP_SECONDS_PER_PAIR = 5e-7
 #: Seconds per candidate pair a whole-block MIP needs at least (building it included); with
 #: less time left the last resort is skipped rather than overrun the time limit.
 LAST_RESORT_SECONDS_PER_PAIR = 2e-6
+#: The last resort (a whole-block MIP) may run on to this many times the block's share.
+LAST_RESORT_SHARES = 3.0
 #: Seconds per unit kept back from the LP for the construction, should the LP route fail.
 CONSTRUCTION_SECONDS_PER_UNIT = 4e-4
 

@@ -227,7 +227,15 @@ def _solve(
     def plan_task(i: int) -> PlanTask:
         share, until = share_of(i, spread, latest, clock, workers, hard)
         return PlanTask(
-            rules, total_p, float(d_ref[pieces[i].block]), budgets[i], starts[i], share, until, avoid
+            rules,
+            total_p,
+            float(d_ref[pieces[i].block]),
+            budgets[i],
+            starts[i],
+            share,
+            until,
+            avoid,
+            run_end=hard,
         )
 
     outs, failed = run_then_retry(

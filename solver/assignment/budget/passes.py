@@ -101,7 +101,9 @@ def least_disruption_pass(
     def least_task(i: int) -> PlanTask:
         share, until = share_of(i, spread, latest, clock, workers, hard)
         start = None if warm is None else warm[pieces[i].units]
-        return PlanTask(rules, total_p, float(d_ref[pieces[i].block]), None, None, share, until, warm=start)
+        return PlanTask(
+            rules, total_p, float(d_ref[pieces[i].block]), None, None, share, until, warm=start, run_end=hard
+        )
 
     outs, failed = run_then_retry(
         problem,

@@ -131,6 +131,22 @@ class PlanTask:
     #: least-disruption pass: a plan keeping the piece's rules (global rep per unit, in the
     #: order of the piece's units), the plan without the budget
     warm: np.ndarray | None = None
+    #: the run's own deadline: a piece that starts after ``hard`` (the time kept for the pieces
+    #: after it is already used) still gets its share to find a plan, up to this
+    run_end: float | None = None
+
+    def deadline(self) -> float:
+        """The latest finish of a piece starting now.
+
+        Every piece needs a plan for the run to have one, so a piece that starts
+        late (the pieces before it ran past their shares) gets its share all the
+        same while the run has time. Without it, on a held-out million accounts
+        the last pieces started after their reserved deadlines and gave up within
+        seconds, though the run had a minute left.
+        """
+        if self.run_end is None:
+            return self.hard
+        return max(self.hard, min(self.run_end, time.perf_counter() + self.share))
 
 
 def plan_piece(problem: Problem, source: Piece | BlockData, task: PlanTask) -> PieceOutcome:
@@ -147,7 +163,8 @@ def plan_piece(problem: Problem, source: Piece | BlockData, task: PlanTask) -> P
             problem, block, rules, task.budget, task.share, total_p=task.total_p, d_ref_km=task.d_ref_km
         )
     else:
-        out, solved = run_block(problem, block, rules, cost, task.budget, task.share, task.hard, task.start)
+        until = task.deadline()
+        out, solved = run_block(problem, block, rules, cost, task.budget, task.share, until, task.start)
     _log_piece(problem, block, out, task, began)
     if out.x is None:
         return PieceOutcome(dataclasses.replace(out, row_dual=None), np.zeros(0, dtype=np.int64), failed=out)
@@ -178,7 +195,7 @@ def least_piece(problem: Problem, source: Piece | BlockData, task: PlanTask) -> 
     tie = tie_break(block, task.rules, task.total_p, task.d_ref_km)
     start = local_reps(block, task.warm)
     out, solved = run_block(
-        problem, block, task.rules, block.moved / task.total_p + tie, None, task.share, task.hard, start
+        problem, block, task.rules, block.moved / task.total_p + tie, None, task.share, task.deadline(), start
     )
     if out.x is None:
         return PieceOutcome(dataclasses.replace(out, row_dual=None), np.zeros(0, dtype=np.int64), failed=out)

@@ -49,6 +49,7 @@ from solver.assignment.block import (
 from solver.assignment.lp.pricing import priced_lp
 from solver.assignment.rules import block_rows
 from solver.assignment.split.block_bound import PieceDuals, lagrangian_bound, piece_duals
+from solver.assignment.split.rebalance import REBALANCE_TRIGGER, Leaves, rebalance, worst_deviation
 from solver.assignment.split.sizing import MIN_PIECE_REPS
 from solver.assignment.split.transfer import TRANSFER_MARGIN, Wanted, transfer
 from solver.config import AssignmentConfig
@@ -231,6 +232,45 @@ def _crossed(
     return transfer(cheaper, regret, movable, stacked, wanted)
 
 
+def _evened(
+    problem: Problem,
+    b: int,
+    rules: AssignmentConfig,
+    reps: np.ndarray,
+    values: dict[str, np.ndarray],
+    minima: np.ndarray,
+    pin: np.ndarray,
+    found: list[tuple[np.ndarray, np.ndarray]],
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The pieces, with units moved between them when one ended further out of its wanted
+    totals than `REBALANCE_TRIGGER` (the cuts' errors add down the tree)."""
+    metrics = sorted(rules.balance)
+    if not metrics or len(found) < 2:
+        return found
+    targets = block_targets(problem, b, reps)
+    stacked = np.vstack([values[m] for m in metrics])
+    target = np.vstack([[float(targets[m][gr].sum()) for _, gr in found] for m in metrics])
+    # the block's own surplus or shortfall is spread over its pieces by their targets
+    want = target * (stacked.sum(axis=1) / np.maximum(target.sum(axis=1), 1e-12))[:, None]
+    leaves = Leaves(stacked, want, np.array([rules.balance[m] for m in metrics]))
+    piece = np.zeros(len(minima), dtype=np.int64)
+    for i, (gu, _) in enumerate(found):
+        piece[gu] = i
+    before = worst_deviation(leaves, piece)
+    if before <= REBALANCE_TRIGGER:
+        return found
+    # the tree numbers its groups in the order `_descend` finds its pieces: column i is piece i
+    evened = rebalance(piece, minima, pin < 0, leaves)
+    log.info(
+        "%s: its pieces held their wanted totals within %.2f tolerances; units moved between "
+        "them by LP: %.2f",
+        problem.block_name(b),
+        before,
+        worst_deviation(leaves, evened),
+    )
+    return [(np.flatnonzero(evened == i), gr) for i, (_, gr) in enumerate(found)]
+
+
 def _sample_prices(
     problem: Problem,
     b: int,
@@ -350,6 +390,7 @@ def split_block(
     tolerance = {"potential": 1.0} | dict(rules.balance)
     found: list[tuple[np.ndarray, np.ndarray]] = []
     _descend(root, np.arange(len(units)), minima, values, tolerance, cf, pin, found)
+    found = _evened(problem, b, rules, reps, values, minima, pin, found)
     if not _bands_hold(problem, b, units, reps, found, rules):
         if not must_split:
             return whole

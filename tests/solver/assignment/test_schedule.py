@@ -45,3 +45,25 @@ def test_the_clock_shares_what_is_left_and_keeps_back_for_the_rest() -> None:
     assert reserve == pytest.approx(RESERVE_SHARE * 10.0, abs=0.1)
     share, reserve = clock.share(1)
     assert share == pytest.approx(40.0, abs=0.1) and reserve == 0.0
+
+
+def _task(share: float, hard: float, run_end: float | None):  # type: ignore[no-untyped-def]
+    from solver.assignment.split.piece_tasks import PlanTask
+    from solver.config import AssignmentConfig
+
+    return PlanTask(AssignmentConfig(), 1.0, 1.0, None, None, share, hard, run_end=run_end)
+
+
+def test_a_piece_starting_after_its_reserved_deadline_still_gets_its_share() -> None:
+    """The pieces before it overran: it gets its share from now, while the run has time."""
+    import time
+
+    now = time.perf_counter()
+    late = _task(share=10.0, hard=now - 5.0, run_end=now + 100.0)
+    assert late.deadline() == pytest.approx(now + 10.0, abs=0.5)
+    # never past the run's own deadline
+    assert _task(10.0, now - 5.0, now + 3.0).deadline() == pytest.approx(now + 3.0)
+    # on time: its reserved deadline stands
+    assert _task(10.0, now + 50.0, now + 100.0).deadline() == pytest.approx(now + 50.0)
+    # without the run's deadline (the search by groups), the reserved one is all there is
+    assert _task(10.0, now - 5.0, None).deadline() == pytest.approx(now - 5.0)
