@@ -50,6 +50,7 @@ class Leaves:
         return (held - self.want) / np.maximum(self.tolerance[:, None] * self.want, 1e-12)
 
     def held(self, piece: np.ndarray) -> np.ndarray:
+        """Each piece's total of each metric (metrics x pieces)."""
         n_pieces = self.want.shape[1]
         return np.vstack([np.bincount(piece, weights=v, minlength=n_pieces) for v in self.values])
 

@@ -81,7 +81,8 @@ def transfer(
     """The side of each unit (True: left) after the least-regret crossing that brings both
     sides within their widths of every metric, or as close as any crossing can.
 
-    ``values`` is metrics x units; ``regret`` (>= 0) is what a movable unit pays to cross.
+    ``values`` is metrics x units; ``regret`` is what a movable unit pays to cross (below
+    zero where the unit is cheaper on the other side).
     """
     cand = np.flatnonzero(movable)
     if len(cand) == 0 or len(values) == 0:
@@ -106,7 +107,7 @@ def transfer(
     over = first[n + rows :] - first[n : n + rows]
     lower2 = lower + np.minimum(over, 0.0) - 1e-9
     upper2 = upper + np.maximum(over, 0.0) + 1e-9
-    scale = max(float(regret[cand].max()), 1e-300)
+    scale = max(float(np.abs(regret[cand]).max()), 1e-300)
     z = _lp(a, regret[cand] / scale, lower2, upper2, slack=False)
     if z is None:
         z = first[:n]

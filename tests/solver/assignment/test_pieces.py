@@ -187,3 +187,26 @@ def test_solve_splits_a_block_too_large_to_build_whole(problem, monkeypatch) -> 
     splits = solve_module._split_blocks(problem, RULES, cost, time.perf_counter() + 60, frozenset())
     assert len(splits[b].pieces) >= 2 and _partition_ok(problem, b, splits[b])
     assert all(len(s.pieces) == 1 for k, s in splits.items() if k != b)
+
+
+def test_a_unit_whose_priced_costs_tie_goes_to_its_owners_group() -> None:
+    """Prices that make a unit cost the same in every group (every rep at its band) left ties
+    to the left side: units went away from their owners for nothing. The owner's group now
+    wins a tie, and never a real difference; units without an owner here keep their costs."""
+    from solver.assignment.split.pieces import _owners_first
+    from tests.solver.assignment.helpers import make_problem
+
+    problem = make_problem(
+        [10.0, 20.0, 30.0, 40.0, 50.0],
+        ["R2", "R3", "R0", None, "R1"],
+        ["R0", "R1", "R2", "R3"],
+    )
+    units = block_units(problem, 0)
+    reps = block_reps(problem, 0)
+    group = np.array([0, 0, 1, 1])  # R0, R1 | R2, R3
+    minima = np.full((len(units), 2), 0.5)
+    minima[4] = [0.5, 0.2]  # A004 (owner R1, group 0) is truly cheaper in group 1
+    out = _owners_first(problem, units, reps, group, minima)
+    assert out.argmin(axis=1).tolist() == [1, 1, 0, 0, 1]
+    assert np.array_equal(out[3], minima[3])  # no owner: untouched
+    assert np.allclose(out, minima, rtol=1e-5)  # a tie-break, not a price

@@ -20,16 +20,16 @@ def _leaves(values: np.ndarray, n_pieces: int, tolerance: list[float]) -> Leaves
     return Leaves(values, want, np.array(tolerance))
 
 
-def _chain() -> tuple[np.ndarray, np.ndarray, Leaves]:
+def _chain() -> tuple[np.ndarray, Leaves]:
     """Three pieces of 60 unit-potential units each, but piece 0 holds 66 and piece 2 holds 54:
     10% out where the tolerance is 2%, five tolerances each."""
     values = np.ones((1, 180))
     piece = np.array([0] * 66 + [1] * 60 + [2] * 54)
-    return values, piece, _leaves(values, 3, [0.02])
+    return piece, _leaves(values, 3, [0.02])
 
 
 def test_a_piece_short_of_its_band_is_evened_out_with_the_one_over() -> None:
-    values, piece, leaves = _chain()
+    piece, leaves = _chain()
     assert worst_deviation(leaves, piece) > 4.0
     cost = np.zeros((180, 3))
     out = rebalance(piece, cost, np.ones(180, dtype=bool), leaves)
@@ -40,7 +40,7 @@ def test_a_piece_short_of_its_band_is_evened_out_with_the_one_over() -> None:
 
 def test_the_units_that_lose_least_move() -> None:
     """Piece 0 must give up six units: those whose cost in piece 2 is least above their cost here."""
-    values, piece, leaves = _chain()
+    piece, leaves = _chain()
     cost = np.zeros((180, 3))
     cost[:66, 2] = np.arange(66, 0, -1) / 10.0  # the last units of piece 0 are the cheapest to move
     cost[66:126] = [0.0, 0.0, 1.0]
@@ -59,7 +59,7 @@ def test_nothing_moves_when_every_piece_holds_its_share() -> None:
 
 
 def test_units_that_may_not_move_stay_and_those_without_a_rep_there_do_not_go() -> None:
-    values, piece, leaves = _chain()
+    piece, leaves = _chain()
     movable = np.ones(180, dtype=bool)
     movable[:30] = False  # pinned
     cost = np.zeros((180, 3))

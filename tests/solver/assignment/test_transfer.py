@@ -146,3 +146,15 @@ def test_a_cut_whose_metrics_pull_apart_crosses_by_the_lp() -> None:
     for row, tol in zip(values, tolerance.values(), strict=True):
         want = row.sum() / 2
         assert abs(row[lu].sum() - want) <= BAND_MARGIN * tol * want + 1e-9
+
+
+def test_units_cheaper_on_the_other_side_cross_first() -> None:
+    """Regrets all below zero (units already cheaper across, as after earlier exchanges):
+    the four that gain most cross, not an arbitrary four."""
+    values = np.ones((1, 20))
+    left = np.arange(20) < 14
+    gain = np.array([5.0, 1.0, 7.0, 2.0, 9.0, 3.0, 8.0, 4.0, 6.0, 10.0, 11, 12, 13, 14])
+    regret = np.concatenate([-gain, np.zeros(6)])
+    wanted = _wanted(np.array([20.0]), 0.5, np.array([0.02]))
+    side = transfer(left, regret, left.copy(), values, wanted)  # only the left's units may move
+    assert sorted(np.flatnonzero(left & ~side)) == [10, 11, 12, 13]
