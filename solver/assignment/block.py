@@ -109,6 +109,18 @@ def unit_eligibility(
     return np.logical_and.reduceat(ok[order], starts, axis=0)
 
 
+def unit_owners(problem: Problem, units: np.ndarray, reps: np.ndarray) -> np.ndarray:
+    """Index in ``reps`` of each of ``units``' current owner (the owner of its first account);
+    -1 where that is not one of ``reps`` (no owner, departed, another block's rep)."""
+    first = np.full(problem.n_units, -1)
+    order = np.arange(problem.n_accounts)[::-1]
+    first[problem.unit[order]] = order
+    owner = problem.owner[first[units]]
+    local = np.full(problem.n_reps, -1)
+    local[reps] = np.arange(len(reps))
+    return np.where(owner >= 0, local[np.maximum(owner, 0)], -1)
+
+
 def block_units(problem: Problem, b: int) -> np.ndarray:
     return np.flatnonzero(problem.unit_block == b)
 

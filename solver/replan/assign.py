@@ -42,7 +42,7 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
-from solver.assignment.block import BlockData, build_block
+from solver.assignment.block import BlockData, build_block, unit_owners
 from solver.assignment.result import Status
 from solver.assignment.rules import balance_targets
 from solver.config import AssignmentConfig
@@ -98,24 +98,13 @@ class _Part:
     tolerance: dict[str, float]  # metric -> band half-width (share of target)
 
 
-def _unit_owner(problem: Problem, block: BlockData) -> np.ndarray:
-    """Local rep index of each local unit's current owner (-1: not an active rep of the block)."""
-    first = np.full(problem.n_units, -1)
-    order = np.arange(problem.n_accounts)[::-1]
-    first[problem.unit[order]] = order
-    owner = problem.owner[first[block.units]]
-    local = np.full(problem.n_reps + 2, -1)
-    local[block.reps] = np.arange(len(block.reps))
-    return np.where(owner >= 0, local[np.maximum(owner, 0)], -1)
-
-
 def _part(problem: Problem, b: int, rules: AssignmentConfig, neighbours: int) -> _Part:
     block = build_block(problem, b)
     nu = len(block.units)
     if len(block.reps) == 0:  # nobody left in the block: every unit is freed and has nowhere to go
         none = np.zeros(0, dtype=np.int64)
         return _Part(block, none, np.zeros(0), np.ones(nu, dtype=bool), {}, {}, {})
-    owner = _unit_owner(problem, block)
+    owner = unit_owners(problem, block.units, block.reps)
     pinned = block.pinned_rep >= 0
     own_pair = (block.pair_rep == owner[block.pair_unit]) & (owner[block.pair_unit] >= 0)
     has_own = np.zeros(nu, dtype=bool)

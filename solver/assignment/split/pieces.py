@@ -44,6 +44,7 @@ from solver.assignment.block import (
     block_targets,
     block_units,
     build_block,
+    unit_owners,
     unit_totals,
 )
 from solver.assignment.lp.pricing import priced_lp
@@ -244,26 +245,15 @@ def _owners_first(
     band, priced at what moving a unit costs, so a unit's owner was worth
     nothing. Ties went to the left side and crossed at zero regret, and the
     cut left 18% of the potential away from its owners (the block's bound:
-    1.3% must move). A unit's owner is that of its largest account.
+    1.3% must move).
     """
-    local_unit = np.full(problem.n_units, -1)
-    local_unit[units] = np.arange(len(units))
-    local_rep = np.full(problem.n_reps, -1)
-    local_rep[reps] = np.arange(len(reps))
-    accs = np.flatnonzero(local_unit[problem.unit] >= 0)
-    accs = accs[np.argsort(problem.potential[accs], kind="stable")]  # the largest last: it wins
-    owner = problem.owner[accs]
-    known = owner >= 0
-    owner_rep = np.full(len(owner), -1)
-    owner_rep[known] = local_rep[owner[known]]
-    held = owner_rep >= 0
-    owner_group = np.full(len(units), -1)
-    owner_group[local_unit[problem.unit[accs[held]]]] = group[owner_rep[held]]
-    owned = np.flatnonzero(owner_group >= 0)
+    owner_rep = unit_owners(problem, units, reps)
+    owned = np.flatnonzero(owner_rep >= 0)
+    owner_group = group[owner_rep[owned]]
     out = minima.copy()
     finite = np.where(np.isfinite(minima), np.abs(minima), 0.0)
     scale = finite.max(axis=1, initial=0.0)[owned]
-    out[owned, owner_group[owned]] -= OWNER_TIE * np.maximum(scale, 1e-300)
+    out[owned, owner_group] -= OWNER_TIE * np.maximum(scale, 1e-300)
     return out
 
 
