@@ -210,3 +210,63 @@ def test_a_unit_whose_priced_costs_tie_goes_to_its_owners_group() -> None:
     assert out.argmin(axis=1).tolist() == [1, 1, 0, 0, 1]
     assert np.array_equal(out[3], minima[3])  # no owner: untouched
     assert np.allclose(out, minima, rtol=1e-5)  # a tie-break, not a price
+
+
+def test_a_samples_bands_are_measured_from_each_reps_sampled_book() -> None:
+    """A sampled rep holds a few of its units, not its book: bands from scaled targets left
+    every sampled rep off its band by sampling noise (prices saturated). Each rep's band in
+    the sample is its sampled book plus how far its whole book is from its band, scaled: a
+    rep on target in the block is on target in the sample, whichever units were drawn; a new
+    hire keeps its scaled band; a rep that must shed more than the sample holds may hold
+    nothing (but one band's width, so that the sample stays feasible)."""
+    from solver.assignment.block import block_targets, unit_totals
+    from solver.assignment.split.pieces import _sample_bands
+    from tests.solver.assignment.helpers import make_problem
+
+    # R0 owns 10+30+60 = 100, R1 owns 5+95 = 100, R2 (a new hire) owns nothing; A005 is free
+    problem = make_problem(
+        [10.0, 30.0, 60.0, 5.0, 95.0, 100.0],
+        ["R0", "R0", "R0", "R1", "R1", None],
+        ["R0", "R1", "R2"],
+    )
+    units = block_units(problem, 0)
+    reps = block_reps(problem, 0)
+    targets = block_targets(problem, 0, reps)  # 100 each: every book on target, R2 empty
+    totals = unit_totals(problem, units)
+    tol = 0.1
+    for drawn in ([0, 4, 5], [1, 2, 3], [2, 3, 5]):
+        sample = build_block(problem, 0, units[drawn], reps, targets)
+        lower, upper = _sample_bands(problem, sample, units, targets, totals, {"potential": tol})[
+            "balance:potential"
+        ]
+        ratio = sample.unit_values["potential"].sum() / totals["potential"].sum()
+        books = np.array(
+            [sample.unit_values["potential"][np.isin(drawn, mine)].sum() for mine in ([0, 1, 2], [3, 4])]
+        )
+        # R0 and R1 are on target in the block, so they are in the sample
+        assert lower[:2] == pytest.approx(np.maximum(books - tol * ratio * 100, 0))
+        assert upper[:2] == pytest.approx(np.maximum(books + tol * ratio * 100, 2 * tol * ratio * 100))
+        assert (lower[2], upper[2]) == pytest.approx(((1 - tol) * ratio * 100, (1 + tol) * ratio * 100))
+    # R0 is far over target and the sample drew none of its book
+    heavy = make_problem([150.0, 150.0, 10.0, 40.0], ["R0", "R0", "R1", None], ["R0", "R1"])
+    units = block_units(heavy, 0)
+    reps = block_reps(heavy, 0)
+    targets = block_targets(heavy, 0, reps)
+    sample = build_block(heavy, 0, units[[2, 3]], reps, targets)
+    lower, upper = _sample_bands(
+        heavy, sample, units, targets, unit_totals(heavy, units), {"potential": tol}
+    )["balance:potential"]
+    ratio = 50.0 / 350.0
+    assert lower[0] == 0.0
+    assert upper[0] == pytest.approx(2 * tol * ratio * 175.0)
+    assert (lower <= upper).all()
+    # a unit pinned to R0 (its one eligible rep) stays within R0's band
+    pinned = make_problem(
+        [150.0, 150.0, 10.0, 40.0], ["R0", "R0", "R1", None], ["R0", "R1"], pins=["R0", None, None, None]
+    )
+    sample = build_block(pinned, 0, units[[0, 2, 3]], reps, targets)
+    assert np.bincount(sample.pair_unit)[0] == 1
+    _, upper = _sample_bands(pinned, sample, units, targets, unit_totals(pinned, units), {"potential": tol})[
+        "balance:potential"
+    ]
+    assert upper[0] >= 150.0
