@@ -13,8 +13,8 @@ How the cut is made, so that it removes few options the optimum would use:
 
 1. reps are grouped by recursive bisection along the longer axis of their
    homes, each side holding its share of the capacity factors;
-2. the LP of a random sample of the block's units (targets scaled to the
-   sample, each rep's band measured from its own sampled book) gives prices
+2. the LP of a random sample of the block's units (each rep's band measured
+   from its own sampled book, scaled to the sample) gives prices
    for every rep's rows; priced with them, each unit learns its cheapest rep
    in every group (one pass over all pairs, in chunks);
 3. down the tree, each unit follows its cheaper side (pinned units their
@@ -253,8 +253,7 @@ def _owners_first(
     owned = np.flatnonzero(owner_rep >= 0)
     owner_group = group[owner_rep[owned]]
     out = minima.copy()
-    finite = np.where(np.isfinite(minima), np.abs(minima), 0.0)
-    scale = finite.max(axis=1, initial=0.0)[owned]
+    scale = np.where(np.isfinite(minima[owned]), np.abs(minima[owned]), 0.0).max(axis=1, initial=0.0)
     out[owned, owner_group] -= OWNER_TIE * np.maximum(scale, 1e-300)
     return out
 
@@ -310,8 +309,8 @@ def _sample_prices(
 ) -> PieceDuals | None:
     """Duals of the balance rows from the LP of a random sample of the block's units.
 
-    The sample's targets are the block's scaled to the sample. Units too big
-    for a scaled band, and pinned units, stay out of it: they could make the
+    Each rep's band in the sample is measured from its sampled book
+    (`_sample_bands`). Units too big for a scaled band, and pinned units, stay out of it: they could make the
     sample infeasible while the block is not (their prices are what the
     pricing pass over the whole block is for).
     """
@@ -331,11 +330,7 @@ def _sample_prices(
         return None
     rng = np.random.default_rng(rules.seed)
     sample = np.sort(rng.choice(pool, size=min(size, len(pool)), replace=False))
-    sample_totals = unit_totals(problem, sample)
-    scaled = {
-        m: t * float(sample_totals[m].sum()) / max(float(totals[m].sum()), 1e-12) for m, t in targets.items()
-    }
-    block = build_block(problem, b, sample, reps, scaled)
+    block = build_block(problem, b, sample, reps)
     kept = ("assign", *_balance_rules(rules))
     bands = _sample_bands(problem, block, units, targets, totals, rules.balance)
     rows = [
