@@ -100,8 +100,14 @@ class _ShedPrices:
 def place_big_units(
     bands: Bands, c: np.ndarray, x_dense: np.ndarray, units: np.ndarray, metric: np.ndarray
 ) -> np.ndarray:
-    """A rep for each of ``units`` (local), largest first, where it costs least with the
-    load its rep must shed; ``x_dense`` (units x reps LP values) gives the loads.
+    """A rep for each of ``units`` (local) where it costs least with the load its rep must
+    shed; ``x_dense`` (units x reps LP values) gives the loads.
+
+    The unit that would lose most by not getting its cheapest rep (its regret: second
+    cheapest price less the cheapest) is placed first, then the prices at the rep it took
+    are updated. Largest first, a departed owner's whale took the room an owner's own
+    whale left in its book (the LP had kept that whale at home), and the owner's whale then
+    displaced a new hire's whole book: a held-out 1M piece ended at 5.2x its LP bound.
 
     The slices of the units still to place do not count in any rep's load: each will be
     placed whole somewhere. Counted, they hid the room of the new hires that the LP had
@@ -113,18 +119,35 @@ def place_big_units(
     skip[units] = True
     loads = x_dense[~skip].T @ bands.values[:, ~skip].T  # reps x q, without the units to place
     prices = {int(q): _ShedPrices(c, held, bands.values[q], skip) for q in np.unique(metric[units])}
-    order = units[np.lexsort((units, -bands.values[metric[units], units]))]
-    reps = np.full(len(c), -1, dtype=np.int64)
-    for u in order:
+    nr = c.shape[1]
+
+    def price(u: int, r: int) -> float:
+        if not np.isfinite(c[u, r]):
+            return np.inf
         q = int(metric[u])
-        value = bands.values[:, u]
-        over = loads[:, q] + value[q] - bands.upper[q]
-        candidates = np.flatnonzero(np.isfinite(c[u]))
-        price = np.array([c[u, r] + prices[q].shed(int(r), float(over[r])) for r in candidates])
-        pick = int(candidates[np.lexsort((candidates, price))[0]]) if len(candidates) else int(held[u])
-        reps[u] = pick
-        loads[pick] += value
-    return reps[units]
+        over = loads[r, q] + bands.values[q, u] - bands.upper[q, r]
+        return float(c[u, r] + prices[q].shed(r, float(over)))
+
+    table = np.array([[price(int(u), r) for r in range(nr)] for u in units]).reshape(len(units), nr)
+    size = bands.values[metric[units], units]
+    reps = np.full(len(units), -1, dtype=np.int64)
+    left = np.ones(len(units), dtype=bool)
+    while left.any():
+        open_ = np.flatnonzero(left)
+        two = np.sort(table[open_], axis=1)[:, : min(2, nr)]
+        second = two[:, 1] if nr > 1 else np.full(len(open_), np.inf)
+        regret = np.where(np.isfinite(two[:, 0]), second - two[:, 0], -np.inf)
+        regret = np.nan_to_num(regret, nan=np.inf)  # inf - inf: one candidate only
+        i = int(open_[np.lexsort((units[open_], -size[open_], -regret))[0]])
+        u = int(units[i])
+        row = table[i]
+        pick = int(np.lexsort((np.arange(nr), row))[0]) if np.isfinite(row).any() else int(held[u])
+        reps[i] = pick
+        left[i] = False
+        loads[pick] += bands.values[:, u]
+        for j in np.flatnonzero(left):
+            table[j, pick] = price(int(units[j]), pick)
+    return reps
 
 
 def resolve_fixed(

@@ -17,7 +17,10 @@ How the cut is made, so that it removes few options the optimum would use:
    from its own sampled book, scaled to the sample) gives prices
    for every rep's rows; priced with them, each unit learns its cheapest rep
    in every group (one pass over all pairs, in chunks);
-3. down the tree, each unit follows its cheaper side (pinned units their
+3. large unowned units (a departed owner's whale) first get a group with a
+   rep that has room for them whole, and go with it as pinned units do
+   (`solver.assignment.split.whales`);
+4. down the tree, each unit follows its cheaper side (pinned units their
    pinned rep), and the heavier side hands over the units that lose least by
    crossing until each side holds the potential its reps' targets call for;
    when that leaves a metric out of balance (metrics that pull apart), the
@@ -55,6 +58,7 @@ from solver.assignment.split.block_bound import PieceDuals, lagrangian_bound, pi
 from solver.assignment.split.rebalance import REBALANCE_TRIGGER, Leaves, rebalance, worst_deviation
 from solver.assignment.split.sizing import MIN_PIECE_REPS
 from solver.assignment.split.transfer import TRANSFER_MARGIN, Wanted, transfer
+from solver.assignment.split.whales import whale_groups
 from solver.config import AssignmentConfig
 from solver.problem import Problem
 
@@ -461,6 +465,7 @@ def split_block(
     ok = pinned_local >= 0
     pin[local_unit[problem.unit[accs[ok]]]] = group[pinned_local[ok]]
     minima = _owners_first(problem, units, reps, group, minima)
+    pin = whale_groups(problem, b, rules, units, reps, group, minima, pin)
     values = unit_totals(problem, units)
     tolerance = {"potential": 1.0} | dict(rules.balance)
     found: list[tuple[np.ndarray, np.ndarray]] = []

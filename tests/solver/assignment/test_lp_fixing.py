@@ -167,3 +167,27 @@ def test_slices_of_units_still_to_place_leave_room_for_them() -> None:
     x[whales, at["H"]] = x[whales, at["H2"]] = 0.5
     _, metric = big_units(bands)
     assert sorted(place_big_units(bands, c, x, whales, metric).tolist()) == sorted([at["H"], at["H2"]])
+
+
+def test_the_unit_that_loses_most_elsewhere_is_placed_first() -> None:
+    """R0 keeps its own whale (92) and a book of 8; R1 a book of 12. A departed owner's
+    whale (94) fits beside R0's book of 8 only if R0's own whale leaves (92 moved); beside
+    R1's book it costs one account of 4. Largest first, the departed whale took R0's room;
+    by regret, R0's own whale (96 lost elsewhere, against 4) is placed first."""
+    pots = [92.0, 4.0, 4.0, 4.0, 4.0, 4.0, 94.0] + [10.0] * 20
+    owners: list[str | None] = ["R0", "R0", "R0", "R1", "R1", "R1", None]
+    owners += ["R2"] * 10 + ["R3"] * 10
+    p = make_problem(pots, owners, ["R0", "R1", "R2", "R3"])
+    block = build_block(p, 0)
+    cost = pair_costs(block, RULES, float(p.potential.sum()), 1.0)
+    bands, c = Bands.of(p, block, RULES), dense_costs(block, cost)
+    pot = block.unit_values["potential"]
+    own_whale, free_whale = int(np.flatnonzero(pot == 92.0)[0]), int(np.flatnonzero(pot == 94.0)[0])
+    x = np.zeros(c.shape)
+    homes = np.flatnonzero(c.min(axis=1) == 0)
+    x[homes, np.argmin(c[homes], axis=1)] = 1.0
+    x[own_whale] = [0.99, 0.01, 0.0, 0.0]  # the LP keeps it home, all but a sliver
+    x[free_whale] = [0.0, 0.9, 0.05, 0.05]
+    _, metric = big_units(bands)
+    placed = place_big_units(bands, c, x, np.array([own_whale, free_whale]), metric)
+    assert placed.tolist() == [0, 1]

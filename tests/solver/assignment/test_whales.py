@@ -1,0 +1,49 @@
+"""Large unowned units go, before the cut, to a group with a rep that has room for them."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from solver.assignment.block import block_reps, block_units, unit_totals
+from solver.assignment.split.whales import whale_groups
+from solver.config import AssignmentConfig
+from tests.solver.assignment.helpers import make_problem
+
+RULES = AssignmentConfig(balance={"potential": 0.02}, weights={"disruption": 1.0, "distance": 0.0})
+
+
+def _block():
+    """R0-R2 own books of 100; R3 owns 10. Unowned: a whale of 85 and a small unit of 5;
+    R0 also owns a large account (60) of its book."""
+    pots = [60.0, 40.0] + [10.0] * 20 + [10.0, 85.0, 5.0]
+    owners: list[str | None] = ["R0", "R0"] + ["R1"] * 10 + ["R2"] * 10 + ["R3", None, None]
+    p = make_problem(pots, owners, ["R0", "R1", "R2", "R3"])
+    units, reps = block_units(p, 0), block_reps(p, 0)
+    return p, units, reps, unit_totals(p, units)["potential"]
+
+
+def test_a_whale_is_pinned_to_the_group_with_room_for_it_whatever_its_prices() -> None:
+    p, units, reps, pot = _block()
+    group = np.array([0, 0, 1, 1])  # R3, the only rep with room for 85, is in group 1
+    minima = np.zeros((len(units), 2))
+    minima[:, 1] = 1.0  # the prices prefer group 0 for every unit
+    pin = whale_groups(p, 0, RULES, units, reps, group, minima, np.full(len(units), -1))
+    whale, small, owned_large = (int(np.flatnonzero(pot == v)[0]) for v in (85.0, 5.0, 60.0))
+    assert pin[whale] == 1
+    assert pin[small] == -1 and pin[owned_large] == -1  # small ones and owned ones: left to prices
+    assert (np.delete(pin, whale) == -1).all()
+
+
+def test_among_groups_with_room_the_cheapest_is_chosen_and_pins_are_kept() -> None:
+    p, units, reps, pot = _block()
+    whale = int(np.flatnonzero(pot == 85.0)[0])
+    group = np.array([0, 1, 2, 3])
+    minima = np.tile(np.array([0.0, 0.0, 0.0, 5.0]), (len(units), 1))
+    pin = whale_groups(p, 0, RULES, units, reps, group, minima, np.full(len(units), -1))
+    assert pin[whale] == 3  # the only rep with room, though its group prices highest
+    pinned = np.full(len(units), -1)
+    pinned[whale] = 0
+    assert whale_groups(p, 0, RULES, units, reps, group, minima, pinned)[whale] == 0
+    # a group that may not take the unit (inf) is never chosen, even with room
+    minima[whale, 3] = np.inf
+    assert whale_groups(p, 0, RULES, units, reps, group, minima, np.full(len(units), -1))[whale] in (0, 1, 2)
