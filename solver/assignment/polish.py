@@ -29,9 +29,10 @@ POLISH_NODES = 200
 POLISH_MIN_SECONDS = 0.5
 #: Skip the wider round when the plan is further than this from the LP bound: its candidates
 #: (the LP's support and each unit's cheapest reps) rarely hold the exchanges such a plan needs
-#: (held-out blocks of 25k units at 1.5x the bound: 11-17 s for no gain), and the search over
-#: groups of reps (`solver.assignment.groups`) does better with that time.
-POLISH_MAX_GAP = 0.03
+#: (held-out blocks of 25k units at 1.5x the bound: 11-17 s for no gain; at 1.8-2.6%, 36-50 s,
+#: past the block's share of a 60 s run), and the search over groups of reps
+#: (`solver.assignment.groups`) does better with that time.
+POLISH_MAX_GAP = 0.01
 
 
 def polish(

@@ -84,7 +84,8 @@ class IncrementalLp:
         # for HiGHS and scale objective and duals back
         self.scale = cost_scale(self.cost)
         self.lower = np.asarray(lower, dtype=float)
-        self.starts, self.index, self.value = csc(rows, len(cost))
+        self.rows = list(rows)
+        self.starts, self.index, self.value = csc(self.rows, len(cost))
         inf = highspy.kHighsInf
         self.h = quiet_highs(seed=seed)
         row_lo = np.nan_to_num(np.concatenate([r.lower for r in rows]), neginf=-inf, posinf=inf)
@@ -140,6 +141,31 @@ class IncrementalLp:
         )
         self.columns = np.concatenate([self.columns, cols])
         self._position = None
+
+    def add_rows(self, new: Rows) -> None:
+        """Append the rows ``new`` (over the block's pairs) to the LP: entries on its columns
+        now, on the columns added later with them; the basis is kept (the rows' slacks enter
+        it), so the next solve starts from it."""
+        self.rows.append(new)
+        self.starts, self.index, self.value = csc(self.rows, len(self.cost))
+        inf = highspy.kHighsInf
+        order = np.argsort(self.columns, kind="stable")
+        at = np.searchsorted(self.columns[order], new.col).clip(0, max(len(order) - 1, 0))
+        present = (self.columns[order][at] == new.col) if len(order) else np.zeros(len(new.col), dtype=bool)
+        row, col = new.row[present], order[at[present]] + self.n_slack
+        val = new.val[present].astype(float)
+        by_row = np.argsort(row, kind="stable")
+        starts = np.searchsorted(row[by_row], np.arange(new.n))
+        self.h.addRows(
+            new.n,
+            np.nan_to_num(new.lower, neginf=-inf, posinf=inf),
+            np.nan_to_num(new.upper, neginf=-inf, posinf=inf),
+            len(by_row),
+            starts.astype(np.int32),
+            col[by_row].astype(np.int32),
+            val[by_row],
+        )
+        self.n_rows += new.n
 
     def set_cost(self, cost: np.ndarray) -> None:
         """New costs for every column (those added and those to come); the basis is kept."""
