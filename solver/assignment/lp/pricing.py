@@ -38,6 +38,8 @@ BIG_M = 1_000.0
 #: before them (a budget, not seconds, so the plan does not depend on the machine's load).
 CUT_ITERATIONS = 1.0
 MIN_CUT_ITERATIONS = 1_000
+#: The cuts go in only if the LP's deadline leaves at least this multiple of the time it took.
+CUT_TIME_LEFT = 1.0
 #: Each rep starts with columns to its nearest units holding this multiple of its target.
 REACH_COVER = 1.5
 
@@ -152,7 +154,7 @@ def priced_lp(
             # priced out on the perturbed costs: go on from this basis with the true ones
             work, loss = _true_costs(lp, cost)
             continue
-        if not neg.any() and not elastic_now and status == Status.OPTIMAL and cut.pending:
+        if not neg.any() and not elastic_now and status == Status.OPTIMAL and cut.worth(t0, deadline):
             rows = cut.start(lp, keep, rows, objective, x, y)
             continue
         if not neg.any():
@@ -226,9 +228,11 @@ class _CutPhase:
         self.guide: tuple[np.ndarray, np.ndarray | None] | None = None
         self.until: int | None = None  # simplex iterations in all, once the cuts are in
 
-    @property
-    def pending(self) -> bool:
-        return self.cuts is not None
+    def worth(self, t0: float, deadline: float) -> bool:
+        """Cuts are waiting, and the time left is at least `CUT_TIME_LEFT` x what the LP took
+        (a safety net: a block started late, with a slow LP, had no time left for a plan)."""
+        now = time.perf_counter()
+        return self.cuts is not None and deadline - now >= CUT_TIME_LEFT * (now - t0)
 
     def start(
         self,
