@@ -296,10 +296,12 @@ def _solve_or_last(
     """The restricted LP solved, or (out of time, or past ``until_iterations`` simplex
     iterations in all, in a re-solve) the last one solved, which still guides rounding:
     returned without duals, so that pricing stops there. ``last`` keeps the last solution
-    between calls."""
+    between calls. With the room cuts in (``until_iterations`` set), a restricted LP that
+    the cuts make infeasible ends their phase the same way: the phase and phase one's
+    big-M LP rebuilt from scratch with the cuts could take longer than the block's share."""
     limit = None if until_iterations is None else max(until_iterations - lp.iterations, 1)
     solved = lp.solve(deadline - time.perf_counter(), limit)
-    if solved[1] is None and last and solved[0] != Status.INFEASIBLE:
+    if solved[1] is None and last and (solved[0] != Status.INFEASIBLE or until_iterations is not None):
         return last[0]
     if solved[1] is not None:
         last[:] = [(Status.FEASIBLE, solved[1], solved[2], None)]
