@@ -82,6 +82,17 @@ class BlockData:
         return owned[np.asarray(units, dtype=np.int64)] - self.kept_accounts(units, reps)
 
 
+def owner_mask(block: BlockData) -> np.ndarray:
+    """The pair keeping each owned unit with its owner (it moves nothing).
+
+    Unowned units move nothing with any rep, so "moves nothing" alone would
+    pick all of their pairs.
+    """
+    has_owner = np.zeros(len(block.units), dtype=bool)
+    has_owner[block.pair_unit[block.moved > 1e-12]] = True
+    return (block.moved <= 1e-12) & has_owner[block.pair_unit]
+
+
 def fixed_loads(block: BlockData, fixed: np.ndarray, rep_of_unit: np.ndarray) -> dict[str, np.ndarray]:
     """What the ``fixed`` local units place on each local rep, for sub-problems.
 

@@ -18,7 +18,7 @@ from collections.abc import Callable
 import numpy as np
 
 from solver.assignment.backends.highs_backend import BackendOutcome, IncrementalLp
-from solver.assignment.block import BlockData
+from solver.assignment.block import BlockData, owner_mask
 from solver.assignment.lp.lp_round import TIE_ORDER_MODULUS, cheapest_mask, tie_order
 from solver.assignment.lp.room_cuts import room_cuts
 from solver.assignment.result import Status
@@ -52,17 +52,6 @@ def reduced_costs(rows: list[Rows], cost: np.ndarray, row_dual: np.ndarray) -> n
         at_y += np.bincount(r.col, weights=r.val * row_dual[offset + r.row], minlength=len(cost))
         offset += r.n
     return cost - at_y
-
-
-def owner_mask(block: BlockData) -> np.ndarray:
-    """The pair keeping each owned unit with its owner (it moves nothing).
-
-    Unowned units move nothing with any rep, so "moves nothing" alone would
-    start the LP with all of their pairs.
-    """
-    has_owner = np.zeros(len(block.units), dtype=bool)
-    has_owner[block.pair_unit[block.moved > 1e-12]] = True
-    return (block.moved <= 1e-12) & has_owner[block.pair_unit]
 
 
 def reach_mask(problem: Problem, block: BlockData, cover: float = REACH_COVER) -> np.ndarray:

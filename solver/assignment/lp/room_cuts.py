@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from solver.assignment.block import BlockData
+from solver.assignment.block import BlockData, owner_mask
 from solver.assignment.rules import Rows
 
 __all__ = ["ROOM_CUT_RULE", "ROOM_CUT_WIDTHS", "room_cuts"]
@@ -51,7 +51,7 @@ def room_cuts(block: BlockData, band: Rows) -> Rows | None:
     typical = float(np.nanmedian(np.where(np.isfinite(width) & (width > 0), width, np.nan)))
     if not np.isfinite(typical):
         return None
-    owner_pair = _owner_pairs(block)
+    owner_pair = owner_mask(block)
     book = np.bincount(block.pair_rep[owner_pair], weights=pot[block.pair_unit[owner_pair]], minlength=nr)
     owned_by = np.full(len(block.units), -1)
     owned_by[block.pair_unit[owner_pair]] = block.pair_rep[owner_pair]
@@ -90,10 +90,3 @@ def room_cuts(block: BlockData, band: Rows) -> Rows | None:
             for k in cut_pairs
         ),
     )
-
-
-def _owner_pairs(block: BlockData) -> np.ndarray:
-    """The pair keeping each owned unit with its owner (moves nothing, while other pairs do)."""
-    has_owner = np.zeros(len(block.units), dtype=bool)
-    has_owner[block.pair_unit[block.moved > 1e-12]] = True
-    return (block.moved <= 1e-12) & has_owner[block.pair_unit]
