@@ -40,6 +40,10 @@ BIG_WIDTHS = 2.5
 #: out of time. An iteration budget, not seconds, so the plan does not depend on load.
 RESOLVE_ITERATIONS = 0.2
 MIN_RESOLVE_ITERATIONS = 1_000
+#: Big units are placed by regret when at most this many (each placement re-ranks the rest:
+#: quadratic in their number); more, as under a +-1% band on a held-out 20k block (thousands of
+#: big units, the block then out of time with no plan), largest first.
+REGRET_UNITS = 64
 #: LP values strictly between these are fractional.
 FRACTION = 1e-6
 
@@ -128,9 +132,16 @@ def place_big_units(
         over = loads[r, q] + bands.values[q, u] - bands.upper[q, r]
         return float(c[u, r] + prices[q].shed(r, float(over)))
 
-    table = np.array([[price(int(u), r) for r in range(nr)] for u in units]).reshape(len(units), nr)
     size = bands.values[metric[units], units]
     reps = np.full(len(units), -1, dtype=np.int64)
+    if len(units) > REGRET_UNITS:  # largest first, each priced at its turn
+        for i in np.lexsort((units, -size)):
+            u = int(units[i])
+            row = np.array([price(u, r) for r in range(nr)])
+            reps[i] = int(np.lexsort((np.arange(nr), row))[0]) if np.isfinite(row).any() else int(held[u])
+            loads[reps[i]] += bands.values[:, u]
+        return reps
+    table = np.array([[price(int(u), r) for r in range(nr)] for u in units]).reshape(len(units), nr)
     left = np.ones(len(units), dtype=bool)
     while left.any():
         open_ = np.flatnonzero(left)
