@@ -14,9 +14,9 @@ bands directly and needs no coordinates, owners or costs:
 2. `solver.assignment.repair.repair`: single moves and swaps until no band is
    broken.
 3. ``rebalance``: when moves and swaps are stuck (every rep at an edge of its
-   band), a small exact MIP re-deals every movable unit of the broken reps and
-   of the reps with the most room in the needed direction; the group grows
-   until the bands hold or the time is up.
+   band), a small exact MIP re-deals the movable units of one broken rep and of
+   the reps with the most room in the direction it needs, rep after rep; the
+   group grows until the bands hold or the time is up.
 
 The result keeps every rule of the block (bands, capacity, continuity limits,
 pins, eligibility, the budget when given) or is None.
@@ -24,6 +24,7 @@ pins, eligibility, the budget when given) or is None.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import numpy as np
@@ -32,12 +33,12 @@ from solver.assignment.backends.highs_backend import solve_mip
 from solver.assignment.block import BlockData
 from solver.assignment.lp.lp_round import sub_block
 from solver.assignment.repair import Bands, dense_costs, dense_moved, repair_as_far
-from solver.assignment.rules import block_rows
+from solver.assignment.rules import Rows, block_rows
 from solver.config import AssignmentConfig
 from solver.problem import Problem
 
 #: Reps re-dealt together by the first rebalancing MIP; the group doubles each round.
-REBALANCE_REPS = 8
+REBALANCE_REPS = 4
 REBALANCE_ROUNDS = 5
 #: Branch-and-bound nodes of one rebalancing MIP (a deterministic budget).
 REBALANCE_NODES = 2_000
@@ -107,53 +108,109 @@ def rebalance(
     rep_of_unit: np.ndarray,
     deadline: float,
 ) -> np.ndarray | None:
-    """Re-deal the units of the broken reps and their best partners by a small MIP."""
+    """Re-deal each broken rep's units with its best partners' by a small MIP.
+
+    One broken rep at a time, with the reps that have most room in the direction
+    it needs: broken reps re-dealt all together with a few shared partners left
+    those partners too little room (a greenfield piece: five reps with an account
+    near their whole target, each 3.5% over at the fewest accounts allowed; the
+    first group of 8 was infeasible and the next, of 16, took 41 s to solve).
+    """
     nr = len(block.reps)
     r_of = rep_of_unit.copy()
-    movable = block.pinned_rep < 0
     group = REBALANCE_REPS
     for _ in range(REBALANCE_ROUNDS):
-        load = bands.loads(r_of, nr)
-        per_rep = bands.violation(load)
-        bad = per_rep > 1e-12
-        if not bad.any():
-            return r_of
-        left = deadline - time.perf_counter()
-        if left <= 0.05:
-            return None
-        # partners: the reps with the most room in the direction the broken reps need
-        over = ((load - bands.upper).clip(min=0) / bands.scale[:, None]).sum(axis=0)
-        under = ((bands.lower - load).clip(min=0) / bands.scale[:, None]).sum(axis=0)
-        room_up = np.nan_to_num(((bands.upper - load) / bands.scale[:, None]).min(axis=0), posinf=1e9)
-        room_down = np.nan_to_num(((load - bands.lower) / bands.scale[:, None]).min(axis=0), posinf=1e9)
-        want = room_up if over.sum() >= under.sum() else room_down
-        others = np.flatnonzero(~bad)
-        partners = others[np.lexsort((others, -want[others]))][: max(group - int(bad.sum()), 2)]
-        chosen = np.zeros(nr, dtype=bool)
-        chosen[bad] = True
-        chosen[partners] = True
-        free = chosen[r_of] & movable
-        keep = chosen[block.pair_rep]
-        keep |= (block.pinned_rep[block.pair_unit] >= 0) & free[block.pair_unit]
-        sub, sel = sub_block(block, free, r_of, keep)
-        out = solve_mip(
-            len(sub.pair_unit),
-            np.asarray(cost)[sel],
-            block_rows(problem, sub, rules, budget),
-            fixed_one=np.flatnonzero(sub.pinned_rep[sub.pair_unit] >= 0),
-            time_limit=left,
-            seed=rules.seed,
-            mip_gap=1.0,  # any plan inside the bands will do: cost comes later
-            node_limit=REBALANCE_NODES,
-        )
-        if out.x is not None:
-            picked = out.x > 0.5
-            r_of[sub.pair_unit[picked]] = sub.pair_rep[picked]
-            return r_of
+        mended = True
+        while mended:
+            per_rep = bands.violation(bands.loads(r_of, nr))
+            bad = np.flatnonzero(per_rep > 1e-12)
+            if len(bad) == 0:
+                return r_of
+            mended = False
+            for r in bad[np.lexsort((bad, -per_rep[bad]))]:
+                if deadline - time.perf_counter() <= 0.05:
+                    return None
+                dealt = _redeal(problem, block, rules, bands, cost, budget, r_of, int(r), group, deadline)
+                if dealt is not None:
+                    r_of, mended = dealt, True
         group *= 2
         if group > 2 * nr:
             return None
     return None
+
+
+def _redeal(
+    problem: Problem,
+    block: BlockData,
+    rules: AssignmentConfig,
+    bands: Bands,
+    cost: np.ndarray,
+    budget: float | None,
+    rep_of_unit: np.ndarray,
+    rep: int,
+    group: int,
+    deadline: float,
+) -> np.ndarray | None:
+    """``rep_of_unit`` with the movable units of ``rep`` and of ``group - 1`` partners
+    re-dealt among them so that all their bands hold, or None (no such deal found)."""
+    nr = len(block.reps)
+    load = bands.loads(rep_of_unit, nr)
+    if bands.violation(load)[rep] <= 1e-12:
+        return rep_of_unit  # mended by an earlier re-deal
+    scale = bands.scale[:, None]
+    over = float(((load[:, rep] - bands.upper[:, rep]).clip(min=0) / bands.scale).sum())
+    under = float(((bands.lower[:, rep] - load[:, rep]).clip(min=0) / bands.scale).sum())
+    if over >= under:  # partners with the most room to take potential, accounts...
+        room = ((bands.upper - load) / scale).min(axis=0)
+    else:
+        room = ((load - bands.lower) / scale).min(axis=0)
+    room = np.nan_to_num(room, posinf=1e9)
+    broken = bands.violation(load) > 1e-12
+    # reps the rep's units may go to first (a block's pairs are sparse), then the rest
+    near = np.zeros(nr, dtype=bool)
+    near[block.pair_rep[rep_of_unit[block.pair_unit] == rep]] = True
+    others = np.flatnonzero(np.arange(nr) != rep)
+    partners = others[np.lexsort((others, -room[others], broken[others], ~near[others]))][: group - 1]
+    chosen = np.zeros(nr, dtype=bool)
+    chosen[rep] = True
+    chosen[partners] = True
+    free = chosen[rep_of_unit] & (block.pinned_rep < 0)
+    keep = chosen[block.pair_rep]
+    keep |= (block.pinned_rep[block.pair_unit] >= 0) & free[block.pair_unit]
+    sub, sel = sub_block(block, free, rep_of_unit, keep)
+    out = solve_mip(
+        len(sub.pair_unit),
+        np.asarray(cost)[sel],
+        _rows_of(block_rows(problem, sub, rules, budget), chosen),
+        fixed_one=np.flatnonzero(sub.pinned_rep[sub.pair_unit] >= 0),
+        time_limit=max(deadline - time.perf_counter(), 0.05),
+        seed=rules.seed,
+        mip_gap=1.0,  # any plan inside the bands will do: cost comes later
+        node_limit=REBALANCE_NODES,
+    )
+    if out.x is None:
+        return None
+    picked = out.x > 0.5
+    r_of = rep_of_unit.copy()
+    r_of[sub.pair_unit[picked]] = sub.pair_rep[picked]
+    return r_of
+
+
+def _rows_of(rows: list[Rows], chosen: np.ndarray) -> list[Rows]:
+    """The rows with the per-rep rules of reps outside ``chosen`` left open: their units
+    are fixed, and another broken rep's rows would make every re-deal infeasible."""
+    out = []
+    for r in rows:
+        if r.row_rep is None:
+            out.append(r)
+            continue
+        other = ~chosen[r.row_rep]
+        out.append(
+            dataclasses.replace(
+                r, lower=np.where(other, -np.inf, r.lower), upper=np.where(other, np.inf, r.upper)
+            )
+        )
+    return out
 
 
 def construct(

@@ -14,9 +14,12 @@ accounts; its plan ended at 2.3x the piece's LP bound.
 So, before the cut, the unowned units larger than `WHALE_SHARE` of the median
 target are placed, largest first, on the rep whose room (its band's top less
 its own book and the large units placed before) holds them, in the group
-cheapest for the unit at the sample's prices; they then go with that group,
-as pinned units do. Owned units are left to the prices: their owner's group
-keeps them (see `_owners_first` in `solver.assignment.split.pieces`).
+cheapest for the unit at the sample's prices (between groups priced alike, the
+one with most room left among its reps that can hold the unit: a greenfield
+block prices every group at 0, and all its large units went to the first group,
+whose piece then found no plan); they then go with that group, as pinned units
+do. Owned units are left to the prices: their owner's group keeps them (see
+`_owners_first` in `solver.assignment.split.pieces`).
 """
 
 from __future__ import annotations
@@ -66,7 +69,8 @@ def whale_groups(
         fits = priced & (room >= pot[w])
         if fits.any():
             groups = np.unique(group[fits])
-            g = int(groups[np.lexsort((groups, minima[w, groups]))[0]])
+            spare = np.bincount(group[fits], weights=room[fits], minlength=int(group.max()) + 1)[groups]
+            g = int(groups[np.lexsort((groups, -spare, minima[w, groups]))[0]])
             holders = np.flatnonzero(fits & (group == g))
         else:  # no rep has room: the one that must shed least
             holders = np.flatnonzero(priced)

@@ -47,3 +47,15 @@ def test_among_groups_with_room_the_cheapest_is_chosen_and_pins_are_kept() -> No
     # a group that may not take the unit (inf) is never chosen, even with room
     minima[whale, 3] = np.inf
     assert whale_groups(p, 0, RULES, units, reps, group, minima, np.full(len(units), -1))[whale] in (0, 1, 2)
+
+
+def test_groups_priced_alike_share_the_large_units_by_their_room() -> None:
+    """A greenfield block prices every group at 0: its large units are spread, not all
+    given to the first group (whose piece then found no plan)."""
+    p = make_problem([30.0] * 4 + [10.0] * 28, [None] * 32, ["R0", "R1", "R2", "R3"])
+    units, reps = block_units(p, 0), block_reps(p, 0)
+    group = np.array([0, 0, 1, 1])
+    pin = whale_groups(p, 0, RULES, units, reps, group, np.zeros((len(units), 2)), np.full(len(units), -1))
+    large = unit_totals(p, units)["potential"] == 30.0
+    assert sorted(pin[large].tolist()) == [0, 0, 1, 1]
+    assert (pin[~large] == -1).all()
