@@ -20,9 +20,10 @@ from solver.assignment.lp.fixing import round_big_first
 from solver.assignment.lp.lp_round import pairs_of, round_lp
 from solver.assignment.lp.pricing import priced_lp
 from solver.assignment.polish import polish
-from solver.assignment.repair import Bands, dense_costs, dense_moved, improve, repair
+from solver.assignment.repair import Bands, dense_costs, dense_moved, improve, repair_run
 from solver.assignment.result import Status, relative_gap
 from solver.assignment.rules import block_rows
+from solver.assignment.split.sizing import SECONDS_PER_MILLION_PAIRS
 from solver.config import AssignmentConfig
 from solver.problem import Problem
 
@@ -83,7 +84,7 @@ def run_block(
     seed = _Seed(problem, block, rules, cost, budget, hard)
     # the LP and polishing stop on their own (pricing rounds, node budgets) so that the plan
     # does not depend on the machine's load; the run's time limit is only a safety net
-    lp_deadline = hard - _construction_reserve(block, hard - t0)
+    lp_deadline = _lp_deadline(block, len(cost), seed, time_limit, t0, hard)
     if lp_deadline - time.perf_counter() < LP_SETUP_SECONDS_PER_PAIR * len(cost):
         return _finish(_too_late(problem, block, rules, cost, budget, hard, start), t0, rules), block
     session: list[IncrementalLp] = []
@@ -145,6 +146,24 @@ LAST_RESORT_SECONDS_PER_PAIR = 2e-6
 LAST_RESORT_SHARES = 3.0
 #: Seconds per unit kept back from the LP for the construction, should the LP route fail.
 CONSTRUCTION_SECONDS_PER_UNIT = 4e-4
+#: One core's seconds per candidate pair for a block's LP route (`solver.assignment.split.sizing`).
+LP_SECONDS_PER_PAIR = SECONDS_PER_MILLION_PAIRS / 1e6
+#: The construction is built before the LP when the LP route would take this many times the
+#: block's share.
+SEED_FIRST_SHARES = 2.0
+#: With the construction built first, the share of the time left kept from the LP for
+#: improving whichever plan wins.
+SEEDED_RESERVE_SHARE = 0.1
+
+
+def _lp_deadline(block: BlockData, pairs: int, seed: _Seed, share: float, t0: float, hard: float) -> float:
+    """When the LP must stop: the construction's reserve before ``hard``; but when the LP
+    route would take `SEED_FIRST_SHARES` x the block's ``share``, it seldom finishes, and
+    the plan that cannot fail is built first (a +-1% block of 20k x 400 reps: its LP ran out
+    of time, and the construction then had its reserve only, enough in most runs, not all)."""
+    if pairs * LP_SECONDS_PER_PAIR > SEED_FIRST_SHARES * share and seed() is not None:
+        return hard - SEEDED_RESERVE_SHARE * (hard - time.perf_counter())
+    return hard - _construction_reserve(block, hard - t0)
 
 
 def _construction_reserve(block: BlockData, seconds: float) -> float:
@@ -373,12 +392,28 @@ def lp_repair_improve(
     c = dense_costs(block, cost)
     moved = dense_moved(block)
     movable = block.pinned_rep < 0
-    fixed = repair(bands, c, moved, budget, rep_of_unit, movable, repair_deadline)
-    if fixed is None:
+    fixed, done, steps = repair_run(bands, c, moved, budget, rep_of_unit, movable, repair_deadline)
+    if not done:
         return None
+    # the same by cost per unit of violation removed, within as many steps again plus a few:
+    # cheaper where rounding broke a band by a rep's own large account; capped, as under
+    # tight bands it takes thousands of small steps (a +-1% block then found no plan)
+    alt, alt_done, _ = repair_run(
+        bands, c, moved, budget, rep_of_unit, movable, repair_deadline, True, 2 * steps + PER_DROP_STEPS
+    )
+    if alt_done and _dense_cost(c, alt) < _dense_cost(c, fixed):
+        fixed = alt
     return _improve_all(
         bands, c, moved, budget, fixed, movable, max(improve_deadline, time.perf_counter() + 0.2), enough
     )
+
+
+#: Extra steps the per-drop repair may take beyond twice those of the plain repair.
+PER_DROP_STEPS = 20
+
+
+def _dense_cost(c: np.ndarray, rep_of_unit: np.ndarray) -> float:
+    return float(c[np.arange(len(rep_of_unit)), rep_of_unit].sum())
 
 
 #: Chains stop once the plan is within this share of the run's ``mip_gap`` of the LP bound:
