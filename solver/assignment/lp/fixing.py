@@ -72,7 +72,7 @@ def fractional_units(block: BlockData, x: np.ndarray) -> np.ndarray:
 
 class _ShedPrices:
     """What each rep pays to shed load of one quantity: its LP units, cheapest per unit of
-    the quantity first, each at its cost to leave for its next cheapest rep."""
+    the quantity first, each at its cost to leave for its next cheapest rep (at least 0)."""
 
     def __init__(self, c: np.ndarray, held: np.ndarray, values: np.ndarray, skip: np.ndarray) -> None:
         nr = c.shape[1]
@@ -84,7 +84,9 @@ class _ShedPrices:
             mine = np.flatnonzero((held == r) & ~skip & (values > 0))
             own = c[mine, r]
             alt = np.where(own <= two[mine, 0], two[mine, 1], two[mine, 0])
-            leave = np.where(np.isfinite(alt), alt - own, np.inf)
+            # never below 0: a unit the LP kept from a cheaper rep (an owner without room) is
+            # not a gain to shed (negative prices drew two large units to one such rep)
+            leave = np.where(np.isfinite(alt), np.maximum(alt - own, 0.0), np.inf)
             order = np.argsort(leave / values[mine], kind="stable")
             self.volume.append(np.r_[0.0, np.cumsum(values[mine][order])])
             self.price.append(np.r_[0.0, np.cumsum(leave[order])])

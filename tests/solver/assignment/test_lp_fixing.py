@@ -65,6 +65,16 @@ def test_shedding_takes_the_cheapest_load_per_unit_first() -> None:
     assert prices.shed(1, 0.5) == np.inf  # rep 1 holds nothing
 
 
+def test_shedding_never_pays_a_rep() -> None:
+    """A unit held away from a cheaper rep (its owner, whose book has no room: the LP knew)
+    costs nothing to shed, not less: a negative price drew two large units to a rep holding
+    such accounts, and the re-solved LP of a held-out 100k block went from 1.031x to 1.086x."""
+    c = np.array([[0.5, 0.0], [0.0, 2.0]])  # unit 0 on rep 0 costs 0.5 there, 0 at rep 1
+    prices = _ShedPrices(c, np.zeros(2, dtype=np.int64), np.array([1.0, 1.0]), np.zeros(2, dtype=bool))
+    assert prices.shed(0, 1.0) == 0.0
+    assert prices.shed(0, 2.0) == pytest.approx(2.0)
+
+
 def test_the_whale_goes_to_the_hire_whose_fill_moves_for_free() -> None:
     p, block, cost = _hire_and_whale()
     bands = Bands.of(p, block, RULES)
