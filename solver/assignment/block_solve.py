@@ -409,7 +409,7 @@ def lp_repair_improve(
         True,
         PER_DROP_TIMES * steps + PER_DROP_STEPS,
     )
-    if alt_done and _dense_cost(c, alt) < _dense_cost(c, fixed):
+    if alt_done and _plan_cost(block, cost, alt) < _plan_cost(block, cost, fixed):
         fixed = alt
     return _improve_all(
         bands, c, moved, budget, fixed, movable, max(improve_deadline, time.perf_counter() + 0.2), enough
@@ -421,10 +421,6 @@ def lp_repair_improve(
 #: the LP bound, the plain one's 1.173x).
 PER_DROP_TIMES = 4
 PER_DROP_STEPS = 50
-
-
-def _dense_cost(c: np.ndarray, rep_of_unit: np.ndarray) -> float:
-    return float(c[np.arange(len(rep_of_unit)), rep_of_unit].sum())
 
 
 #: Chains stop once the plan is within this share of the run's ``mip_gap`` of the LP bound:

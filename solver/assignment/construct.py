@@ -155,7 +155,8 @@ def _redeal(
     re-dealt among them so that all their bands hold, or None (no such deal found)."""
     nr = len(block.reps)
     load = bands.loads(rep_of_unit, nr)
-    if bands.violation(load)[rep] <= 1e-12:
+    broken = bands.violation(load) > 1e-12
+    if not broken[rep]:
         return rep_of_unit  # mended by an earlier re-deal
     scale = bands.scale[:, None]
     over = float(((load[:, rep] - bands.upper[:, rep]).clip(min=0) / bands.scale).sum())
@@ -165,7 +166,6 @@ def _redeal(
     else:
         room = ((load - bands.lower) / scale).min(axis=0)
     room = np.nan_to_num(room, posinf=1e9)
-    broken = bands.violation(load) > 1e-12
     # reps the rep's units may go to first (a block's pairs are sparse), then the rest
     near = np.zeros(nr, dtype=bool)
     near[block.pair_rep[rep_of_unit[block.pair_unit] == rep]] = True
