@@ -97,6 +97,7 @@ def lagrangian_bound(
     extra_of: Callable[[BlockData], np.ndarray] | None = None,
     rep_group: np.ndarray | None = None,
     shift: bool = False,
+    trust: float = 1.0,
 ) -> tuple[float, float, np.ndarray | None]:
     """(L, sum_u max_r extra_ur, per unit and rep group the least reduced cost) over block ``b``.
 
@@ -120,6 +121,7 @@ def lagrangian_bound(
     chunk = max(1, CHUNK_PAIRS // max(len(reps), 1))
     n_groups = int(rep_group.max(initial=-1)) + 1 if rep_group is not None else 0
     minima = np.full((len(units), n_groups), np.inf) if rep_group is not None else None
+    trusted = minima.copy() if minima is not None and trust != 1.0 else minima
     total, extra, rhs = 0.0, 0.0, None
     balance: list[Rows] = []
     values: list[np.ndarray] = []
@@ -131,7 +133,8 @@ def lagrangian_bound(
             balance = [r for r in rows if r.rule.startswith("balance:") and r.rule in merged]
         if shift and balance:
             values.append(np.stack([part.unit_values[r.rule.split(":", 1)[1]] for r in balance], axis=1))
-        d = cost_of(part).astype(float, copy=True)
+        raw = cost_of(part).astype(float, copy=True)
+        d = raw.copy()
         for r in rows:
             if r.row_rep is not None and r.rule in merged:
                 d -= np.bincount(
@@ -140,15 +143,17 @@ def lagrangian_bound(
         if mu:
             d -= mu * part.moved
         if len(np.unique(part.pair_unit)) < len(part.units):
-            return -np.inf, 0.0, minima
+            return -np.inf, 0.0, trusted
         starts = np.flatnonzero(np.r_[True, np.diff(part.pair_unit) != 0])
         total += float(np.minimum.reduceat(d, starts).sum())
         if extra_of is not None:
             extra += float(np.maximum.reduceat(extra_of(part), starts).sum())
         if minima is not None and rep_group is not None:
-            dense = np.full((len(part.units), n_groups), np.inf)
-            np.minimum.at(dense, (part.pair_unit, rep_group[part.pair_rep]), d)
-            minima[start : start + len(part.units)] = dense
+            minima[start : start + len(part.units)] = _group_minima(part, rep_group, n_groups, d)
+        if trusted is not minima and trusted is not None and rep_group is not None:
+            trusted[start : start + len(part.units)] = _group_minima(
+                part, rep_group, n_groups, raw - trust * (raw - d)
+            )
     gain = 0.0
     if shift and minima is not None and rep_group is not None and balance:
         prices = BalancePrices(
@@ -158,4 +163,11 @@ def lagrangian_bound(
             np.concatenate(values),
         )
         gain = shift_gain(minima, prices, rep_group)
-    return total + (rhs or 0.0) + gain, extra, minima
+    return total + (rhs or 0.0) + gain, extra, trusted
+
+
+def _group_minima(part: BlockData, rep_group: np.ndarray, n_groups: int, d: np.ndarray) -> np.ndarray:
+    """Per unit of ``part`` and rep group, the least of ``d`` over its pairs (inf: none)."""
+    dense = np.full((len(part.units), n_groups), np.inf)
+    np.minimum.at(dense, (part.pair_unit, rep_group[part.pair_rep]), d)
+    return dense

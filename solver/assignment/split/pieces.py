@@ -14,9 +14,11 @@ How the cut is made, so that it removes few options the optimum would use:
 1. reps are grouped by recursive bisection along the longer axis of their
    homes, each side holding its share of the capacity factors;
 2. the LP of a random sample of the block's units (each rep's band measured
-   from its own sampled book, scaled to the sample) gives prices
-   for every rep's rows; priced with them, each unit learns its cheapest rep
-   in every group (one pass over all pairs, in chunks);
+   from its own sampled book, scaled to the sample; fewer units where the
+   block has many reps and time is short) gives prices for every rep's rows;
+   priced with them (half of them where only ownership sets a unit's costs
+   apart, `PRICE_TRUST`), each unit learns its cheapest rep in every group
+   (one pass over all pairs, in chunks);
 3. large unowned units (a departed owner's whale) first get a group with a
    rep that has room for them whole, and go with it as pinned units do
    (`solver.assignment.split.whales`);
@@ -78,6 +80,21 @@ SAMPLE_SECONDS = 60.0
 PIECE_UNITS = 40_000
 #: Units in the sample whose LP prices the split (a sample of 12k units x 267 reps: ~10 s).
 SAMPLE_UNITS = 12_000
+#: Pairs of the sample per second the split has left for it (at most `SAMPLE_SECONDS`):
+#: blocks with many reps sample fewer units when time is short (12k units x 1,000 reps
+#: took 27-33 s, cut short by the split's 15 s of a minute; 4k units: 8 s).
+SAMPLE_PAIRS_PER_SECOND = 250_000
+#: Share of the sample's prices that guides each unit's side. The LP is degenerate: every
+#: unit of a rep that must shed ties, at its prices, with every rep that must gain, and
+#: the LP moves only as many as it needs; the cut sends each unit on its own, so at full
+#: prices it sent them all (a 50k x 1,000-rep block: 27-50% of each piece's potential
+#: away from its owners where its bound says 7.7% must move; its plan 5.3x the bound).
+#: At half, a unit leaves its cheapest rep's group only where the prices gain twice what
+#: the move costs (the ties above gain once); they still steer units that cost alike.
+#: Used where nothing but ownership sets a unit's costs apart (no distance term): with
+#: distances the ties are broken and the prices' full strength is what cuts well (the
+#: bench's 1M, every rule: 1.028x its bound at full prices, 1.061x at half).
+PRICE_TRUST = 0.5
 #: Among groups whose priced costs tie to this share of a unit's cost, it goes to its owner's.
 OWNER_TIE = 1e-6
 #: A piece's total of each balanced metric must sit this deep inside its reps' band sum.
@@ -403,6 +420,15 @@ def _sample_bands(
     return bands
 
 
+def _owners_alone(problem: Problem, rules: AssignmentConfig, units: np.ndarray, reps: np.ndarray) -> bool:
+    """Whether a unit costs the same at every rep but its owner: no distance term, or no
+    coordinates on one side (`PRICE_TRUST`)."""
+    if not rules.weights.get("distance", 0.0):
+        return True
+    accounts = np.isin(problem.unit, units)
+    return not (np.isfinite(problem.rep_lat[reps]).any() and np.isfinite(problem.lat[accounts]).any())
+
+
 def _balance_rules(rules: AssignmentConfig) -> tuple[str, ...]:
     return tuple(f"balance:{m}" for m in sorted(rules.balance))
 
@@ -436,14 +462,19 @@ def split_block(
     lon = np.nan_to_num(lon, nan=float(np.nanmean(lon)) if np.isfinite(lon).any() else 0.0)
     root, group = _rep_tree(lat, lon, cf, parts)
     t0 = time.perf_counter()
-    prices = _sample_prices(problem, b, rules, units, reps, cost_of, SAMPLE_UNITS, deadline)
+    seconds = min(SAMPLE_SECONDS, max(deadline - time.perf_counter(), 0.0))
+    size = max(1, min(SAMPLE_UNITS, int(SAMPLE_PAIRS_PER_SECOND * seconds) // max(len(reps), 1)))
+    prices = _sample_prices(problem, b, rules, units, reps, cost_of, size, deadline)
     if prices is None and not must_split:
         return whole
     if prices is None:
         log.warning("%s: no prices from its sample; split on cost alone", problem.block_name(b))
         prices = PieceDuals({})
     t1 = time.perf_counter()
-    bound, _, minima = lagrangian_bound(problem, b, rules, [prices], cost_of, rep_group=group, shift=True)
+    trust = PRICE_TRUST if _owners_alone(problem, rules, units, reps) else 1.0
+    bound, _, minima = lagrangian_bound(
+        problem, b, rules, [prices], cost_of, rep_group=group, shift=True, trust=trust
+    )
     log.info(
         "%s: sample LP %.1f s, pricing %d units x %d reps %.1f s",
         problem.block_name(b),

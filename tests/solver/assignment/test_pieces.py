@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import time
 
@@ -12,7 +13,7 @@ from solver.assignment import solve, violations
 from solver.assignment.block import block_reps, block_units, build_block
 from solver.assignment.lp.pricing import priced_lp
 from solver.assignment.prechecks import forced_moves, forced_moves_ignoring_eligibility
-from solver.assignment.split.block_bound import lagrangian_bound, piece_duals
+from solver.assignment.split.block_bound import PieceDuals, lagrangian_bound, piece_duals
 from solver.assignment.split.pieces import Piece, Split, split_block
 from solver.assignment.terms import block_distance_reference_km, total_potential
 from solver.synthetic import SyntheticSpec, generate_problem
@@ -270,3 +271,66 @@ def test_a_samples_bands_are_measured_from_each_reps_sampled_book() -> None:
         "balance:potential"
     ]
     assert upper[0] >= 150.0
+
+
+def test_trust_scales_the_prices_of_the_minima_and_never_the_bound(problem) -> None:
+    """The split reads each unit's side from part of the sample's prices (`PRICE_TRUST`); the
+    block's bound always takes them whole. At trust 0 the minima are the costs alone."""
+    cost_of = _cost(problem)
+    b = _largest_block(problem)
+    block = build_block(problem, b)
+    lp = priced_lp(problem, block, RULES, cost_of(block), None, time.perf_counter() + 60)
+    duals = piece_duals(problem, block, RULES, None, lp.row_dual)
+    group = np.arange(len(block_reps(problem, b))) % 3
+    whole, _, priced = lagrangian_bound(problem, b, RULES, [duals], cost_of, rep_group=group)
+    half, _, halved = lagrangian_bound(problem, b, RULES, [duals], cost_of, rep_group=group, trust=0.5)
+    _, _, costs = lagrangian_bound(problem, b, RULES, [duals], cost_of, rep_group=group, trust=0.0)
+    _, _, unpriced = lagrangian_bound(problem, b, RULES, [PieceDuals({})], cost_of, rep_group=group)
+    assert half == whole
+    assert np.array_equal(costs, unpriced)
+    assert not np.allclose(halved, priced) and not np.allclose(halved, costs)
+
+
+def test_a_split_keeps_owned_units_with_their_owners(monkeypatch) -> None:
+    """Many reps, few sampled units each, no distance: the sample's LP is degenerate (every
+    unit of a rep that must shed ties with every rep that must gain), and at full prices
+    the cut sent each such unit away (here 31% of the potential, where the bound says
+    9.6% must move at all). At `PRICE_TRUST` the potential a split leaves away from its
+    owners' pieces stays within what must move."""
+    from solver.assignment.block import unit_owners, unit_totals
+    from solver.config import AssignmentConfig
+    from solver.synthetic_witness import WitnessSpec, generate_witness
+
+    problem = generate_witness(WitnessSpec(12_000, 400, n_blocks=1, seed=32, owned_share=1.0)).problem()
+    rules = AssignmentConfig(balance={"potential": 0.02}, weights={"disruption": 1.0, "distance": 0.0})
+    monkeypatch.setattr(pieces_module, "SAMPLE_UNITS", 1_500)
+    split = split_block(problem, 0, rules, _cost(problem, rules), time.perf_counter() + 60, parts=4)
+    assert len(split.pieces) == 4
+    units, reps = block_units(problem, 0), block_reps(problem, 0)
+    owner = unit_owners(problem, units, reps)
+    piece_of_rep = np.zeros(len(reps), dtype=int)
+    piece_of_unit = np.zeros(len(units), dtype=int)
+    for piece in split.pieces:
+        piece_of_rep[np.searchsorted(reps, piece.reps)] = piece.part
+        piece_of_unit[np.searchsorted(units, piece.units)] = piece.part
+    potential = unit_totals(problem, units)["potential"]
+    owned = owner >= 0
+    away = owned & (piece_of_rep[np.where(owned, owner, 0)] != piece_of_unit)
+    must_move = split.sample_bound  # moved potential (a share of the total) is the whole objective
+    assert must_move > 0
+    assert potential[away].sum() / potential.sum() <= must_move
+
+
+def test_half_prices_only_where_ownership_alone_sets_costs_apart(problem) -> None:
+    """Distances break the sample's ties; without them (no weight, or no coordinates) a unit
+    costs the same at every rep but its owner."""
+    from solver.assignment.split.pieces import _owners_alone
+    from solver.config import AssignmentConfig
+
+    b = _largest_block(problem)
+    units, reps = block_units(problem, b), block_reps(problem, b)
+    assert not _owners_alone(problem, RULES, units, reps)
+    least = AssignmentConfig(balance={"potential": 0.05}, weights={"disruption": 1.0})
+    assert _owners_alone(problem, least, units, reps)
+    no_coordinates = dataclasses.replace(problem, rep_lat=np.full(problem.n_reps, np.nan))
+    assert _owners_alone(problem=no_coordinates, rules=RULES, units=units, reps=reps)
