@@ -17,8 +17,8 @@ How the cut is made, so that it removes few options the optimum would use:
    from its own sampled book, scaled to the sample; fewer units where the
    block has many reps and time is short) gives prices for every rep's rows;
    priced with them (half of them where only ownership sets a unit's costs
-   apart, `PRICE_TRUST`), each unit learns its cheapest rep in every group
-   (one pass over all pairs, in chunks);
+   apart or a rep has few sampled units, `PRICE_TRUST`), each unit learns
+   its cheapest rep in every group (one pass over all pairs, in chunks);
 3. large unowned units (a departed owner's whale) first get a group with a
    rep that has room for them whole, and go with it as pinned units do
    (`solver.assignment.split.whales`);
@@ -91,10 +91,13 @@ SAMPLE_PAIRS_PER_SECOND = 250_000
 #: away from its owners where its bound says 7.7% must move; its plan 5.3x the bound).
 #: At half, a unit leaves its cheapest rep's group only where the prices gain twice what
 #: the move costs (the ties above gain once); they still steer units that cost alike.
-#: Used where nothing but ownership sets a unit's costs apart (no distance term): with
-#: distances the ties are broken and the prices' full strength is what cuts well (the
-#: bench's 1M, every rule: 1.028x its bound at full prices, 1.061x at half).
+#: Used where nothing but ownership sets a unit's costs apart (no distance term), or where
+#: the sample holds fewer than `FEW_SAMPLED_PER_REP` units a rep (its prices are noise: a
+#: 50k x 1,000-rep block with distances, 4 a rep, 1.20x its bound at full prices, 1.07x at
+#: half). Elsewhere distances break the ties and the prices' full strength cuts well (the
+#: bench's 1M, every rule, 22-45 sampled units a rep: 1.028x at full prices, 1.061x at half).
 PRICE_TRUST = 0.5
+FEW_SAMPLED_PER_REP = 10
 #: Among groups whose priced costs tie to this share of a unit's cost, it goes to its owner's.
 OWNER_TIE = 1e-6
 #: A piece's total of each balanced metric must sit this deep inside its reps' band sum.
@@ -420,6 +423,14 @@ def _sample_bands(
     return bands
 
 
+def _price_trust(
+    problem: Problem, rules: AssignmentConfig, units: np.ndarray, reps: np.ndarray, sampled: int
+) -> float:
+    """The share of the sample's prices that guides the cut (`PRICE_TRUST` or all of them)."""
+    few = sampled < FEW_SAMPLED_PER_REP * len(reps)
+    return PRICE_TRUST if few or _owners_alone(problem, rules, units, reps) else 1.0
+
+
 def _owners_alone(problem: Problem, rules: AssignmentConfig, units: np.ndarray, reps: np.ndarray) -> bool:
     """Whether a unit costs the same at every rep but its owner: no distance term, or no
     coordinates on one side (`PRICE_TRUST`)."""
@@ -471,7 +482,7 @@ def split_block(
         log.warning("%s: no prices from its sample; split on cost alone", problem.block_name(b))
         prices = PieceDuals({})
     t1 = time.perf_counter()
-    trust = PRICE_TRUST if _owners_alone(problem, rules, units, reps) else 1.0
+    trust = _price_trust(problem, rules, units, reps, size)
     bound, _, minima = lagrangian_bound(
         problem, b, rules, [prices], cost_of, rep_group=group, shift=True, trust=trust
     )

@@ -334,3 +334,14 @@ def test_half_prices_only_where_ownership_alone_sets_costs_apart(problem) -> Non
     assert _owners_alone(problem, least, units, reps)
     no_coordinates = dataclasses.replace(problem, rep_lat=np.full(problem.n_reps, np.nan))
     assert _owners_alone(problem=no_coordinates, rules=RULES, units=units, reps=reps)
+
+
+def test_half_prices_where_the_sample_holds_few_units_a_rep(problem) -> None:
+    """A rep's price from a handful of its sampled units is noise, distances or not."""
+    from solver.assignment.split.pieces import FEW_SAMPLED_PER_REP, PRICE_TRUST, _price_trust
+
+    b = _largest_block(problem)
+    units, reps = block_units(problem, b), block_reps(problem, b)
+    enough = FEW_SAMPLED_PER_REP * len(reps)
+    assert _price_trust(problem, RULES, units, reps, enough) == 1.0
+    assert _price_trust(problem, RULES, units, reps, enough - 1) == PRICE_TRUST < 1.0
