@@ -59,3 +59,22 @@ def test_groups_priced_alike_share_the_large_units_by_their_room() -> None:
     large = unit_totals(p, units)["potential"] == 30.0
     assert sorted(pin[large].tolist()) == [0, 0, 1, 1]
     assert (pin[~large] == -1).all()
+
+
+def test_a_whale_its_owner_cannot_keep_goes_where_a_rep_has_room() -> None:
+    """R0 works at half capacity (a target of 43 of the block's 300): its own account of 85 is
+    over its band's top even alone, so it must leave R0 whole, whatever the prices say. It
+    goes to R3's group, whose rep has most room (77: it sheds least); R0's small account is
+    left to the prices."""
+    pots = [85.0, 5.0] + [10.0] * 10 + [10.0] * 10 + [10.0]
+    owners: list[str | None] = ["R0", "R0"] + ["R1"] * 10 + ["R2"] * 10 + ["R3"]
+    p = make_problem(pots, owners, ["R0", "R1", "R2", "R3"], cf=[0.5, 1.0, 1.0, 1.0])
+    units, reps = block_units(p, 0), block_reps(p, 0)
+    pot = unit_totals(p, units)["potential"]
+    group = np.array([0, 0, 1, 1])  # R0, R1 | R2, R3
+    minima = np.zeros((len(units), 2))
+    minima[:, 1] = 1.0  # the prices prefer group 0, the owner's, for every unit
+    pin = whale_groups(p, 0, RULES, units, reps, group, minima, np.full(len(units), -1))
+    whale = int(np.flatnonzero(pot == 85.0)[0])
+    assert pin[whale] == 1
+    assert (np.delete(pin, whale) == -1).all()
