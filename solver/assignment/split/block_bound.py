@@ -121,7 +121,8 @@ def lagrangian_bound(
     chunk = max(1, CHUNK_PAIRS // max(len(reps), 1))
     n_groups = int(rep_group.max(initial=-1)) + 1 if rep_group is not None else 0
     minima = np.full((len(units), n_groups), np.inf) if rep_group is not None else None
-    trusted = minima.copy() if minima is not None and trust != 1.0 else minima
+    damped = minima is not None and trust != 1.0  # the minima returned use part of the duals
+    trusted = minima.copy() if damped and minima is not None else minima
     total, extra, rhs = 0.0, 0.0, None
     balance: list[Rows] = []
     values: list[np.ndarray] = []
@@ -133,8 +134,8 @@ def lagrangian_bound(
             balance = [r for r in rows if r.rule.startswith("balance:") and r.rule in merged]
         if shift and balance:
             values.append(np.stack([part.unit_values[r.rule.split(":", 1)[1]] for r in balance], axis=1))
-        raw = cost_of(part).astype(float, copy=True)
-        d = raw.copy()
+        d = cost_of(part).astype(float, copy=True)
+        raw = d.copy() if damped else d
         for r in rows:
             if r.row_rep is not None and r.rule in merged:
                 d -= np.bincount(
@@ -150,10 +151,10 @@ def lagrangian_bound(
             extra += float(np.maximum.reduceat(extra_of(part), starts).sum())
         if minima is not None and rep_group is not None:
             minima[start : start + len(part.units)] = _group_minima(part, rep_group, n_groups, d)
-        if trusted is not minima and trusted is not None and rep_group is not None:
-            trusted[start : start + len(part.units)] = _group_minima(
-                part, rep_group, n_groups, raw - trust * (raw - d)
-            )
+            if damped and trusted is not None:
+                trusted[start : start + len(part.units)] = _group_minima(
+                    part, rep_group, n_groups, raw - trust * (raw - d)
+                )
     gain = 0.0
     if shift and minima is not None and rep_group is not None and balance:
         prices = BalancePrices(

@@ -19,8 +19,9 @@ How the cut is made, so that it removes few options the optimum would use:
    priced with them (half of them where only ownership sets a unit's costs
    apart or a rep has few sampled units, `PRICE_TRUST`), each unit learns
    its cheapest rep in every group (one pass over all pairs, in chunks);
-3. large unowned units (a departed owner's whale) first get a group with a
-   rep that has room for them whole, and go with it as pinned units do
+3. large unowned units (a departed owner's whale), and owned ones too large
+   for their owner's band, first get a group with a rep that has room for
+   them whole, and go with it as pinned units do
    (`solver.assignment.split.whales`);
 4. down the tree, each unit follows its cheaper side (pinned units their
    pinned rep), and the heavier side hands over the units that lose least by
